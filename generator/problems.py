@@ -1,0 +1,74 @@
+"""Problems found in the input, and the one error type the core raises.
+
+The core never talks to the terminal: it collects :class:`Problem` records across
+all inputs and raises :class:`DossierError` once. The CLI turns that into output
+and an exit code at the edge.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can.
+
+    ``path`` is relative to the project root when it lies inside it. ``line``
+    and ``col`` are 1-based; 0 means unknown.
+    """
+
+    path: str
+    line: int = 0
+    col: int = 0
+    field: str = ""
+    message: str = ""
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        text = f"{where}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.hint:
+            text += f" {self.hint}"
+        if self.severity is Severity.WARNING:
+            text = f"{text} (warning)"
+        return text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+@dataclass
+class DossierError(Exception):
+    """Raised by the core when the input cannot be turned into a site."""
+
+    problems: Sequence[Problem] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``"Did you mean 'x'?"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"Did you mean {close[0]!r}?" if close else ""
