@@ -1,0 +1,206 @@
+"""Stage 3, *checks*: whole-site rules that no single fact sheet can check alone.
+
+Every id must name an existing record of the right kind, every quote must be in
+its source, and every fact should carry a citation. Problems are collected, and
+the caller fails once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from generator.citations import closest_passage
+from generator.model import Loc, Site
+from generator.problems import Problem, Severity, did_you_mean
+from generator.schema import (
+    Alias,
+    Citation,
+    DateFact,
+    Fact,
+    Outcome,
+    Participation,
+    PlaceFact,
+    Position,
+    Statement,
+)
+
+# Which kinds of record a field that holds an id may point to.
+REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "person": ("people",),
+    "speaker": ("people",),
+    "organization": ("organizations",),
+    "country": ("countries",),
+    "of": ("countries", "organizations"),
+    "member_of": ("organizations",),
+    "members": ("countries",),
+    "part_of": ("meetings",),
+    "follows": ("meetings",),
+    "source": ("sources",),
+    "sources": ("sources",),
+}
+
+
+def walk_references(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, str]]:
+    """Every (key path, field name, id) inside a validated sheet."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name in REFERENCE_FIELDS:
+                if isinstance(item, str):
+                    yield (*loc, name), name, item
+                elif isinstance(item, list):
+                    for i, ref in enumerate(item):
+                        if isinstance(ref, str):
+                            yield (*loc, name, i), name, ref
+                continue
+            yield from walk_references(item, (*loc, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from walk_references(item, (*loc, i))
+
+
+def check_references(site: Site) -> list[Problem]:
+    problems = []
+    ids: dict[str, set[str]] = {
+        "people": set(site.people),
+        "countries": set(site.countries),
+        "organizations": set(site.organizations),
+        "meetings": set(site.meetings),
+        "sources": set(site.sources),
+    }
+    for kind in ("meetings", "people", "countries", "organizations"):
+        for record in site.kind(kind).values():
+            for loc, name, ref in walk_references(record.sheet):
+                targets = REFERENCE_FIELDS[name]
+                if any(ref in ids[t] for t in targets):
+                    continue
+                known = set().union(*(ids[t] for t in targets))
+                line, col = record.where(loc)
+                what = " or ".join(t.rstrip("s") if t != "people" else "person" for t in targets)
+                what = what.replace("countrie", "country")
+                problems.append(
+                    Problem(
+                        record.path,
+                        line,
+                        col,
+                        name,
+                        f"unknown {what} id {ref!r}.",
+                        did_you_mean(ref, known),
+                    )
+                )
+            if kind == "meetings":
+                problems.extend(_check_meeting_links(site, record))
+    return problems
+
+
+def _check_meeting_links(site: Site, record: Any) -> list[Problem]:
+    sheet = record.sheet
+    problems = []
+    for name in ("part_of", "follows"):
+        if getattr(sheet, name) == record.slug:
+            line, col = record.where((name,))
+            problems.append(Problem(record.path, line, col, name, "a meeting cannot refer to itself"))
+    return problems
+
+
+def check_citations(site: Site) -> list[Problem]:
+    problems = []
+    for use in site.citations:
+        source = site.sources.get(use.source)
+        if source is None or use.location is not None:
+            continue  # unknown sources are reported by check_references
+        closest = closest_passage(source.article, use.quote)
+        field = "statement" if use.speaker else "cite"
+        message = f"quote not found in source {use.source}"
+        if closest:
+            message += f' ; closest passage: "{closest}"'
+        problems.append(Problem(use.path, use.line, use.col, field, message))
+    return problems
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the content is backed by sources."""
+
+    facts: int
+    cited: int
+    citations: int
+    verified: int
+    sources_cited: int
+    sources: int
+    uncited: tuple[Problem, ...]
+
+    def lines(self) -> list[str]:
+        return [
+            f"facts: {self.facts}, cited: {self.cited}, uncited: {self.facts - self.cited}",
+            f"citations: {self.citations}, verified: {self.verified}",
+            f"sources cited: {self.sources_cited} of {self.sources}",
+        ]
+
+
+def _label(loc: Loc, fact: Fact) -> str:
+    if isinstance(fact, Participation):
+        who = fact.person or fact.organization or fact.country
+        return f"{'.'.join(map(str, loc))} ({who})"
+    return ".".join(map(str, loc))
+
+
+def walk_facts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Fact]]:
+    """Every fact that can carry citations (dates, places, positions, participations...)."""
+    if isinstance(value, DateFact | PlaceFact | Position | Participation | Outcome):
+        yield loc, value
+    if isinstance(value, BaseModel) and not isinstance(value, Citation | Statement | Alias):
+        for name in type(value).model_fields:
+            yield from walk_facts(getattr(value, name), (*loc, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from walk_facts(item, (*loc, i))
+
+
+def coverage(site: Site) -> Coverage:
+    facts = cited = 0
+    uncited: list[Problem] = []
+    for kind in ("meetings", "people", "countries", "organizations"):
+        for record in site.kind(kind).values():
+            for loc, fact in walk_facts(record.sheet):
+                facts += 1
+                if fact.cite:
+                    cited += 1
+                else:
+                    line, col = record.where(loc)
+                    uncited.append(
+                        Problem(
+                            record.path,
+                            line,
+                            col,
+                            _label(loc, fact),
+                            "fact has no citation",
+                            severity=Severity.WARNING,
+                        )
+                    )
+            if kind == "meetings":
+                facts += len(record.sheet.statements)
+                cited += len(record.sheet.statements)
+    verified = [c for c in site.citations if c.location is not None]
+    return Coverage(
+        facts=facts,
+        cited=cited,
+        citations=len(site.citations),
+        verified=len(verified),
+        sources_cited=len({c.source for c in verified}),
+        sources=len(site.sources),
+        uncited=tuple(uncited),
+    )
+
+
+def check_site(site: Site) -> tuple[list[Problem], Coverage]:
+    """All whole-site problems, and the coverage figures for the report."""
+    problems = check_references(site) + check_citations(site)
+    cov = coverage(site)
+    problems.extend(cov.uncited)
+    return problems, cov
+

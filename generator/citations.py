@@ -1,0 +1,98 @@
+"""Finding a quoted passage in a source.
+
+A citation's quote must appear in its source. The comparison forgives only what
+copying text between programs changes: runs of whitespace, the style of quote
+marks and the kind of dash. Case, spelling and punctuation must match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from generator.article import Article
+
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed, quote marks and dashes unified; nothing else changes."""
+    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+
+
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """Like :func:`normalise`, plus the index in ``text`` of each output character."""
+    out: list[str] = []
+    index: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text.translate(_QUOTES)):
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            index.append(i - 1)
+            pending_space = False
+        out.append(ch)
+        index.append(i)
+    return "".join(out), index
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a quote sits: a block id (or ``title``) and character offsets in its text."""
+
+    block: str
+    start: int
+    end: int
+
+
+def source_passages(article: Article) -> list[tuple[str, str]]:
+    """The citable text of an article as (block id, text) pairs, in order."""
+    passages: list[tuple[str, str]] = []
+    if article.title.basis == "parsed" and article.title.value:
+        passages.append(("title", article.title.value))
+    passages.extend((b.id, b.text) for b in article.blocks)
+    return passages
+
+
+def find_quote(article: Article, quote: str) -> Location | None:
+    """Locate ``quote`` within one passage of ``article``, or None."""
+    needle = normalise(quote)
+    if not needle:
+        return None
+    for block_id, text in source_passages(article):
+        hay, index = normalise_with_map(text)
+        at = hay.find(needle)
+        if at >= 0:
+            return Location(block_id, index[at], index[at + len(needle) - 1] + 1)
+    return None
+
+
+def closest_passage(article: Article, quote: str, *, width: int = 0) -> str:
+    """The stretch of the source most like ``quote``, to show beside an error."""
+    needle = normalise(quote)
+    width = width or len(needle)
+    best = (0.0, "")
+    for _block, text in source_passages(article):
+        hay = normalise(text)
+        words = [m.start() for m in re.finditer(r"\S+", hay)]
+        for start in words:
+            candidate = hay[start : start + width]
+            # Extend to the end of the last word, so the suggestion is readable.
+            end = hay.find(" ", start + width)
+            candidate = hay[start : end if end >= 0 else len(hay)]
+            ratio = difflib.SequenceMatcher(None, needle, candidate, autojunk=False).ratio()
+            if ratio > best[0]:
+                best = (ratio, candidate)
+    return best[1]

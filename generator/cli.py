@@ -1,0 +1,117 @@
+"""The command line: parse options, call one core function, print problems, set the exit code.
+
+Core errors (:class:`DossierError`) are turned into output here, at the edge,
+so the core never depends on Click.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, project: Path, verbosity: int) -> None:
+        self.project = project
+        self.verbosity = verbosity
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def debug(self, message: str) -> None:
+        if self.verbosity > 0:
+            click.echo(message)
+
+
+def reports_problems(func: F) -> F:
+    """Print a DossierError's problems to stderr and exit 1, without a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from generator.problems import DossierError
+
+        try:
+            return func(*args, **kwargs)
+        except DossierError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(f"Error: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dossier")
+@click.option(
+    "-C",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder (holds site.yaml, content/, seeds/).",
+)
+@click.option("-q", "--quiet", "quiet", count=True, help="Print less.")
+@click.option("-v", "--verbose", "verbose", count=True, help="Print more.")
+@click.pass_context
+def main(ctx: click.Context, project: Path, quiet: int, verbose: int) -> None:
+    """dossier: build source-grounded sites about diplomatic events."""
+    ctx.obj = Context(project, verbose - quiet)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _print_warnings(ctx: Context, warnings: list[Any]) -> None:
+    for problem in warnings:
+        if ctx.verbosity >= 0:
+            click.echo(str(problem), err=True)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default from site.yaml: _site).")
+@click.option("--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--force", is_flag=True, help="Replace an output folder that dossier did not write.")
+@pass_ctx
+@reports_problems
+def build(ctx: Context, output: Path | None, base_url: str | None, strict: bool, force: bool) -> None:
+    """Build the site."""
+    from generator.build import BuildOptions, build_project
+
+    result = build_project(
+        ctx.project, BuildOptions(output=output, base_url=base_url, strict=strict, force=force)
+    )
+    _print_warnings(ctx, result.warnings)
+    ctx.info(
+        f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s "
+        f"into {result.output}"
+    )
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@pass_ctx
+@reports_problems
+def check(ctx: Context, strict: bool) -> None:
+    """Run every check without writing the site, and report citation coverage."""
+    from generator.build import check_project
+
+    checked = check_project(ctx.project, strict=strict)
+    _print_warnings(ctx, checked.warnings)
+    for line in checked.coverage.lines():
+        ctx.info(line)
+    ctx.info(f"OK: {len(checked.pages)} pages would be written.")

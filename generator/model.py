@@ -1,0 +1,333 @@
+"""Stage 2, *model*: validate the raw records and tie them into one typed :class:`Site`.
+
+Each fact sheet is validated against its model in :mod:`generator.schema`; a
+sheet that fails is left out (its problems are reported) so that the rest of the
+input can still be checked in the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from generator.article import Article
+from generator.article import Field as SourceField
+from generator.citations import Location, find_quote
+from generator.load import Inputs, SeedFile
+from generator.problems import Problem, did_you_mean
+from generator.schema import (
+    SHEETS,
+    Citation,
+    CountrySheet,
+    MeetingSheet,
+    OrganizationSheet,
+    Participation,
+    PersonSheet,
+    SiteConfig,
+    SourceMeta,
+    Statement,
+)
+from generator.yamlstrict import YamlDocument
+
+S = TypeVar("S", bound=BaseModel)
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Record(Generic[S]):
+    """A validated fact sheet and where it came from."""
+
+    kind: str
+    slug: str
+    path: str
+    doc: YamlDocument
+    sheet: S
+
+    def where(self, loc: Loc) -> tuple[int, int]:
+        return self.doc.position(loc)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A seed article with curated metadata applied."""
+
+    id: str
+    path: str
+    article: Article
+    title: SourceField[str]
+    outlet: SourceField[str]
+    published: SourceField[dt.date]
+    byline: SourceField[str]
+    url: str | None
+    excerpt: bool
+
+    @property
+    def slug(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class CitationUse:
+    """One citation in one fact, with the outcome of looking its quote up."""
+
+    owner_kind: str
+    owner_slug: str
+    path: str
+    loc: Loc
+    line: int
+    col: int
+    source: str
+    quote: str
+    location: Location | None
+    speaker: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The id of the highlighted passage on the source page."""
+        if self.location is None:
+            return ""
+        return f"q-{self.location.block}-{self.location.start}-{self.location.end}"
+
+
+@dataclass(frozen=True)
+class Attendance:
+    meeting: str
+    role: str
+    as_host: bool
+    participation: Participation
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    config: SiteConfig
+    sources: dict[str, Source]
+    meetings: dict[str, Record[MeetingSheet]]
+    people: dict[str, Record[PersonSheet]]
+    countries: dict[str, Record[CountrySheet]]
+    organizations: dict[str, Record[OrganizationSheet]]
+    citations: tuple[CitationUse, ...] = ()
+    attendance: dict[str, tuple[Attendance, ...]] = field(default_factory=dict)
+    followed_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def kind(self, kind: str) -> dict[str, Record[Any]]:
+        return {
+            "meetings": self.meetings,
+            "people": self.people,
+            "countries": self.countries,
+            "organizations": self.organizations,
+        }[kind]
+
+    def citation_for(self, kind: str, slug: str, loc: Loc) -> list[CitationUse]:
+        return [
+            c for c in self.citations if c.owner_kind == kind and c.owner_slug == slug and c.loc[: len(loc)] == loc
+        ]
+
+
+# -- validation errors -----------------------------------------------------------------------
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "date_from_datetime_parsing": "not a valid date; write YYYY-MM-DD",
+    "date_parsing": "not a valid date; write YYYY-MM-DD",
+    "date_type": "not a valid date; write YYYY-MM-DD",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "dict_type": "expected a mapping",
+    "string_pattern_mismatch": "not a valid id (lowercase letters, digits and single hyphens)",
+    "string_too_short": "must not be empty",
+    "too_short": "needs more entries",
+}
+
+
+def _message(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str]:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        hint = did_you_mean(str(loc[-1]), parent.model_fields) if parent else ""
+        return "unknown field", hint
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"must be one of {expected}", ""
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, "), ""
+    if kind in ("date_from_datetime_parsing", "date_parsing") and isinstance(error.get("input"), str):
+        return f"not a valid date: {error['input']!r}; write YYYY-MM-DD", ""
+    return _MESSAGES.get(kind, str(error["msg"])), ""
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that describes the value at ``loc`` (for field suggestions)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def validation_problems(
+    exc: ValidationError, model: type[BaseModel], path: str, doc: YamlDocument, prefix: Loc = ()
+) -> list[Problem]:
+    """Pydantic's errors as Problems placed at the offending value (or key) in the file."""
+    problems = []
+    for error in exc.errors():
+        # Pydantic adds the names of union members and validators to loc; keep data keys only.
+        loc: Loc = tuple(
+            p
+            for p in error["loc"]
+            if isinstance(p, int) or not str(p).startswith(("function-", "tagged-"))
+        )
+        message, hint = _message(error, model, loc)
+        full = (*prefix, *loc)
+        if error["type"] == "extra_forbidden":
+            line, col = doc.key_position(full)
+        else:
+            line, col = doc.position(full)
+        problems.append(Problem(path, line, col, ".".join(map(str, full)), message, hint))
+    return problems
+
+
+def validate(
+    model: type[S],
+    doc: YamlDocument,
+    path: str,
+    problems: list[Problem],
+    *,
+    value: Any = None,
+    prefix: Loc = (),
+) -> S | None:
+    """Validate ``value`` (the whole document by default); on failure add Problems."""
+    try:
+        return model.model_validate(doc.data if value is None and not prefix else value)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, model, path, doc, prefix))
+        return None
+
+
+# -- citations -------------------------------------------------------------------------------
+
+
+def walk_citations(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Citation | Statement]]:
+    """Every Citation and Statement inside a sheet, with its key path."""
+    if isinstance(value, Citation | Statement):
+        yield loc, value
+        return
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from walk_citations(getattr(value, name), (*loc, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from walk_citations(item, (*loc, i))
+
+
+def _merge_field(parsed: SourceField[Any], curated: Any) -> SourceField[Any]:
+    if curated is None:
+        return parsed
+    return SourceField(curated, "curated", parsed.note)
+
+
+def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
+    a = seed.article
+    return Source(
+        id=seed.id,
+        path=seed.path,
+        article=a,
+        title=_merge_field(a.title, meta.title if meta else None),
+        outlet=_merge_field(a.outlet, meta.outlet if meta else None),
+        published=_merge_field(a.published, meta.published if meta else None),
+        byline=_merge_field(a.byline, meta.byline if meta else None),
+        url=meta.url if meta else None,
+        excerpt=meta.excerpt if meta else False,
+    )
+
+
+def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
+    """Validate every record; return the Site (None without a valid site.yaml) and problems."""
+    problems = list(inputs.problems)
+    config = validate(SiteConfig, inputs.config, "site.yaml", problems) if inputs.config else None
+
+    metas: dict[str, SourceMeta] = {}
+    seed_ids = {s.id for s in inputs.seeds}
+    if inputs.sources_meta is not None:
+        doc = inputs.sources_meta
+        for key, value in sorted(doc.data.items()):
+            if key not in seed_ids:
+                line, col = doc.key_position((key,))
+                problems.append(Problem(doc.path, line, col, key, "no such source in seeds/", did_you_mean(key, seed_ids)))
+                continue
+            meta = validate(SourceMeta, doc, doc.path, problems, value=value, prefix=(key,))
+            if meta is not None:
+                metas[key] = meta
+    sources = {s.id: _source(s, metas.get(s.id)) for s in sorted(inputs.seeds, key=lambda s: s.id)}
+
+    by_kind: dict[str, dict[str, Record[Any]]] = {kind: {} for kind in SHEETS}
+    for sheet in sorted(inputs.sheets, key=lambda s: (s.kind, s.slug)):
+        model = SHEETS[sheet.kind]
+        value = validate(model, sheet.doc, sheet.path, problems)
+        if value is not None:
+            by_kind[sheet.kind][sheet.slug] = Record(sheet.kind, sheet.slug, sheet.path, sheet.doc, value)
+
+    if config is None:
+        return None, problems
+
+    citations: list[CitationUse] = []
+    for kind, records in by_kind.items():
+        for record in records.values():
+            for loc, cite in walk_citations(record.sheet):
+                line, col = record.doc.position((*loc, "quote"))
+                source = sources.get(cite.source)
+                location = find_quote(source.article, cite.quote) if source else None
+                speaker = cite.speaker if isinstance(cite, Statement) else None
+                citations.append(
+                    CitationUse(kind, record.slug, record.path, loc, line, col, cite.source, cite.quote, location, speaker)
+                )
+
+    attendance: dict[str, list[Attendance]] = defaultdict(list)
+    followed_by: dict[str, list[str]] = defaultdict(list)
+    for slug, record in by_kind["meetings"].items():
+        sheet: MeetingSheet = record.sheet
+        for as_host, group in ((True, sheet.hosts), (False, sheet.participants)):
+            for part in group:
+                if part.person:
+                    attendance[part.person].append(Attendance(slug, part.role, as_host, part))
+        if sheet.follows:
+            followed_by[sheet.follows].append(slug)
+
+    site = Site(
+        root=inputs.root,
+        config=config,
+        sources=sources,
+        meetings=by_kind["meetings"],
+        people=by_kind["people"],
+        countries=by_kind["countries"],
+        organizations=by_kind["organizations"],
+        citations=tuple(citations),
+        attendance={k: tuple(v) for k, v in sorted(attendance.items())},
+        followed_by={k: tuple(sorted(v)) for k, v in sorted(followed_by.items())},
+    )
+    return site, problems
+

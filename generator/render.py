@@ -1,0 +1,317 @@
+"""Stage 5, *render*: turn each planned page into HTML bytes with Jinja2.
+
+Autoescaping is on for every template; the only HTML that templates mark safe
+comes out of :func:`sanitize` or is built here from escaped pieces. Links are
+relative to the page, so the site works at a domain root and under a project
+path; absolute URLs come only from ``base_url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import markdown
+import nh3
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+from markupsafe import Markup, escape
+
+from generator.article import Paragraph, Post
+from generator.citations import normalise
+from generator.model import CitationUse, Site
+from generator.problems import DossierError, Problem
+from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, entity_url
+from generator.schema import Citation
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li",
+    "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "ul",
+}  # fmt: skip
+
+
+def theme_dir() -> Path:
+    """The bundled templates (the repository's ``templates/``, installed as generator.theme)."""
+    return Path(str(resources.files("generator.theme")))
+
+
+def sanitize(html: str) -> Markup:
+    """The one gate for untrusted HTML: allow-listed tags, http(s)/mailto links only."""
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return Markup(clean)  # noqa: S704 - output of the sanitiser
+
+
+def format_date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """Link from page ``from_url`` to ``to_url`` (both site-relative)."""
+    base = posixpath.dirname(from_url.rstrip("/")) if not from_url.endswith("/") else from_url
+    base = base.rstrip("/")
+    target_dir, _, name = to_url.rpartition("/")
+    rel = posixpath.relpath(target_dir or ".", base or ".")
+    out = "" if rel == "." else rel + "/"
+    out += name
+    return out or "./"
+
+
+@dataclass
+class Footnotes:
+    """Footnotes collected while one page renders (one instance per page)."""
+
+    view: PageView
+    notes: list[tuple[int, Citation, CitationUse | None]] = field(default_factory=list)
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __call__(self, cites: list[Citation]) -> Markup:
+        refs = []
+        for cite in cites:
+            key = (cite.source, normalise(cite.quote))
+            if key not in self.numbers:
+                self.numbers[key] = len(self.numbers) + 1
+                self.notes.append((self.numbers[key], cite, self.view.citation_use(cite)))
+            n = self.numbers[key]
+            refs.append(
+                Markup('<sup class="fn"><a href="#fn-{0}" id="fnref-{0}-{1}">[{0}]</a></sup>').format(
+                    n, len(refs) + 1
+                )
+            )
+        return Markup("").join(refs)
+
+
+class PageView:
+    """Helpers a template uses while rendering one page; built per page, never shared."""
+
+    def __init__(self, renderer: Renderer, page: Page) -> None:
+        self.renderer = renderer
+        self.site = renderer.site
+        self.page = page
+        self.cite = Footnotes(self)
+
+    # -- links --
+    def url(self, target: str) -> str:
+        if self.page.url == "404.html":
+            # The 404 page is served at any depth, so it links from the site's root path.
+            return self.renderer.base_path + target
+        return relative_url(self.page.url, target)
+
+    def asset(self, name: str) -> str:
+        return self.url(f"static/{name}")
+
+    def absolute(self, target: str = "") -> str:
+        return urljoin(self.renderer.base_url, target)
+
+    def link(self, kind: str, slug: str | None) -> Markup:
+        """An escaped link to an entity, or its id in plain text if it is not known."""
+        if not slug:
+            return Markup("")
+        name = self.name(kind, slug)
+        if kind != "sources" and slug not in self.site.kind(kind):
+            return Markup("<span>{}</span>").format(name)
+        return Markup('<a href="{}">{}</a>').format(self.url(entity_url(kind, slug)), name)
+
+    def name(self, kind: str, slug: str) -> str:
+        if kind == "sources":
+            src = self.site.sources.get(slug)
+            return (src.title.value or slug) if src else slug
+        record = self.site.kind(kind).get(slug)
+        if record is None:
+            return slug
+        return record.sheet.title if kind == "meetings" else record.sheet.name
+
+    # -- text --
+    def md(self, text: str) -> Markup:
+        return self.renderer.markdown(text)
+
+    def date(self, value: dt.date | None) -> str:
+        return format_date(value)
+
+    def citation_use(self, cite: Citation) -> CitationUse | None:
+        return self.renderer.uses.get((cite.source, normalise(cite.quote)))
+
+    def passage_url(self, cite: Citation) -> str:
+        use = self.citation_use(cite)
+        url = self.url(entity_url("sources", cite.source))
+        return f"{url}#{use.anchor}" if use and use.anchor else url
+
+    def source_blocks(self, source_id: str) -> list[Markup]:
+        return self.renderer.annotated_blocks(source_id, self)
+
+    def citing(self, source_id: str) -> list[CitationUse]:
+        return self.renderer.by_source.get(source_id, [])
+
+
+class Renderer:
+    """Holds the Jinja environment and per-site lookups; renders pages one at a time."""
+
+    def __init__(self, site: Site, *, base_url: str | None = None) -> None:
+        self.site = site
+        self.base_url = base_url or site.config.base_url
+        self.base_path = urlsplit(self.base_url).path or "/"
+        search = []
+        local = site.root / "templates"
+        if local.is_dir():
+            search.append(FileSystemLoader(str(local)))
+        search.append(FileSystemLoader(str(theme_dir())))
+        self.env = Environment(
+            loader=ChoiceLoader(search),
+            autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["date"] = format_date
+        self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        self.uses: dict[tuple[str, str], CitationUse] = {}
+        self.by_source: dict[str, list[CitationUse]] = defaultdict(list)
+        for use in site.citations:
+            self.uses.setdefault((use.source, normalise(use.quote)), use)
+            if use.location is not None:
+                self.by_source[use.source].append(use)
+
+    def markdown(self, text: str) -> Markup:
+        if not text.strip():
+            return Markup("")
+        self._md.reset()
+        return sanitize(self._md.convert(text))
+
+    def render(self, page: Page) -> bytes:
+        try:
+            return self._render(page)
+        except TemplateSyntaxError as exc:
+            raise DossierError(
+                [Problem(_template_path(exc.filename, exc.name), exc.lineno, message=exc.message or "")]
+            ) from None
+        except TemplateError as exc:
+            frame = _template_frame(exc)
+            raise DossierError(
+                [Problem(frame[0], frame[1], message=f"{exc} (rendering {page.output})")]
+            ) from None
+
+    def _render(self, page: Page) -> bytes:
+        view = PageView(self, page)
+        template = self.env.get_template(page.template)
+        html = template.render(
+            site=self.site,
+            config=self.site.config,
+            page=page,
+            v=view,
+            kind_titles=KIND_TITLES,
+            kind_singular=KIND_SINGULAR,
+            **page.context,
+        )
+        return html.encode("utf-8")
+
+    def annotated_blocks(self, source_id: str, view: PageView) -> list[Markup]:
+        """The article's blocks as HTML, with cited passages marked and linked back."""
+        source = self.site.sources[source_id]
+        marks: dict[str, list[CitationUse]] = defaultdict(list)
+        for use in self.by_source.get(source_id, []):
+            assert use.location is not None
+            marks[use.location.block].append(use)
+        out = []
+        for block in source.article.blocks:
+            body = _mark(block.text, marks.get(block.id, []), view)
+            if isinstance(block, Post):
+                meta = Markup('<footer>— {} (@{}){}</footer>').format(
+                    block.author, block.handle, ", " + format_date(block.date) if block.date else ""
+                )
+                out.append(
+                    Markup('<blockquote class="post" id="{}"><p>{}</p>{}</blockquote>').format(
+                        block.id, body, meta
+                    )
+                )
+            else:
+                assert isinstance(block, Paragraph)
+                css = {"standfirst": "standfirst", "blockquote": "quoted"}.get(block.kind, "")
+                out.append(
+                    Markup('<p id="{0}"{1}><a class="pilcrow" href="#{0}" aria-label="Link to '
+                           'this paragraph">¶</a> {2}</p>').format(
+                        block.id, Markup(' class="{}"').format(css) if css else "", body
+                    )
+                )
+        return out
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        try:
+            return Path(filename).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return filename
+    return name or "<template>"
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int]:
+    """The innermost template file and line in a traceback, like Jinja's own 'File "x", line N'."""
+    found = ("<template>", 0)
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml")):
+            found = (_template_path(code.co_filename, None), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
+    """Escape ``text``, wrapping each cited range in ``<mark>`` (overlaps merged)."""
+    spans: list[tuple[int, int, list[CitationUse]]] = []
+    for use in sorted(uses, key=lambda u: (u.location.start, u.location.end, u.anchor)):  # type: ignore[union-attr]
+        loc = use.location
+        assert loc is not None
+        if spans and loc.start < spans[-1][1]:
+            start, end, group = spans[-1]
+            spans[-1] = (start, max(end, loc.end), [*group, use])
+        else:
+            spans.append((loc.start, loc.end, [use]))
+    parts: list[Markup | str] = []
+    pos = 0
+    for start, end, group in spans:
+        parts.append(escape(text[pos:start]))
+        anchors = sorted({u.anchor for u in group})
+        extra = Markup("").join(Markup('<span id="{}"></span>').format(a) for a in anchors[1:])
+        backs = sorted({(u.owner_kind, u.owner_slug) for u in group})
+        title = "Cited by " + "; ".join(view.name(k, s) for k, s in backs)
+        links = Markup("").join(
+            Markup('<a class="backref" href="{}">↩ {}</a>').format(
+                view.url(entity_url(k, s)), view.name(k, s)
+            )
+            for k, s in backs
+        )
+        parts.append(
+            Markup('<mark id="{}" title="{}">{}{}</mark><span class="backrefs">{}</span>').format(
+                anchors[0], title, extra, text[start:end], links
+            )
+        )
+        pos = end
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)

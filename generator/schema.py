@@ -1,0 +1,279 @@
+"""Typed models of the fact sheets in ``content/``.
+
+The same models validate the YAML and generate the JSON Schema that editors'
+yaml-language-server uses (``dossier schema``), so the two can never disagree.
+Values arrive from :mod:`generator.yamlstrict` as strings; pydantic turns them
+into dates and numbers where a field says so, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _strict_bool(value: Any) -> Any:
+    # YAML 1.1 would read yes/no/on/off as booleans; we accept only true/false.
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+StrictBool = Annotated[bool, BeforeValidator(_strict_bool), PlainSerializer(bool)]
+
+
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str) and re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.I):
+        return value
+    raise ValueError("must be an http:// or https:// URL")
+
+
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+Id = Annotated[str, Field(pattern=SLUG_RE.pattern, description="The slug of another fact sheet.")]
+SourceId = Annotated[
+    str,
+    Field(
+        pattern=SOURCE_ID_RE.pattern,
+        description="A source id: the file name in seeds/ without its extension.",
+    ),
+]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Sheet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Citation(Sheet):
+    """A source and a verbatim passage of it that supports the fact."""
+
+    source: SourceId = Field(description="Source id (file name in seeds/ without .txt).")
+    quote: NonEmpty = Field(
+        description="Words copied from the source. Only whitespace, quote marks and "
+        "dashes may differ."
+    )
+
+
+Cites = Annotated[
+    list[Citation], Field(default_factory=list, description="Citations supporting the fact.")
+]
+
+
+class Fact(Sheet):
+    """Anything that can be cited."""
+
+    cite: Cites
+
+
+DateBasis = Literal["stated", "weekday", "dateline", "published", "relative", "inferred"]
+
+
+class DateFact(Fact):
+    """A date and how we know it."""
+
+    value: dt.date = Field(description="The date, YYYY-MM-DD.")
+    basis: DateBasis = Field(
+        "stated",
+        description="stated: the source gives the date; weekday: worked out from a weekday "
+        "next to the publication date; dateline: taken from the article's dateline; "
+        "published: the article's publication date; relative: 'yesterday', 'today'; "
+        "inferred: reasoned from context (explain in note).",
+    )
+    note: str = Field("", description="How the date was worked out, shown on the page.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"value": value} if isinstance(value, str) else value
+
+
+PlaceBasis = Literal["stated", "dateline", "inferred"]
+
+
+class PlaceFact(Fact):
+    name: NonEmpty = Field(description="Place name as shown, e.g. 'Moscow'.")
+    country: Id | None = Field(None, description="Country id of the place.")
+    basis: PlaceBasis = Field("stated", description="How the place is known.")
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class Alias(Sheet):
+    name: NonEmpty = Field(description="Another spelling or form of the name.")
+    sources: list[SourceId] = Field(
+        default_factory=list, description="Sources that spell the name this way."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class Position(Fact):
+    title: NonEmpty = Field(description="e.g. 'Foreign Minister'.")
+    of: Id | None = Field(None, description="Country or organisation id.")
+    as_of: dt.date | None = Field(None, description="Date the position is attested.")
+
+
+class Side(Fact):
+    """One side of a disagreement between sources."""
+
+    claim: NonEmpty
+
+
+class Disagreement(Sheet):
+    """Sources that say different things about one fact."""
+
+    about: NonEmpty = Field(description="The fact in question, e.g. 'date of the summit'.")
+    sides: list[Side] = Field(min_length=2)
+    note: str = ""
+
+
+class Entity(Sheet):
+    name: NonEmpty = Field(description="The name as the site shows it.")
+    aliases: list[Alias] = Field(default_factory=list)
+    summary: str = Field("", description="Short Markdown text.")
+    summary_cite: Cites
+    disagreements: list[Disagreement] = Field(default_factory=list)
+
+
+class PersonSheet(Entity):
+    """content/people/<slug>.yaml"""
+
+    honorific: str = Field("", description="e.g. 'Prince', shown but not matched.")
+    country: Id | None = Field(None, description="Country the person serves.")
+    positions: list[Position] = Field(default_factory=list)
+
+
+class CountrySheet(Entity):
+    """content/countries/<slug>.yaml"""
+
+    demonyms: list[NonEmpty] = Field(
+        default_factory=list, description="Adjectives that name the country, e.g. 'Russian'."
+    )
+    capital: str = ""
+    capital_names_country: StrictBool = Field(
+        False, description="Whether a mention of the capital counts as the country."
+    )
+    member_of: list[Id] = Field(default_factory=list, description="Organisation ids.")
+
+
+class OrganizationSheet(Entity):
+    """content/organizations/<slug>.yaml"""
+
+    short: str = Field("", description="Abbreviation, e.g. 'OIC'.")
+    url: HttpUrl | None = None
+    members: list[Id] = Field(default_factory=list, description="Country ids.")
+    member_of: list[Id] = Field(default_factory=list, description="Organisation ids.")
+
+
+MeetingKind = Literal[
+    "talks", "meeting", "summit", "virtual-summit", "phone-call", "exchange", "briefing", "tour"
+]
+Presence = Literal["in-person", "virtual", "by-phone", "unclear"]
+
+
+class Participation(Fact):
+    """Someone's part in one meeting, as a source states it."""
+
+    person: Id | None = Field(None, description="Person id.")
+    organization: Id | None = Field(None, description="Organisation id, for a delegation.")
+    country: Id | None = Field(None, description="Country represented.")
+    role: str = Field("", description="Role in this meeting, e.g. 'host', 'Foreign Minister'.")
+    presence: Presence = "in-person"
+
+    @model_validator(mode="after")
+    def _someone(self) -> Participation:
+        if not (self.person or self.organization or self.country):
+            raise ValueError("needs a person, organization or country")
+        return self
+
+
+
+class Outcome(Fact):
+    text: NonEmpty
+
+
+class Statement(Sheet):
+    """A quotation of a speaker at the meeting; the quote is verified like a citation."""
+
+    speaker: Id = Field(description="Person id.")
+    source: SourceId
+    quote: NonEmpty
+
+
+class MeetingSheet(Sheet):
+    """content/meetings/<slug>.yaml"""
+
+    title: NonEmpty
+    kind: MeetingKind = "meeting"
+    date: DateFact
+    end_date: DateFact | None = None
+    place: PlaceFact | None = None
+    leg: str = Field("", description="Leg of the tour, e.g. 'Beijing'.")
+    part_of: Id | None = Field(None, description="Meeting id of the tour or series.")
+    follows: Id | None = Field(None, description="Meeting id of the previous leg.")
+    hosts: list[Participation] = Field(default_factory=list)
+    participants: list[Participation] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list)
+    summary: str = ""
+    cite: Cites
+    disagreements: list[Disagreement] = Field(default_factory=list)
+
+
+class SourceMeta(Sheet):
+    """One entry of content/sources.yaml: curated metadata that overrides the parser."""
+
+    title: str | None = None
+    outlet: str | None = None
+    url: HttpUrl | None = None
+    published: dt.date | None = None
+    byline: str | None = None
+    excerpt: StrictBool = Field(False, description="The text is not the whole article.")
+    language: str | None = None
+
+
+class SiteConfig(Sheet):
+    """site.yaml"""
+
+    title: NonEmpty = Field(description="Site title.")
+    description: str = ""
+    base_url: HttpUrl = Field(description="Where the site is published, e.g. https://x.github.io/repo/.")
+    language: str = "en"
+    output: str = Field("_site", description="Output folder, relative to the project.")
+    domain: str | None = Field(None, description="Custom domain: written to CNAME.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+
+SHEETS: dict[str, type[Entity] | type[MeetingSheet]] = {
+    "meetings": MeetingSheet,
+    "people": PersonSheet,
+    "countries": CountrySheet,
+    "organizations": OrganizationSheet,
+}

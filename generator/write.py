@@ -1,0 +1,99 @@
+"""Stage 6, *write*: put the rendered files on disk without ever leaving a half-built site.
+
+Everything is written into a staging folder beside the output, which is then
+swapped in with renames. If anything fails before the swap, the previous site
+is untouched; leftovers of an interrupted run are cleared by the next one.
+A marker file records that dossier owns the folder, so it never cleans a
+folder full of someone else's files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.problems import DossierError, Problem
+
+MARKER = ".dossier-site"
+MARKER_TEXT = "This folder is written by dossier; its contents are replaced on every build.\n"
+
+
+def _staging_name(output: Path, tag: str) -> Path:
+    return output.parent / f".{output.name}.dossier-{tag}"
+
+
+def check_output(output: Path, project: Path, *, force: bool = False) -> None:
+    """Refuse output folders that would destroy something: the project, its parents, ~, /."""
+    out = output.resolve()
+    proj = project.resolve()
+    home = Path.home().resolve()
+    shown = str(output)
+    if out == proj or out in proj.parents:
+        raise DossierError(
+            [Problem(shown, message="output folder is the project or contains it; refused")]
+        )
+    if out == home or out == Path(out.anchor):
+        raise DossierError([Problem(shown, message="output folder is your home or the root folder; refused")])
+    if out.exists() and not out.is_dir():
+        raise DossierError([Problem(shown, message="output exists and is not a folder; refused")])
+    if out.is_symlink() or (out.exists() and not (out / MARKER).is_file() and any(out.iterdir())):
+        if not force:
+            raise DossierError(
+                [
+                    Problem(
+                        shown,
+                        message="output folder holds files dossier did not write "
+                        f"(no {MARKER} marker); use --force to replace it",
+                    )
+                ]
+            )
+
+
+def clear_leftovers(output: Path) -> None:
+    """Remove staging folders left by a build that was killed."""
+    for tag in ("staging", "old"):
+        stale = _staging_name(output, tag)
+        if stale.exists():
+            shutil.rmtree(stale)
+
+
+def write_site(
+    output: Path,
+    files: Iterable[tuple[str, bytes]],
+    project: Path,
+    *,
+    force: bool = False,
+) -> int:
+    """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count."""
+    check_output(output, project, force=force)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(output)
+    staging = _staging_name(output, "staging")
+    staging.mkdir(mode=0o755)
+    count = 0
+    try:
+        root = staging.resolve()
+        for rel, data in files:
+            target = (staging / rel).resolve()
+            # Containment on resolved paths: a string prefix test would let 'site-evil' pass.
+            if root not in target.parents:
+                raise DossierError([Problem(rel, message="page path leaves the output folder; refused")])
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+            count += 1
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        os.chmod(staging / MARKER, 0o644)
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            os.chmod(folder, 0o755)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = _staging_name(output, "old")
+    if output.exists() or output.is_symlink():
+        os.replace(output, old)
+    os.replace(staging, output)
+    shutil.rmtree(old, ignore_errors=True)
+    return count

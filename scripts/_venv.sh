@@ -1,0 +1,20 @@
+# Shared by the set-up scripts: create .venv once and install the project into it.
+# Usage: . scripts/_venv.sh [extra]   (extra: e.g. "test")
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "Creating $venv ..."
+  python3 -m venv "$venv"
+fi
+spec="."
+[ -n "${1:-}" ] && spec=".[$1]"
+# Reinstall only when the project's metadata changed since the last install.
+stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${1:-base}"
+if [ ! -f "$stamp" ]; then
+  echo "Installing dossier ($spec) into .venv ..."
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  touch "$stamp"
+fi

@@ -1,0 +1,1 @@
+# Makes the bundled theme importable as the package data "generator.theme".

@@ -1,0 +1,139 @@
+"""The whole pipeline on the bundled site: links, determinism, base URLs, safe output."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build_project
+from generator.problems import DossierError
+from tests.linkcheck import broken_links
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_bundled_site_builds_with_every_page_kind(bundled: Path) -> None:
+    result = build_project(bundled)
+    out = bundled / "_site"
+    assert result.output == out
+    for url in (
+        "index.html",
+        "404.html",
+        "meetings/index.html",
+        "meetings/moscow-lavrov-2023-11-21/index.html",
+        "people/sergey-lavrov/index.html",
+        "countries/russia/index.html",
+        "organizations/oic/index.html",
+        "sources/002_0c70cf7e982ea60c/index.html",
+        "static/style.css",
+        ".nojekyll",
+    ):
+        assert (out / url).is_file(), url
+    assert result.pages == len(list(out.rglob("*.html")))
+
+
+def test_no_broken_internal_links_at_root(bundled: Path) -> None:
+    build_project(bundled, BuildOptions(base_url="https://example.org/"))
+    assert broken_links(bundled / "_site", "/") == []
+
+
+def test_no_broken_internal_links_under_project_path(bundled: Path) -> None:
+    build_project(bundled, BuildOptions(base_url="https://user.github.io/repo/"))
+    site = bundled / "_site"
+    assert broken_links(site, "/repo/") == []
+    # The 404 page is served at any depth, so its links are rooted at the base path.
+    assert 'href="/repo/static/style.css"' in (site / "404.html").read_text()
+    assert 'href="https://user.github.io/repo/people/sergey-lavrov/"' in (
+        site / "people/sergey-lavrov/index.html"
+    ).read_text()
+
+
+def test_two_builds_are_byte_identical(bundled: Path, tmp_path: Path) -> None:
+    build_project(bundled, BuildOptions(output=tmp_path / "a"))
+    build_project(bundled, BuildOptions(output=tmp_path / "b"))
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    cmp = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
+    assert not cmp.diff_files
+
+
+def test_output_files_and_folders_have_safe_modes(bundled: Path) -> None:
+    build_project(bundled)
+    for path in (bundled / "_site").rglob("*"):
+        assert not path.is_symlink()
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_failed_build_leaves_previous_site_byte_identical(bundled: Path) -> None:
+    build_project(bundled)
+    before = tree(bundled / "_site")
+    sheet = bundled / "content/people/wang-yi.yaml"
+    sheet.write_text(sheet.read_text().replace("country: china", "country: chna"))
+    with pytest.raises(DossierError):
+        build_project(bundled)
+    assert tree(bundled / "_site") == before
+    assert not [p for p in bundled.iterdir() if p.name.startswith("._site")]
+
+
+def test_error_while_writing_keeps_previous_site(bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_project(bundled)
+    before = tree(bundled / "_site")
+    import generator.build as build_module
+
+    real = build_module.Renderer.render
+    calls = {"n": 0}
+
+    def failing(self, page):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk full")
+        return real(self, page)
+
+    monkeypatch.setattr(build_module.Renderer, "render", failing)
+    with pytest.raises(OSError):
+        build_project(bundled)
+    assert tree(bundled / "_site") == before
+    assert not [p for p in bundled.iterdir() if p.name.startswith("._site")]
+
+
+def test_refuses_to_write_into_the_project_or_its_parent(bundled: Path) -> None:
+    for target in (bundled, bundled.parent):
+        with pytest.raises(DossierError) as info:
+            build_project(bundled, BuildOptions(output=target))
+        assert "output folder is the project or contains it; refused" in str(info.value)
+
+
+def test_refuses_a_folder_it_did_not_write_unless_forced(bundled: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("precious")
+    with pytest.raises(DossierError) as info:
+        build_project(bundled, BuildOptions(output=foreign))
+    assert "holds files dossier did not write" in str(info.value)
+    assert (foreign / "thesis.txt").read_text() == "precious"
+    build_project(bundled, BuildOptions(output=foreign, force=True))
+    assert (foreign / ".dossier-site").is_file()
+    assert not (foreign / "thesis.txt").exists()
+
+
+def test_leftover_staging_folder_is_cleared(bundled: Path) -> None:
+    stale = bundled / "._site.dossier-staging"
+    stale.mkdir()
+    (stale / "half.html").write_text("half")
+    build_project(bundled)
+    assert not stale.exists()
+    assert (bundled / "_site/index.html").is_file()
+
+
+def test_output_path_from_site_yaml(bundled: Path) -> None:
+    config = bundled / "site.yaml"
+    config.write_text(config.read_text().replace("output: _site", "output: public"))
+    build_project(bundled)
+    assert (bundled / "public/index.html").is_file()
+    assert not (bundled / "_site").exists()

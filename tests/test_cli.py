@@ -1,0 +1,105 @@
+"""The command line, through Click's CliRunner: exit codes and exact output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator import __version__
+from generator.cli import main
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0
+    assert out == f"dossier, version {__version__}\n"
+
+
+def test_build_prints_one_line_summary(bundled: Path) -> None:
+    code, out, err = run("-C", str(bundled), "build")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Built ") and " pages (" in lines[0] and lines[0].endswith("_site")
+
+
+def test_quiet_build_prints_nothing(bundled: Path) -> None:
+    code, out, err = run("-C", str(bundled), "-q", "build")
+    assert (code, out) == (0, "")
+
+
+def test_build_with_output_and_base_url(bundled: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "public"
+    code, _, err = run("-C", str(bundled), "build", "-o", str(out_dir), "--base-url", "https://u.github.io/r/")
+    assert code == 0, err
+    assert 'href="https://u.github.io/r/"' in (out_dir / "index.html").read_text()
+
+
+def test_bad_input_lists_problems_and_exits_1(bundled: Path) -> None:
+    sheet = bundled / "content/people/wang-yi.yaml"
+    sheet.write_text(sheet.read_text().replace("country: china", "country: chna"))
+    code, out, err = run("-C", str(bundled), "build")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert err.splitlines()[0] == (
+        "content/people/wang-yi.yaml:3:10: country: unknown country id 'chna'. Did you mean 'china'?"
+    )
+    assert err.splitlines()[-1] == "Error: 1 problem; nothing was written."
+    assert not (bundled / "_site").exists()
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, err = run("build", "--no-such-option")
+    assert code == 2
+    assert "No such option: --no-such-option" in err
+
+
+def test_check_writes_nothing_and_reports_coverage(bundled: Path) -> None:
+    code, out, err = run("-C", str(bundled), "check")
+    assert code == 0, err
+    assert not (bundled / "_site").exists()
+    assert "citations: " in out and "verified: " in out
+    assert out.splitlines()[-1].startswith("OK: ")
+
+
+def test_strict_turns_warnings_into_errors(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/countries/russia.yaml": "name: Russia\n",
+            "content/people/lavrov.yaml": """\
+                name: Sergey Lavrov
+                positions:
+                  - title: Foreign Minister
+                    of: russia
+                """,
+        }
+    )
+    code, _, err = run("-C", str(project), "check")
+    assert code == 0
+    assert "content/people/lavrov.yaml:3:5: positions.0: fact has no citation (warning)" in err
+    code, _, err = run("-C", str(project), "check", "--strict")
+    assert code == 1
+    assert "content/people/lavrov.yaml:3:5: positions.0: fact has no citation (warning)" in err
+
+
+def test_missing_site_yaml(tmp_path: Path) -> None:
+    code, _, err = run("-C", str(tmp_path), "build")
+    assert code == 1
+    assert err.splitlines()[0] == "site.yaml: not found; is this a dossier project?"
+
+
+def test_python_dash_m_entry_point() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"dossier, version {__version__}"
