@@ -115,3 +115,35 @@ def check(ctx: Context, strict: bool) -> None:
     for line in checked.coverage.lines():
         ctx.info(line)
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["meeting", "person", "country", "organization"]))
+@click.argument("slug")
+@click.option("--force", is_flag=True, help="Overwrite an existing fact sheet.")
+@pass_ctx
+@reports_problems
+def new(ctx: Context, kind: str, slug: str, force: bool) -> None:
+    """Write a new fact sheet stub: content/<kind>/<SLUG>.yaml."""
+    import datetime as dt
+
+    from generator.scaffold import new_sheet
+
+    path = new_sheet(ctx.project, kind, slug, today=dt.date.today(), force=force)
+    ctx.info(f"Wrote {path.relative_to(ctx.project).as_posix()}")
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the *.schema.json files (default: schema/ in the project).",
+)
+@pass_ctx
+def schema(ctx: Context, output: Path | None) -> None:
+    """Write the JSON Schema of every fact-sheet kind (for yaml-language-server)."""
+    from generator.scaffold import write_schemas
+
+    for path in write_schemas(output or ctx.project / "schema"):
+        ctx.info(f"Wrote {path.as_posix()}")

@@ -97,10 +97,6 @@ class DateFact(Fact):
     )
     note: str = Field("", description="How the date was worked out, shown on the page.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return {"value": value} if isinstance(value, str) else value
 
 
 PlaceBasis = Literal["stated", "dateline", "inferred"]
@@ -112,10 +108,6 @@ class PlaceFact(Fact):
     basis: PlaceBasis = Field("stated", description="How the place is known.")
     note: str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
 
 
 class Alias(Sheet):
@@ -124,10 +116,24 @@ class Alias(Sheet):
         default_factory=list, description="Sources that spell the name this way."
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+
+
+def _shorthand(key: str) -> Any:
+    """Let a plain string stand for a mapping with one field (``date: 2023-11-21``)."""
+
+    def expand(value: Any) -> Any:
+        return {key: value} if isinstance(value, str) else value
+
+    return expand
+
+
+DateValue = Annotated[
+    DateFact, BeforeValidator(_shorthand("value"), json_schema_input_type=dt.date | DateFact)
+]
+PlaceValue = Annotated[
+    PlaceFact, BeforeValidator(_shorthand("name"), json_schema_input_type=str | PlaceFact)
+]
+AliasValue = Annotated[Alias, BeforeValidator(_shorthand("name"), json_schema_input_type=str | Alias)]
 
 
 class Position(Fact):
@@ -152,7 +158,7 @@ class Disagreement(Sheet):
 
 class Entity(Sheet):
     name: NonEmpty = Field(description="The name as the site shows it.")
-    aliases: list[Alias] = Field(default_factory=list)
+    aliases: list[AliasValue] = Field(default_factory=list)
     summary: str = Field("", description="Short Markdown text.")
     summary_cite: Cites
     disagreements: list[Disagreement] = Field(default_factory=list)
@@ -228,9 +234,9 @@ class MeetingSheet(Sheet):
 
     title: NonEmpty
     kind: MeetingKind = "meeting"
-    date: DateFact
-    end_date: DateFact | None = None
-    place: PlaceFact | None = None
+    date: DateValue
+    end_date: DateValue | None = None
+    place: PlaceValue | None = None
     leg: str = Field("", description="Leg of the tour, e.g. 'Beijing'.")
     part_of: Id | None = Field(None, description="Meeting id of the tour or series.")
     follows: Id | None = Field(None, description="Meeting id of the previous leg.")
