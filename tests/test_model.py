@@ -1,0 +1,144 @@
+"""Fact-sheet validation: every problem located as path:line:col: field: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.build import check_project
+from generator.problems import DossierError
+
+
+def problems_of(project: Path) -> list[str]:
+    with pytest.raises(DossierError) as info:
+        check_project(project)
+    return [str(p) for p in info.value.problems]
+
+
+def test_unknown_field_suggests_the_right_one(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/people/lavrov.yaml": "name: Sergey Lavrov\nhonorfic: Mr\n"})
+    assert problems_of(project) == [
+        "content/people/lavrov.yaml:2:1: honorfic: unknown field Did you mean 'honorific'?"
+    ]
+
+
+def test_missing_required_field(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/meetings/m.yaml": "title: Talks\nkind: talks\n"})
+    assert problems_of(project) == ["content/meetings/m.yaml:1:1: date: required field is missing"]
+
+
+def test_impossible_date(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/meetings/m.yaml": "title: Talks\ndate: 2023-02-30\n"})
+    assert problems_of(project) == [
+        "content/meetings/m.yaml:2:7: date: not a valid date: '2023-02-30'; write YYYY-MM-DD"
+    ]
+
+
+def test_enum_lists_the_choices(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/meetings/m.yaml": "title: Talks\ndate: 2023-11-21\nkind: party\n"})
+    [message] = problems_of(project)
+    assert message.startswith("content/meetings/m.yaml:3:7: kind: must be one of 'talks', 'meeting'")
+
+
+def test_nested_field_is_located(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/countries/russia.yaml": "name: Russia\n",
+            "content/people/lavrov.yaml": """\
+                name: Sergey Lavrov
+                positions:
+                  - title: Foreign Minister
+                    of: russa
+                    as_of: soon
+                """,
+        }
+    )
+    assert problems_of(project) == [
+        "content/people/lavrov.yaml:5:12: positions.0.as_of: not a valid date: 'soon'; write YYYY-MM-DD"
+    ]
+
+
+def test_unknown_reference_suggests_an_id(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/countries/russia.yaml": "name: Russia\n",
+            "content/people/lavrov.yaml": """\
+                name: Sergey Lavrov
+                positions:
+                  - title: Foreign Minister
+                    of: russa
+                """,
+        }
+    )
+    assert problems_of(project) == [
+        "content/people/lavrov.yaml:4:9: of: unknown country or organization id 'russa'. "
+        "Did you mean 'russia'?"
+    ]
+
+
+def test_no_stays_a_string(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/countries/norway.yaml": "name: NO\naliases: [on, yes, '1.10']\n"})
+    checked = check_project(project)
+    sheet = checked.site.countries["norway"].sheet
+    assert sheet.name == "NO"
+    assert [a.name for a in sheet.aliases] == ["on", "yes", "1.10"]
+
+
+def test_boolean_fields_accept_only_true_and_false(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/countries/x.yaml": "name: X\ncapital_names_country: yes\n"})
+    assert problems_of(project) == [
+        "content/countries/x.yaml:2:24: capital_names_country: must be true or false"
+    ]
+
+
+def test_url_must_be_http(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"content/organizations/x.yaml": "name: X\nurl: javascript:alert(1)\n"})
+    assert problems_of(project) == [
+        "content/organizations/x.yaml:2:6: url: must be an http:// or https:// URL"
+    ]
+
+
+def test_all_problems_in_all_files_are_collected(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/a.yaml": "name: A\nname: B\n",
+            "content/people/b.yaml": "nme: B\n",
+            "content/countries/c.yaml": "- not a mapping\n",
+            "content/countries/Bad_Name.yaml": "name: X\n",
+        }
+    )
+    assert problems_of(project) == [
+        "content/countries/Bad_Name.yaml: file name is not a valid slug "
+        "(lowercase letters, digits and single hyphens)",
+        "content/countries/c.yaml:1:1: expected a mapping at the top level, got a list",
+        "content/people/a.yaml:2:1: name: duplicate key 'name' (first defined on line 1)",
+        "content/people/b.yaml:1:1: name: required field is missing",
+        "content/people/b.yaml:1:1: nme: unknown field Did you mean 'name'?",
+    ]
+
+
+def test_sources_yaml_must_name_real_sources(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/001_abc.txt": "Title\n\nBody text here.\n",
+            "content/sources.yaml": "001_abd:\n  outlet: TASS\n001_abc:\n  excerpt: maybe\n",
+        }
+    )
+    assert problems_of(project) == [
+        "content/sources.yaml:1:1: 001_abd: no such source in seeds/ Did you mean '001_abc'?",
+        "content/sources.yaml:4:12: 001_abc.excerpt: must be true or false",
+    ]
+
+
+def test_curated_metadata_overrides_parsed_fields(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/001_abc.txt": " date 2023-11-20 Lavrov met ministers in Moscow today.\n",
+            "content/sources.yaml": "001_abc:\n  outlet: TASS\n  published: 2023-11-21\n",
+        }
+    )
+    source = check_project(project).site.sources["001_abc"]
+    assert (source.outlet.value, source.outlet.basis) == ("TASS", "curated")
+    assert (str(source.published.value), source.published.basis) == ("2023-11-21", "curated")
+    assert source.title.basis == "derived"
