@@ -202,13 +202,28 @@ def validation_problems(
             if isinstance(p, int) or not str(p).startswith(("function-", "tagged-"))
         )
         message, hint = _message(error, model, loc)
-        full = (*prefix, *loc)
+        full = _as_written(doc.data, (*prefix, *loc))
         if error["type"] == "extra_forbidden":
             line, col = doc.key_position(full)
         else:
             line, col = doc.position(full)
         problems.append(Problem(path, line, col, ".".join(map(str, full)), message, hint))
     return problems
+
+
+def _as_written(data: Any, loc: Loc) -> Loc:
+    """Drop key parts added by shorthand expansion (``date: X`` validated as ``date.value``)."""
+    current = data
+    for i, part in enumerate(loc):
+        if isinstance(current, str):
+            return loc[:i]
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            current = current[part]
+        else:
+            return loc
+    return loc
 
 
 def validate(
