@@ -89,6 +89,7 @@ class Footnotes:
     view: PageView
     notes: list[tuple[int, Citation, CitationUse | None]] = field(default_factory=list)
     numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    refs: dict[int, int] = field(default_factory=dict)
 
     def __call__(self, cites: list[Citation]) -> Markup:
         refs = []
@@ -98,9 +99,11 @@ class Footnotes:
                 self.numbers[key] = len(self.numbers) + 1
                 self.notes.append((self.numbers[key], cite, self.view.citation_use(cite)))
             n = self.numbers[key]
+            # A note cited twice gets two back-reference ids: fnref-3-1, fnref-3-2.
+            self.refs[n] = self.refs.get(n, 0) + 1
             refs.append(
                 Markup('<sup class="fn"><a href="#fn-{0}" id="fnref-{0}-{1}">[{0}]</a></sup>').format(
-                    n, len(refs) + 1
+                    n, self.refs[n]
                 )
             )
         return Markup("").join(refs)

@@ -137,3 +137,22 @@ def test_output_path_from_site_yaml(bundled: Path) -> None:
     build_project(bundled)
     assert (bundled / "public/index.html").is_file()
     assert not (bundled / "_site").exists()
+
+
+def test_every_page_is_well_formed_html5(bundled: Path) -> None:
+    import re
+
+    import html5lib
+
+    build_project(bundled)
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    for page in sorted((bundled / "_site").rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith("<!doctype html>\n"), page
+        parser.parse(text)  # raises on any HTML5 parse error
+        ids = re.findall(r'\sid="([^"]+)"', text)
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        assert not duplicates, f"{page}: duplicate ids {duplicates}"
+        assert len(re.findall(r"<h1[ >]", text)) == 1, page
+        levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", text)]
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (page, levels)
