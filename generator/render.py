@@ -244,6 +244,15 @@ class Renderer:
         for block in source.article.blocks:
             body = _mark(block.text, marks.get(block.id, []), view)
             if isinstance(block, Post):
+                # A post keeps its own line breaks (several short paragraphs in one post).
+                body = Markup(str(body).replace("\n", "<br>\n"))
+                links = Markup("").join(
+                    Markup(' <a href="{0}" rel="noopener noreferrer">{1}</a>').format(
+                        link if link.startswith("http") else "https://" + link, link
+                    )
+                    for link in block.links
+                )
+                body = body + links
                 meta = Markup('<footer>— {} (@{}){}</footer>').format(
                     block.author, block.handle, ", " + format_date(block.date) if block.date else ""
                 )

@@ -95,6 +95,11 @@ class DateFact(Fact):
         "published: the article's publication date; relative: 'yesterday', 'today'; "
         "inferred: reasoned from context (explain in note).",
     )
+    qualifier: Literal["on", "before", "after", "about"] = Field(
+        "on",
+        description="on: the date itself; before/after: on or before/after it (a date that "
+        "sources only bound); about: approximate.",
+    )
     note: str = Field("", description="How the date was worked out, shown on the page.")
 
 
@@ -152,8 +157,12 @@ class Disagreement(Sheet):
     """Sources that say different things about one fact."""
 
     about: NonEmpty = Field(description="The fact in question, e.g. 'date of the summit'.")
-    sides: list[Side] = Field(min_length=2)
-    note: str = ""
+    sides: list[Side] = Field(
+        min_length=1,
+        description="What each source says. One side is allowed when the note explains what "
+        "it conflicts with (another fact on the site, or a source's own inconsistency).",
+    )
+    note: str = Field("", description="Editor's explanation, shown with the sides.")
 
 
 class Entity(Sheet):
