@@ -79,20 +79,28 @@ def find_quote(article: Article, quote: str) -> Location | None:
     return None
 
 
-def closest_passage(article: Article, quote: str, *, width: int = 0) -> str:
-    """The stretch of the source most like ``quote``, to show beside an error."""
+def closest_passage(article: Article, quote: str) -> str:
+    """The stretch of the source most like ``quote``, to show beside an error.
+
+    Candidates are runs of words about as long as the quote, so the suggestion reads
+    as a passage, not a fragment cut mid-word.
+    """
     needle = normalise(quote)
-    width = width or len(needle)
+    size = len(needle.split())
     best = (0.0, "")
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(needle)
     for _block, text in source_passages(article):
-        hay = normalise(text)
-        words = [m.start() for m in re.finditer(r"\S+", hay)]
-        for start in words:
-            candidate = hay[start : start + width]
-            # Extend to the end of the last word, so the suggestion is readable.
-            end = hay.find(" ", start + width)
-            candidate = hay[start : end if end >= 0 else len(hay)]
-            ratio = difflib.SequenceMatcher(None, needle, candidate, autojunk=False).ratio()
-            if ratio > best[0]:
-                best = (ratio, candidate)
+        words = normalise(text).split(" ")
+        for start in range(len(words)):
+            for count in (size - 1, size, size + 1):
+                if count < 1 or start + count > len(words):
+                    continue
+                candidate = " ".join(words[start : start + count])
+                matcher.set_seq1(candidate)
+                if matcher.real_quick_ratio() <= best[0] or matcher.quick_ratio() <= best[0]:
+                    continue
+                ratio = matcher.ratio()
+                if ratio > best[0]:
+                    best = (ratio, candidate)
     return best[1]

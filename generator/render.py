@@ -295,33 +295,51 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
 
 
 def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
-    """Escape ``text``, wrapping each cited range in ``<mark>`` (overlaps merged)."""
+    """Escape ``text``, wrapping each cited range in ``<mark>``.
+
+    Overlapping quotes are merged into one ``<mark>``; every quote keeps an anchor at
+    its own first character, so each footnote lands on the start of its words.
+    """
+    located = sorted(
+        ((u.location.start, u.location.end, u) for u in uses if u.location),
+        key=lambda t: (t[0], t[1], t[2].anchor),
+    )
     spans: list[tuple[int, int, list[CitationUse]]] = []
-    for use in sorted(uses, key=lambda u: (u.location.start, u.location.end, u.anchor)):  # type: ignore[union-attr]
-        loc = use.location
-        assert loc is not None
-        if spans and loc.start < spans[-1][1]:
-            start, end, group = spans[-1]
-            spans[-1] = (start, max(end, loc.end), [*group, use])
+    for start, end, use in located:
+        if spans and start < spans[-1][1]:
+            first, last, group = spans[-1]
+            spans[-1] = (first, max(last, end), [*group, use])
         else:
-            spans.append((loc.start, loc.end, [use]))
+            spans.append((start, end, [use]))
     parts: list[Markup | str] = []
     pos = 0
     for start, end, group in spans:
         parts.append(escape(text[pos:start]))
-        anchors = sorted({u.anchor for u in group})
-        extra = Markup("").join(Markup('<span id="{}"></span>').format(a) for a in anchors[1:])
-        backs = sorted({(u.owner_kind, u.owner_slug) for u in group})
-        title = "Cited by " + "; ".join(view.name(k, s) for k, s in backs)
+        anchors: dict[str, int] = {}
+        for use in group:
+            assert use.location is not None
+            anchors.setdefault(use.anchor, use.location.start)
+        first_anchor = group[0].anchor
+        inner: list[Markup | str] = []
+        cursor = start
+        for anchor, at in sorted(anchors.items(), key=lambda a: (a[1], a[0])):
+            if anchor == first_anchor:
+                continue
+            inner.append(escape(text[cursor:at]))
+            inner.append(Markup('<span id="{}"></span>').format(anchor))
+            cursor = at
+        inner.append(escape(text[cursor:end]))
+        owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
+        title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
         links = Markup("").join(
             Markup('<a class="backref" href="{}">↩ {}</a>').format(
                 view.url(entity_url(k, s)), view.name(k, s)
             )
-            for k, s in backs
+            for k, s in owners
         )
         parts.append(
-            Markup('<mark id="{}" title="{}">{}{}</mark><span class="backrefs">{}</span>').format(
-                anchors[0], title, extra, text[start:end], links
+            Markup('<mark id="{}" title="{}">{}</mark><span class="backrefs">{}</span>').format(
+                first_anchor, title, Markup("").join(inner), links
             )
         )
         pos = end

@@ -1,0 +1,116 @@
+"""Citations: quotes are verified against their source and linked to the passage."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.article import Article, Paragraph
+from generator.build import build_project, check_project
+from generator.citations import find_quote, normalise
+from generator.problems import DossierError
+
+
+def article(*texts: str) -> Article:
+    return Article(id="x", blocks=tuple(Paragraph(f"p{i + 1}", t) for i, t in enumerate(texts)))
+
+
+def test_normalise_forgives_only_whitespace_quotes_and_dashes() -> None:
+    assert normalise("“Peace”  —\n now ‘please’") == "\"Peace\" - now 'please'"
+    assert normalise("Ceasefire") != normalise("ceasefire")
+    assert normalise("stop.") != normalise("stop")
+
+
+def test_find_quote_returns_offsets_in_the_original_text() -> None:
+    text = "He said: “the war  must stop” – now."
+    loc = find_quote(article("Intro.", text), '"the war must stop" - now')
+    assert loc is not None
+    assert loc.block == "p2"
+    assert text[loc.start : loc.end] == "“the war  must stop” – now"
+
+
+def test_find_quote_misses_a_changed_word() -> None:
+    assert find_quote(article("the war must stop immediately"), "the war must end immediately") is None
+
+
+@given(st.text(), st.text())
+def test_normalise_never_raises_and_is_idempotent(a: str, b: str) -> None:
+    once = normalise(a + b)
+    assert normalise(once) == once
+
+
+def test_every_shipped_citation_verifies(bundled: Path) -> None:
+    checked = check_project(bundled, strict=True)
+    assert checked.coverage.citations > 0
+    assert checked.coverage.verified == checked.coverage.citations
+    assert all(use.location is not None for use in checked.site.citations)
+
+
+def test_a_changed_word_fails_with_file_line_and_closest_passage(bundled: Path) -> None:
+    sheet = bundled / "content/meetings/moscow-lavrov-2023-11-21.yaml"
+    text = sheet.read_text()
+    good = "On November 21, Foreign Minister Sergey Lavrov held a meeting in Moscow"
+    assert good in text
+    sheet.write_text(text.replace(good, good.replace("held", "hosted"), 1))
+    line = next(i for i, t in enumerate(sheet.read_text().splitlines(), 1) if "hosted" in t)
+    col = sheet.read_text().splitlines()[line - 1].index("On November") + 1
+    with pytest.raises(DossierError) as info:
+        check_project(bundled)
+    messages = [str(p) for p in info.value.problems]
+    assert messages == [
+        f"content/meetings/moscow-lavrov-2023-11-21.yaml:{line}:{col}: cite: quote not found in "
+        'source 002_0c70cf7e982ea60c ; closest passage: "On November 21, Foreign Minister Sergey '
+        'Lavrov held a meeting in Moscow"'
+    ]
+
+
+def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
+    build_project(bundled)
+    site = bundled / "_site"
+    meeting = (site / "meetings/moscow-lavrov-2023-11-21/index.html").read_text()
+    links = re.findall(r'href="\.\./\.\./sources/002_0c70cf7e982ea60c/#(q-[^"]+)"', meeting)
+    assert links
+    source = (site / "sources/002_0c70cf7e982ea60c/index.html").read_text()
+    for anchor in set(links):
+        match = re.search(rf'<mark id="{anchor}"[^>]*>(.*?)</mark>', source) or re.search(
+            rf'<span id="{anchor}"></span>', source
+        )
+        assert match, anchor
+    mark = re.search(r'<mark id="q-p1-[^"]*"[^>]*>(.*?)</mark>', source)
+    assert mark
+    assert re.sub(r"<[^>]+>", "", mark.group(1)).startswith("On November 21, Foreign Minister Sergey")
+    # The highlighted passage links back to the fact that cites it.
+    assert 'class="backref" href="../../meetings/moscow-lavrov-2023-11-21/"' in source
+
+
+def test_coverage_report_lists_uncited_facts(make_site) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    project = make_site(
+        {
+            "seeds/s1.txt": "Talks in Moscow\n\nLavrov met the ministers in Moscow on Tuesday.\n",
+            "content/meetings/talks.yaml": """\
+                title: Talks
+                date:
+                  value: 2023-11-21
+                  cite:
+                    - source: s1
+                      quote: Lavrov met the ministers in Moscow
+                place: Moscow
+                """,
+        }
+    )
+    result = CliRunner().invoke(main, ["-C", str(project), "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "content/meetings/talks.yaml:7:8: place: fact has no citation (warning)\n"
+    assert result.stdout.splitlines()[:3] == [
+        "facts: 2, cited: 1, uncited: 1",
+        "citations: 1, verified: 1",
+        "sources cited: 1 of 1",
+    ]
