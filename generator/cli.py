@@ -147,3 +147,51 @@ def schema(ctx: Context, output: Path | None) -> None:
 
     for path in write_schemas(output or ctx.project / "schema"):
         ctx.info(f"Wrote {path.as_posix()}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option("--poll", is_flag=True, help="Poll for changes (network drives, some containers).")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, poll: bool) -> None:
+    """Build, serve under base_url's path, rebuild on change and reload open pages."""
+    from generator.serve import ServeError, ServeOptions, serve_project
+
+    try:
+        serve_project(
+            ctx.project,
+            ServeOptions(host=host, port=port, poll=poll, log_requests=ctx.verbosity > 0),
+            info=ctx.info,
+            warn=lambda message: click.echo(message, err=True),
+        )
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push to.")
+@click.option(
+    "--branch", default="gh-pages", show_default=True, help="Branch to commit the site to."
+)
+@click.option("-m", "--message", help="Commit message (default names the source commit).")
+@pass_ctx
+@reports_problems
+def deploy(ctx: Context, remote: str, branch: str, message: str | None) -> None:
+    """Build the site and push it to the gh-pages branch (with ghp-import)."""
+    from generator.deploy import DeployError, DeployOptions, deploy_project
+
+    try:
+        result = deploy_project(
+            ctx.project, DeployOptions(remote=remote, branch=branch, message=message)
+        )
+    except DeployError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.info(f"Pushed {result.files} files to {result.remote}/{result.branch}.")
+    ctx.info(f"The site will appear at {result.url}")

@@ -1,0 +1,117 @@
+"""``dossier deploy``: build the site and push it to a ``gh-pages`` branch.
+
+The commit on the branch is made by ghp-import, which writes the tree with
+``git fast-import`` without touching the working copy or the index. It runs as
+a subprocess (``python -m ghp_import``) with the project as its working folder:
+its Python API works on the process's current folder, and changing that would
+be global state. The site is built into a temporary folder, so ``_site`` (and
+whatever base_url it was built with) is left alone; the build already writes
+``.nojekyll`` and, when site.yaml sets ``domain``, ``CNAME``, and ``-n`` makes
+ghp-import keep ``.nojekyll`` as well.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import __version__
+from generator.build import check_project, render_files
+from generator.write import MARKER, write_site
+
+
+class DeployError(Exception):
+    """Deploying failed for a reason outside the site's content (git, remote, push)."""
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    message: str | None = None
+    push: bool = True
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    url: str  # where GitHub Pages will show the site
+    remote: str
+    branch: str
+    files: int
+    message: str
+
+
+def pages_url(base_url: str, domain: str | None) -> str:
+    """The address the site will have: the custom domain if set, else base_url."""
+    if domain and domain.strip():
+        return f"https://{domain.strip().strip('/')}/"
+    return base_url
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployResult:
+    """Build the project at ``root`` and commit the site to ``options.branch``, then push.
+
+    Raises DossierError if the site has problems (nothing is committed), and
+    DeployError if git or the push fails.
+    """
+    options = options or DeployOptions()
+    # Cheap git checks first, so a missing remote is reported before a build.
+    inside = _git(root, "rev-parse", "--show-toplevel")
+    if inside.returncode != 0:
+        raise DeployError(f"{root} is not in a git repository; run 'git init' first")
+    if options.push and _git(root, "remote", "get-url", options.remote).returncode != 0:
+        raise DeployError(f"no git remote named {options.remote!r}; add one with 'git remote add'")
+    if _git(root, "check-ref-format", "--branch", options.branch).returncode != 0:
+        raise DeployError(f"{options.branch!r} is not a valid branch name")
+
+    checked = check_project(root)
+    config = checked.site.config
+    message = options.message or _default_message(root)
+    with tempfile.TemporaryDirectory(prefix="dossier-deploy-") as tmp:
+        site_dir = Path(tmp) / "site"
+        files = write_site(site_dir, render_files(checked), root)
+        (site_dir / MARKER).unlink()  # dossier's own bookkeeping, not part of the site
+        command = [
+            sys.executable, "-m", "ghp_import",
+            "-n",  # keep .nojekyll
+            "-r", options.remote,
+            "-b", options.branch,
+            "-m", message,
+        ]
+        if options.push:
+            command.append("-p")
+        command.append(str(site_dir))
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    # ghp-import reports a failed commit on stdout and still exits 0.
+    if done.returncode != 0 or "Failed to process commit" in done.stdout:
+        raise DeployError(
+            f"could not publish to {options.remote}/{options.branch}: "
+            + _last_line(done.stderr or done.stdout)
+        )
+    return DeployResult(
+        url=pages_url(str(config.base_url), config.domain),
+        remote=options.remote,
+        branch=options.branch,
+        files=files,
+        message=message,
+    )
+
+
+def _default_message(root: Path) -> str:
+    head = _git(root, "rev-parse", "--short", "HEAD")
+    source = f" from {head.stdout.strip()}" if head.returncode == 0 and head.stdout.strip() else ""
+    return f"Deploy site{source} with dossier {__version__}"
