@@ -25,6 +25,7 @@ from generator.schema import (
     Participation,
     PlaceFact,
     Position,
+    Side,
     Statement,
 )
 
@@ -151,7 +152,7 @@ def _label(loc: Loc, fact: Fact) -> str:
 
 def walk_facts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Fact]]:
     """Every fact that can carry citations (dates, places, positions, participations...)."""
-    if isinstance(value, DateFact | PlaceFact | Position | Participation | Outcome):
+    if isinstance(value, DateFact | PlaceFact | Position | Participation | Outcome | Side):
         yield loc, value
     if isinstance(value, BaseModel) and not isinstance(value, Citation | Statement | Alias):
         for name in type(value).model_fields:

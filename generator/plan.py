@@ -73,6 +73,8 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
     pages: list[Page] = [
         Page("", "home.html", site.config.title, "home", {"page_meetings": meeting_order(site)}),
         Page("404.html", "404.html", "Page not found", "404"),
+        Page("discrepancies/", "discrepancies.html", "Where sources disagree", "discrepancies",
+             {"items": discrepancies(site)}),
     ]
     orders = {
         "meetings": meeting_order(site),
@@ -104,48 +106,64 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
     return pages, find_collisions(pages)
 
 
+@dataclass(frozen=True)
+class DiscrepancyItem:
+    """One curated disagreement, with the record it belongs to."""
+
+    anchor: str
+    kind: str
+    slug: str
+    index: int
+    disagreement: Any
+
+
+def discrepancies(site: Site) -> list[DiscrepancyItem]:
+    items = []
+    for kind in ("meetings", "people", "countries", "organizations"):
+        order = meeting_order(site) if kind == "meetings" else sorted(site.kind(kind))
+        for slug in order:
+            for i, item in enumerate(site.kind(kind)[slug].sheet.disagreements):
+                items.append(DiscrepancyItem(f"{kind}-{slug}-{i + 1}", kind, slug, i, item))
+    return items
+
+
 def related(site: Site, kind: str, slug: str) -> dict[str, Any]:
     """Cross-references a page shows besides its own record, in a fixed order."""
+    out: dict[str, Any] = {}
+    if kind != "sources":
+        out["disputes"] = [d for d in discrepancies(site) if d.kind == kind and d.slug == slug]
     meetings = meeting_order(site)
     people = person_order(site)
+
+    def parts(m: str) -> tuple[Any, ...]:
+        sheet = site.meetings[m].sheet
+        return (*sheet.hosts, *sheet.participants)
+
     if kind == "countries":
-        return {
-            "country_people": [
-                p
-                for p in people
-                if site.people[p].sheet.country == slug
-                or any(pos.of == slug for pos in site.people[p].sheet.positions)
-            ],
-            "country_meetings": [
-                m
-                for m in meetings
-                if (site.meetings[m].sheet.place and site.meetings[m].sheet.place.country == slug)
-                or any(
-                    part.country == slug
-                    for part in (*site.meetings[m].sheet.hosts, *site.meetings[m].sheet.participants)
-                )
-            ],
-        }
-    if kind == "organizations":
-        return {
-            "org_people": [
-                p for p in people if any(pos.of == slug for pos in site.people[p].sheet.positions)
-            ],
-            "org_meetings": [
-                m
-                for m in meetings
-                if any(
-                    part.organization == slug
-                    for part in (*site.meetings[m].sheet.hosts, *site.meetings[m].sheet.participants)
-                )
-            ],
-        }
-    if kind == "sources":
-        owners = sorted(
+        out["country_people"] = [
+            p
+            for p in people
+            if site.people[p].sheet.country == slug
+            or any(pos.of == slug for pos in site.people[p].sheet.positions)
+        ]
+        out["country_meetings"] = [
+            m
+            for m in meetings
+            if (site.meetings[m].sheet.place and site.meetings[m].sheet.place.country == slug)
+            or any(part.country == slug for part in parts(m))
+        ]
+    elif kind == "organizations":
+        out["org_people"] = [
+            p for p in people if any(pos.of == slug for pos in site.people[p].sheet.positions)
+        ]
+        out["org_meetings"] = [
+            m for m in meetings if any(part.organization == slug for part in parts(m))
+        ]
+    elif kind == "sources":
+        out["cited_by"] = sorted(
             {(c.owner_kind, c.owner_slug) for c in site.citations if c.source == slug and c.location}
         )
-        return {"cited_by": owners}
-    return {}
+    return out
 
 
 def _fold(path: str) -> str:
