@@ -114,6 +114,13 @@ def check(ctx: Context, strict: bool) -> None:
     _print_warnings(ctx, checked.warnings)
     for line in checked.coverage.lines():
         ctx.info(line)
+    unknown = checked.site.unknown_names
+    if unknown:
+        ctx.info(f"names not covered by any fact sheet: {len(unknown)}")
+        for source_id, name in unknown:
+            path = checked.site.sources[source_id].path
+            context = f" ({name.context})" if name.context else ""
+            ctx.info(f'  {path}: {name.block}: {name.kind} "{name.name}"{context}: "{name.sentence}"')
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
 
 

@@ -29,7 +29,7 @@ from typing import Literal, NamedTuple
 
 from generator.article import Article
 
-Kind = Literal["people", "countries", "organizations"]
+Kind = Literal["people", "countries", "organizations", "meetings"]
 Form = Literal["name", "alias", "surname", "demonym", "capital", "short"]
 
 
@@ -96,7 +96,8 @@ _KEY_SYNONYMS = {"ibn": "bin"}
 _FORM_RANK: dict[str, int] = {
     "name": 0, "alias": 0, "short": 1, "demonym": 2, "capital": 2, "surname": 3,
 }
-_KIND_RANK: dict[str, int] = {"organizations": 0, "countries": 1, "people": 2}
+# Meetings are matched by their aliases only ("the Riyadh summit"), which beat the place.
+_KIND_RANK: dict[str, int] = {"meetings": 0, "organizations": 0, "countries": 1, "people": 2}
 
 # A word: letters/digits (plus combining marks, so decomposed "é" stays one
 # word), with inner apostrophes ("O’Brien", "Lavrov’s"). Handles and links are
@@ -525,7 +526,7 @@ _ABBREVIATIONS = frozenset(
 _WORD_RE = re.compile(r"\S+")
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans: a break is . ! ? before a capital, not after "U.N" or an initial."""
     spans: list[tuple[int, int]] = []
     start = 0
@@ -656,7 +657,7 @@ def find_unknown_names(article: Article, mentions: Sequence[Mention]) -> list[Un
         covered = [(m.start, m.end) for m in mentions if m.block == block]
         countries = [(m.start, m.end) for m in mentions
                      if m.block == block and m.kind == "countries"]
-        sentences = _sentences(text)
+        sentences = sentence_spans(text)
         spans: list[tuple[tuple[int, int], Literal["person", "organization"], str]] = [
             (span, "person", context) for span, context in _person_candidates(text, covered)
         ]

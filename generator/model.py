@@ -20,6 +20,16 @@ from generator.article import Article
 from generator.article import Field as SourceField
 from generator.citations import Location, find_quote
 from generator.load import Inputs, SeedFile
+from generator.mentions import (
+    Mention,
+    NameEntry,
+    UnknownName,
+    blocks_of,
+    build_matcher,
+    find_mentions,
+    find_unknown_names,
+    sentence_spans,
+)
 from generator.problems import Problem, did_you_mean
 from generator.schema import (
     SHEETS,
@@ -97,6 +107,15 @@ class CitationUse:
 
 
 @dataclass(frozen=True)
+class MentionRef:
+    """A mention of an entity in a source, with the sentence it stands in."""
+
+    source: str
+    mention: Mention
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Attendance:
     meeting: str
     role: str
@@ -116,6 +135,9 @@ class Site:
     citations: tuple[CitationUse, ...] = ()
     attendance: dict[str, tuple[Attendance, ...]] = field(default_factory=dict)
     followed_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
+    mentioned: dict[tuple[str, str], tuple[MentionRef, ...]] = field(default_factory=dict)
+    unknown_names: tuple[tuple[str, UnknownName], ...] = ()
 
     def kind(self, kind: str) -> dict[str, Record[Any]]:
         return {
@@ -332,6 +354,8 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
         if sheet.follows:
             followed_by[sheet.follows].append(slug)
 
+    mentions, mentioned, unknown = find_all_mentions(sources, by_kind)
+
     site = Site(
         root=inputs.root,
         config=config,
@@ -343,6 +367,82 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
         citations=tuple(citations),
         attendance={k: tuple(v) for k, v in sorted(attendance.items())},
         followed_by={k: tuple(sorted(v)) for k, v in sorted(followed_by.items())},
+        mentions=mentions,
+        mentioned=mentioned,
+        unknown_names=unknown,
     )
     return site, problems
+
+
+def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:
+    """What the mention matcher needs to know of each record's names."""
+    entries = []
+    for slug, rec in by_kind["people"].items():
+        p: PersonSheet = rec.sheet
+        entries.append(
+            NameEntry(
+                "people",
+                slug,
+                p.name,
+                tuple(a.name for a in p.aliases),
+                honorific=p.honorific,
+                surname=p.surname,
+            )
+        )
+    for slug, rec in by_kind["countries"].items():
+        c: CountrySheet = rec.sheet
+        entries.append(
+            NameEntry(
+                "countries",
+                slug,
+                c.name,
+                tuple(a.name for a in c.aliases),
+                demonyms=tuple(c.demonyms),
+                capital=c.capital,
+                capital_names_country=c.capital_names_country,
+            )
+        )
+    for slug, rec in by_kind["organizations"].items():
+        o: OrganizationSheet = rec.sheet
+        entries.append(
+            NameEntry("organizations", slug, o.name, tuple(a.name for a in o.aliases), short=o.short)
+        )
+    for slug, rec in by_kind["meetings"].items():
+        m: MeetingSheet = rec.sheet
+        if m.aliases:
+            # A meeting is found by the names sources give it, never by its editorial title.
+            names = [a.name for a in m.aliases]
+            entries.append(NameEntry("meetings", slug, names[0], tuple(names[1:])))
+    return entries
+
+
+def sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` that holds the range [start, end)."""
+    for first, last in sentence_spans(text):
+        if first <= start < last or (first < end <= last):
+            return text[first:last].strip()
+    return text.strip()
+
+
+def find_all_mentions(
+    sources: dict[str, Source], by_kind: dict[str, dict[str, Record[Any]]]
+) -> tuple[
+    dict[str, tuple[Mention, ...]],
+    dict[tuple[str, str], tuple[MentionRef, ...]],
+    tuple[tuple[str, UnknownName], ...],
+]:
+    """Mentions per source, mentions per entity, and names no fact sheet covers."""
+    matcher = build_matcher(name_entries(by_kind))
+    per_source: dict[str, tuple[Mention, ...]] = {}
+    per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+    unknown: list[tuple[str, UnknownName]] = []
+    for sid, source in sources.items():
+        found = tuple(find_mentions(matcher, source.article))
+        per_source[sid] = found
+        texts = dict(blocks_of(source.article))
+        for m in found:
+            sentence = sentence_at(texts[m.block], m.start, m.end)
+            per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
+        unknown.extend((sid, u) for u in find_unknown_names(source.article, found))
+    return per_source, {k: tuple(v) for k, v in sorted(per_entity.items())}, tuple(unknown)
 

@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.model import Site
+from generator.mentions import blocks_of
+from generator.model import Site, sentence_at
 from generator.problems import Problem
 
 KINDS = ("meetings", "people", "countries", "organizations", "sources")
@@ -73,8 +74,13 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
     pages: list[Page] = [
         Page("", "home.html", site.config.title, "home", {"page_meetings": meeting_order(site)}),
         Page("404.html", "404.html", "Page not found", "404"),
-        Page("discrepancies/", "discrepancies.html", "Where sources disagree", "discrepancies",
-             {"items": discrepancies(site)}),
+        Page(
+            "discrepancies/",
+            "discrepancies.html",
+            "Where sources disagree",
+            "discrepancies",
+            {"items": discrepancies(site), "variants": variant_people(site)},
+        ),
     ]
     orders = {
         "meetings": meeting_order(site),
@@ -127,11 +133,83 @@ def discrepancies(site: Site) -> list[DiscrepancyItem]:
     return items
 
 
+@dataclass(frozen=True)
+class Passage:
+    """A sentence of a source that names an entity; ``words`` are shown emphasised."""
+
+    source: str
+    block: str
+    sentence: str
+    words: tuple[str, ...]
+
+
+def mentioned_in(site: Site, kind: str, slug: str) -> list[tuple[str, list[Passage]]]:
+    """Per source (in id order), the sentences that mention the record or cite it."""
+    grouped: dict[tuple[str, str, str], set[str]] = {}
+    for ref in site.mentioned.get((kind, slug), ()):
+        key = (ref.source, ref.mention.block, ref.sentence)
+        grouped.setdefault(key, set()).add(ref.mention.text)
+    if kind == "meetings":
+        for use in site.citations:
+            if use.owner_kind == kind and use.owner_slug == slug and use.location:
+                text = dict(blocks_of(site.sources[use.source].article)).get(use.location.block, "")
+                sentence = sentence_at(text, use.location.start, use.location.end)
+                key = (use.source, use.location.block, sentence)
+                grouped.setdefault(key, set())
+    by_source: dict[str, list[Passage]] = {}
+    order = {sid: {b.id: i for i, b in enumerate(src.article.blocks)} for sid, src in site.sources.items()}
+    for (source, block, sentence), words in sorted(
+        grouped.items(), key=lambda kv: (kv[0][0], order[kv[0][0]].get(kv[0][1], -1), kv[0][2])
+    ):
+        by_source.setdefault(source, []).append(
+            Passage(source, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
+        )
+    return list(by_source.items())
+
+
+def appears_with(site: Site, slug: str) -> list[tuple[str, int]]:
+    """People named in the same sources as this person, most shared sources first."""
+    counts: dict[str, int] = {}
+    for mentions in site.mentions.values():
+        people = {m.slug for m in mentions if m.kind == "people"}
+        if slug in people:
+            for other in people - {slug}:
+                counts[other] = counts.get(other, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], site.people[kv[0]].sheet.name.casefold()))
+
+
+def name_variants(site: Site, slug: str) -> list[tuple[str, str, list[str]]]:
+    """(spelling, form, sources) for each way the sources write a person's name."""
+    spellings: dict[tuple[str, str], set[str]] = {}
+    for ref in site.mentioned.get(("people", slug), ()):
+        text = " ".join(ref.mention.text.split())
+        spellings.setdefault((text, ref.mention.form), set()).add(ref.source)
+    return [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
+
+
+def variant_people(site: Site) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """People whose full name is spelled more than one way across the sources."""
+    out = []
+    for slug in person_order(site):
+        full = [(t, srcs) for t, form, srcs in name_variants(site, slug) if form != "surname"]
+        if len({_bare(t) for t, _ in full}) > 1:
+            out.append((slug, full))
+    return out
+
+
+def _bare(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def related(site: Site, kind: str, slug: str) -> dict[str, Any]:
     """Cross-references a page shows besides its own record, in a fixed order."""
     out: dict[str, Any] = {}
     if kind != "sources":
         out["disputes"] = [d for d in discrepancies(site) if d.kind == kind and d.slug == slug]
+        out["mentioned_in"] = mentioned_in(site, kind, slug)
+    if kind == "people":
+        out["appears_with"] = appears_with(site, slug)
+        out["variants"] = name_variants(site, slug)
     meetings = meeting_order(site)
     people = person_order(site)
 

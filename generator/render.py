@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 
 from generator.article import Paragraph, Post
 from generator.citations import normalise
+from generator.mentions import Mention
 from generator.model import CitationUse, Site
 from generator.problems import DossierError, Problem
 from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, entity_url
@@ -153,6 +154,23 @@ class PageView:
     def md(self, text: str) -> Markup:
         return self.renderer.markdown(text)
 
+    def emphasise(self, sentence: str, words: tuple[str, ...]) -> Markup:
+        """Escape ``sentence`` with each occurrence of ``words`` in ``<strong>``."""
+        spans: list[tuple[int, int]] = []
+        for word in words:
+            at = sentence.find(word)
+            while at >= 0 and word:
+                if not any(s < at + len(word) and at < e for s, e in spans):
+                    spans.append((at, at + len(word)))
+                at = sentence.find(word, at + len(word))
+        parts: list[Markup | str] = []
+        pos = 0
+        for start, end in sorted(spans):
+            parts += [escape(sentence[pos:start]), Markup("<strong>{}</strong>").format(sentence[start:end])]
+            pos = end
+        parts.append(escape(sentence[pos:]))
+        return Markup("").join(parts)
+
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
 
@@ -166,6 +184,9 @@ class PageView:
 
     def source_blocks(self, source_id: str) -> list[Markup]:
         return self.renderer.annotated_blocks(source_id, self)
+
+    def source_title(self, source_id: str) -> Markup:
+        return linked_title(self, source_id)
 
     def citing(self, source_id: str) -> list[CitationUse]:
         return self.renderer.by_source.get(source_id, [])
@@ -240,9 +261,12 @@ class Renderer:
         for use in self.by_source.get(source_id, []):
             assert use.location is not None
             marks[use.location.block].append(use)
+        names: dict[str, list[Mention]] = defaultdict(list)
+        for mention in self.site.mentions.get(source_id, ()):
+            names[mention.block].append(mention)
         out = []
         for block in source.article.blocks:
-            body = _mark(block.text, marks.get(block.id, []), view)
+            body = _mark(block.text, marks.get(block.id, []), view, names.get(block.id, []))
             if isinstance(block, Post):
                 # A post keeps its own line breaks (several short paragraphs in one post).
                 body = Markup(str(body).replace("\n", "<br>\n"))
@@ -294,12 +318,48 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
     return found
 
 
-def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
+def linked_title(view: PageView, source_id: str) -> Markup:
+    """A source's parsed title with the names in it linked."""
+    source = view.site.sources[source_id]
+    title = source.title.value or source_id
+    if source.title.basis != "parsed":
+        return escape(title)
+    mentions = [m for m in view.site.mentions.get(source_id, ()) if m.block == "title"]
+    return _link_names(title, 0, len(title), mentions, view)
+
+
+def _link_names(text: str, start: int, end: int, mentions: list[Mention], view: PageView) -> Markup:
+    """Escape text[start:end], linking each mention inside it to its entity page.
+
+    A mention cut by the range (it runs across a highlight boundary) is linked in
+    each piece, so the markup stays well nested.
+    """
+    parts: list[Markup | str] = []
+    pos = start
+    for m in mentions:
+        a, b = max(m.start, start), min(m.end, end)
+        if a >= b or a < pos:
+            continue
+        parts.append(escape(text[pos:a]))
+        parts.append(
+            Markup('<a class="entity {}" href="{}">{}</a>').format(
+                m.kind, view.url(entity_url(m.kind, m.slug)), text[a:b]
+            )
+        )
+        pos = b
+    parts.append(escape(text[pos:end]))
+    return Markup("").join(parts)
+
+
+def _mark(
+    text: str, uses: list[CitationUse], view: PageView, mentions: list[Mention] | None = None
+) -> Markup:
     """Escape ``text``, wrapping each cited range in ``<mark>``.
 
     Overlapping quotes are merged into one ``<mark>``; every quote keeps an anchor at
     its own first character, so each footnote lands on the start of its words.
     """
+    names = sorted(mentions or [], key=lambda m: m.start)
     located = sorted(
         ((u.location.start, u.location.end, u) for u in uses if u.location),
         key=lambda t: (t[0], t[1], t[2].anchor),
@@ -314,7 +374,7 @@ def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
     parts: list[Markup | str] = []
     pos = 0
     for start, end, group in spans:
-        parts.append(escape(text[pos:start]))
+        parts.append(_link_names(text, pos, start, names, view))
         anchors: dict[str, int] = {}
         for use in group:
             assert use.location is not None
@@ -325,10 +385,10 @@ def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
         for anchor, at in sorted(anchors.items(), key=lambda a: (a[1], a[0])):
             if anchor == first_anchor:
                 continue
-            inner.append(escape(text[cursor:at]))
+            inner.append(_link_names(text, cursor, at, names, view))
             inner.append(Markup('<span id="{}"></span>').format(anchor))
             cursor = at
-        inner.append(escape(text[cursor:end]))
+        inner.append(_link_names(text, cursor, end, names, view))
         owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
         title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
         links = Markup("").join(
@@ -343,5 +403,5 @@ def _mark(text: str, uses: list[CitationUse], view: PageView) -> Markup:
             )
         )
         pos = end
-    parts.append(escape(text[pos:]))
+    parts.append(_link_names(text, pos, len(text), names, view))
     return Markup("").join(parts)

@@ -177,6 +177,11 @@ class PersonSheet(Entity):
     """content/people/<slug>.yaml"""
 
     honorific: str = Field("", description="e.g. 'Prince', shown but not matched.")
+    surname: str = Field(
+        "",
+        description="The family name that may stand alone in an article that also names the "
+        "person in full; default: the last word of the name. 'Wang' for Wang Yi.",
+    )
     country: Id | None = Field(None, description="Country the person serves.")
     positions: list[Position] = Field(default_factory=list)
 
@@ -242,6 +247,10 @@ class MeetingSheet(Sheet):
     """content/meetings/<slug>.yaml"""
 
     title: NonEmpty
+    aliases: list[AliasValue] = Field(
+        default_factory=list,
+        description="Names the sources give the meeting ('the Riyadh summit'); found in articles.",
+    )
     kind: MeetingKind = "meeting"
     date: DateValue
     end_date: DateValue | None = None

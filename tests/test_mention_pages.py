@@ -1,0 +1,115 @@
+"""What mention detection adds to the site: backlinks, variants, linked source pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.build import build_project
+from generator.cli import main
+
+TASS = "002_0c70cf7e982ea60c"
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_person_page_lists_spellings_with_their_sources(bundled: Path) -> None:
+    build_project(bundled)
+    html = page(bundled / "_site", "people/sergey-lavrov")
+    variants = html[html.index('id="variants-title"') : html.index("</section>", html.index('id="variants-title"'))]
+    assert '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/">' in variants
+    assert '<span dir="auto">Sergey Lavrov</span>' in variants
+    assert "(surname alone)" in variants
+    assert 'href="../../discrepancies/#variants-sergey-lavrov"' in variants
+
+
+def test_person_page_shows_mentions_with_sentences_and_appears_with(bundled: Path) -> None:
+    build_project(bundled)
+    html = page(bundled / "_site", "people/ayman-safadi")
+    section = html[html.index('id="mentioned-title"') :]
+    assert (
+        f'<a class="passage" href="../../sources/{TASS}/#p1">On November 21, Foreign Minister '
+        "Sergey Lavrov held a meeting"
+    ) in section
+    assert "<strong>Ayman Safadi</strong>" in section
+    with_section = html[html.index('id="with-title"') : html.index('id="mentioned-title"')]
+    assert '<a href="../sergey-lavrov/">Sergey Lavrov</a> <span class="meta">in 2 sources</span>' in with_section
+    assert with_section.index("faisal-bin-farhan") < with_section.index("sergey-lavrov")  # 3 shared first
+
+
+def test_country_and_organisation_pages_have_mentioned_in(bundled: Path) -> None:
+    build_project(bundled)
+    russia = page(bundled / "_site", "countries/russia")
+    assert 'id="mentioned-title"' in russia
+    assert "<strong>Russian</strong>" in russia  # a demonym counts for the country
+    oic = page(bundled / "_site", "organizations/oic")
+    assert "<strong>Organization of Islamic Cooperation</strong>" in oic
+    assert "<strong>Organisation of Islamic Cooperation</strong>" in oic
+
+
+def test_source_page_links_every_recognised_name(bundled: Path) -> None:
+    build_project(bundled)
+    html = page(bundled / "_site", f"sources/{TASS}")
+    assert '<a class="entity people" href="../../people/sameh-shoukry/">Sameh Shoukri</a>' in html
+    assert '<a class="entity people" href="../../people/hissein-brahim-taha/">Hissein Brahim Taha</a>' in html
+    assert '<a class="entity countries" href="../../countries/saudi-arabia/">Saudi Arabia</a>' in html
+    # A cited passage is highlighted and links back to the fact that cites it.
+    assert re.search(r'<mark id="q-p1-[^"]+"[^>]*>.*?</mark><span class="backrefs"><a class="backref" href="\.\./\.\./meetings/', html)
+
+
+def test_discrepancies_page_lists_automatic_name_variants(bundled: Path) -> None:
+    build_project(bundled)
+    html = page(bundled / "_site", "discrepancies")
+    taha = html[html.index('id="variants-hissein-brahim-taha"') :]
+    taha = taha[: taha.index("</section>")]
+    assert "Hussein Ibrahim Taha" in taha and "Hissein Brahim Taha" in taha
+    shoukry = html[html.index('id="variants-sameh-shoukry"') - 200 :] if 'id="variants-sameh-shoukry"' in html else ""
+    # Shoukry is spelled one way in the seeds (Shoukri), so he is not a variant there.
+    assert shoukry == "" or "Sameh Shoukri" in shoukry
+
+
+def test_check_lists_names_no_fact_sheet_covers(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/s1.txt": (
+                "Talks\n\nForeign Ministry Spokesperson Hua Chunying said the talks went well. "
+                "Wang Yi agreed.\n"
+            ),
+            "content/people/wang-yi.yaml": "name: Wang Yi\nsurname: Wang\n",
+        }
+    )
+    result = CliRunner().invoke(main, ["-C", str(project), "check"])
+    assert result.exit_code == 0, result.output
+    assert "names not covered by any fact sheet: 2" in result.stdout
+    assert '  seeds/s1.txt: p1: organization "Foreign Ministry": ' in result.stdout
+    assert (
+        '  seeds/s1.txt: p1: person "Hua Chunying" (Foreign Ministry Spokesperson): '
+        '"Foreign Ministry Spokesperson Hua Chunying said the talks went well."'
+    ) in result.stdout
+
+
+def test_meeting_page_mentioned_in_uses_aliases_and_citations(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/s1.txt": "Summit\n\nThe Riyadh summit formed a committee. It met on 11 November.\n",
+            "content/meetings/riyadh.yaml": """\
+                title: Joint Arab-Islamic Extraordinary Summit
+                aliases: [Riyadh summit]
+                kind: summit
+                date:
+                  value: 2023-11-11
+                  cite:
+                    - source: s1
+                      quote: It met on 11 November
+                """,
+        }
+    )
+    build_project(project)
+    html = page(project / "_site", "meetings/riyadh")
+    section = html[html.index('id="mentioned-title"') :]
+    assert "The <strong>Riyadh summit</strong> formed a committee." in section
+    assert "It met on 11 November." in section
