@@ -52,9 +52,7 @@ def pages_url(base_url: str, domain: str | None) -> str:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False
-    )
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
 def _last_line(text: str) -> str:
@@ -73,7 +71,7 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
     inside = _git(root, "rev-parse", "--show-toplevel")
     if inside.returncode != 0:
         raise DeployError(f"{root} is not in a git repository; run 'git init' first")
-    if options.push and _git(root, "remote", "get-url", options.remote).returncode != 0:
+    if options.push and _git(root, "remote", "get-url", "--", options.remote).returncode != 0:
         raise DeployError(f"no git remote named {options.remote!r}; add one with 'git remote add'")
     if _git(root, "check-ref-format", "--branch", options.branch).returncode != 0:
         raise DeployError(f"{options.branch!r} is not a valid branch name")
@@ -85,16 +83,12 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         site_dir = Path(tmp) / "site"
         files = write_site(site_dir, render_files(checked), root)
         (site_dir / MARKER).unlink()  # dossier's own bookkeeping, not part of the site
-        command = [
-            sys.executable, "-m", "ghp_import",
-            "-n",  # keep .nojekyll
-            "-r", options.remote,
-            "-b", options.branch,
-            "-m", message,
-        ]
-        if options.push:
-            command.append("-p")
-        command.append(str(site_dir))
+        # -n keeps .nojekyll; CNAME is a file of the build already, so it is kept as well.
+        # The --name=value form keeps a value that starts with '-' from reading as an option.
+        command = [sys.executable, "-m", "ghp_import", "-n", f"--remote={options.remote}"]
+        command += [f"--branch={options.branch}", f"--message={message}"]
+        command += ["-p"] if options.push else []
+        command += ["--", str(site_dir)]
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     # ghp-import reports a failed commit on stdout and still exits 0.
     if done.returncode != 0 or "Failed to process commit" in done.stdout:

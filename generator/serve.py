@@ -280,8 +280,13 @@ _CLIENT_JS = """\
 def _script_json(value: Any) -> str:
     """JSON that is safe inside <script>: no '</script>', no '<!--', no line separators."""
     text = json.dumps(value, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
@@ -306,7 +311,7 @@ def inject(page: bytes, script: bytes) -> bytes:
 def _problems_page(snapshot: Snapshot) -> bytes:
     items = "".join(f"<li>{html.escape(p)}</li>" for p in snapshot.problems)
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>Build failed · dossier</title></head><body>"
         "<h1>The site has not built yet</h1>"
         f"<p>Fix these problems and the page reloads by itself:</p><ul>{items}</ul>"
@@ -364,8 +369,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(body=False)
 
-    def _send(self, status: int, body: bytes, content_type: str, *, send_body: bool,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        *,
+        send_body: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -376,12 +388,21 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _plain(self, status: HTTPStatus, *, send_body: bool) -> None:
-        self._send(status, f"{status.value} {status.phrase}\n".encode(),
-                   "text/plain; charset=utf-8", send_body=send_body)
+        self._send(
+            status,
+            f"{status.value} {status.phrase}\n".encode(),
+            "text/plain; charset=utf-8",
+            send_body=send_body,
+        )
 
     def _redirect(self, location: str, *, send_body: bool) -> None:
-        self._send(HTTPStatus.FOUND, b"", "text/plain; charset=utf-8", send_body=send_body,
-                   headers={"Location": location})
+        self._send(
+            HTTPStatus.FOUND,
+            b"",
+            "text/plain; charset=utf-8",
+            send_body=send_body,
+            headers={"Location": location},
+        )
 
     # --- the request
 
@@ -407,9 +428,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._not_found(snapshot, send_body=body)
         if snapshot.site_dir is None:
             page = inject(_problems_page(snapshot), live_script(snapshot))
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, page, CONTENT_TYPES[".html"],
-                              send_body=body)
-        target = self._locate(snapshot.site_dir, path[len(base):])
+            return self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE, page, CONTENT_TYPES[".html"], send_body=body
+            )
+        target = self._locate(snapshot.site_dir, path[len(base) :])
         if target is None:
             return self._not_found(snapshot, send_body=body)
         if target.is_dir():
@@ -702,12 +724,14 @@ class Preview:
             kept = "still serving the last good build"
         self.warn(f"Error: {count} problem{'s' if count != 1 else ''}; {kept}.")
         old = self.snapshot
-        self._publish(version=old.version, site_dir=old.site_dir, base_path=old.base_path,
-                      problems=problems)
+        self._publish(
+            version=old.version, site_dir=old.site_dir, base_path=old.base_path, problems=problems
+        )
         return False
 
-    def _publish(self, *, version: str, site_dir: Path | None, base_path: str,
-                 problems: tuple[str, ...]) -> None:
+    def _publish(
+        self, *, version: str, site_dir: Path | None, base_path: str, problems: tuple[str, ...]
+    ) -> None:
         with self._cond:
             serial = self.snapshot.serial + 1
             self.snapshot = Snapshot(serial, version, site_dir, base_path, problems)

@@ -1,0 +1,148 @@
+"""dossier deploy: build and push to a gh-pages branch of a local bare repository."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.deploy import pages_url
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(bundled: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The bundled project as a git repository whose origin is a bare repository."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(bundled, "init", "-q", "-b", "main")
+    git(bundled, "config", "user.name", "Dossier Test")
+    git(bundled, "config", "user.email", "test@example.org")
+    git(bundled, "config", "commit.gpgsign", "false")
+    git(bundled, "add", "-A")
+    git(bundled, "commit", "-q", "-m", "Sources and fact sheets")
+    git(bundled, "remote", "add", "origin", str(remote))
+    return bundled, remote
+
+
+def deploy(project: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["-C", str(project), "deploy", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tree(remote: Path, branch: str = "gh-pages") -> dict[str, str]:
+    """path -> git file mode of every file on the branch."""
+    listing = git(remote, "ls-tree", "-r", branch)
+    return {line.split("\t")[1]: line.split()[0] for line in listing.splitlines()}
+
+
+def test_deploy_with_domain_pushes_site_nojekyll_and_cname(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    config = project / "site.yaml"
+    config.write_text(config.read_text() + "domain: dossier.example.org\n", encoding="utf-8")
+    git(project, "commit", "-q", "-am", "Custom domain")
+    code, out, err = deploy(project)
+    assert code == 0, err
+    files = tree(remote)
+    for name in (
+        "index.html",
+        "404.html",
+        ".nojekyll",
+        "CNAME",
+        "people/wang-yi/index.html",
+        "static/style.css",
+    ):
+        assert name in files, name
+    assert ".dossier-site" not in files
+    # No symlinks, nothing executable: every file a plain 100644 blob.
+    assert set(files.values()) == {"100644"}
+    assert git(remote, "show", "gh-pages:CNAME") == "dossier.example.org\n"
+    assert git(remote, "show", "gh-pages:.nojekyll") == ""
+    lines = out.splitlines()
+    assert lines[0] == f"Pushed {len(files)} files to origin/gh-pages."
+    assert lines[1] == "The site will appear at https://dossier.example.org/"
+    head = git(project, "rev-parse", "--short", "HEAD").strip()
+    assert git(remote, "log", "-1", "--format=%s", "gh-pages").startswith(
+        f"Deploy site from {head}"
+    )
+    # The working copy is not touched: no _site, nothing changed, still on main.
+    assert not (project / "_site").exists()
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "branch", "--show-current").strip() == "main"
+
+
+def test_deploy_without_domain_prints_base_url_and_has_no_cname(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    code, out, err = deploy(project, "--branch", "pages", "--message", "Publish the tour")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "The site will appear at https://example.github.io/dossier/"
+    files = tree(remote, "pages")
+    assert "index.html" in files and ".nojekyll" in files and "CNAME" not in files
+    assert git(remote, "log", "-1", "--format=%s", "pages") == "Publish the tour\n"
+
+
+def test_second_deploy_adds_a_commit_with_the_change(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    assert deploy(project)[0] == 0
+    sheet = project / "content/people/wang-yi.yaml"
+    sheet.write_text(sheet.read_text() + "summary: Zzqx marker.\n", encoding="utf-8")
+    code, _, err = deploy(project, "-m", "-starts with a dash")
+    assert code == 0, err
+    assert git(remote, "rev-list", "--count", "gh-pages") == "2\n"
+    assert git(remote, "log", "-1", "--format=%s", "gh-pages") == "-starts with a dash\n"
+    assert "Zzqx" in git(remote, "show", "gh-pages:people/wang-yi/index.html")
+
+
+def test_unknown_remote_is_one_line_error(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    code, out, err = deploy(project, "--remote", "upstream")
+    assert code == 1
+    assert err == "Error: no git remote named 'upstream'; add one with 'git remote add'\n"
+    assert git(remote, "branch", "--list") == ""
+
+
+def test_not_a_git_repository(bundled: Path) -> None:
+    code, _, err = deploy(bundled)
+    assert code == 1
+    assert err == f"Error: {bundled} is not in a git repository; run 'git init' first\n"
+
+
+def test_push_failure_is_reported(repo: tuple[Path, Path], tmp_path: Path) -> None:
+    project, _ = repo
+    git(project, "remote", "set-url", "origin", str(tmp_path / "missing.git"))
+    code, _, err = deploy(project)
+    assert code == 1
+    assert err.startswith("Error: could not publish to origin/gh-pages: ")
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_broken_site_is_not_deployed(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    sheet = project / "content/people/wang-yi.yaml"
+    sheet.write_text(sheet.read_text().replace("\ncountry: china\n", "\ncountry: chna\n"))
+    code, _, err = deploy(project)
+    assert code == 1
+    assert err.startswith("content/people/wang-yi.yaml:")
+    assert err.splitlines()[-1] == "Error: 1 problem; nothing was written."
+    assert git(remote, "branch", "--list") == ""
+    assert git(project, "branch", "--list", "gh-pages") == ""
+
+
+@pytest.mark.parametrize(
+    ("base_url", "domain", "url"),
+    [
+        ("https://u.github.io/repo/", None, "https://u.github.io/repo/"),
+        ("https://u.github.io/repo/", "", "https://u.github.io/repo/"),
+        ("https://u.github.io/repo/", "news.example.org", "https://news.example.org/"),
+        ("https://u.github.io/repo/", " news.example.org/ ", "https://news.example.org/"),
+    ],
+)
+def test_pages_url(base_url: str, domain: str | None, url: str) -> None:
+    assert pages_url(base_url, domain) == url
