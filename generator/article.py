@@ -1,0 +1,900 @@
+"""The article parser: raw news text in, a structured :class:`Article` out.
+
+Part of the *load* stage. It is a pure function of the text: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Generic, Literal, NamedTuple, TypeVar
+
+T = TypeVar("T")
+
+Basis = Literal["parsed", "derived", "curated", "missing"]
+
+
+@dataclass(frozen=True)
+class Field(Generic[T]):
+    """A value and where it came from.
+
+    ``parsed``: read from the text as stated; ``derived``: worked out from the
+    text (a headline from the first sentence, a year from the publication date);
+    ``curated``: set in ``content/sources.yaml``; ``missing``: not known.
+    """
+
+    value: T | None = None
+    basis: Basis = "missing"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of the article's prose. ``id`` is stable (``p1``, ``p2``...)."""
+
+    id: str
+    text: str
+    kind: Literal["prose", "standfirst", "blockquote"] = "prose"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A social-media post embedded in the article (kept apart from prose).
+
+    ``handle`` is without the leading ``@``; ``text`` has the signature and the
+    links removed (the links are in ``links``); blocks of a multi-block post are
+    joined with a blank line.
+    """
+
+    id: str
+    text: str
+    author: str
+    handle: str
+    date: dt.date | None
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """A direct quotation. ``speaker`` is as the text states it, or None."""
+
+    text: str
+    paragraph: str
+    speaker: str | None = None
+    speaker_basis: Literal["stated", "pronoun", "descriptor", "missing"] = "missing"
+
+
+Block = Paragraph | Post
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: Field[str] = field(default_factory=Field)
+    outlet: Field[str] = field(default_factory=Field)
+    published: Field[dt.date] = field(default_factory=Field)
+    byline: Field[str] = field(default_factory=Field)
+    dateline_place: Field[str] = field(default_factory=Field)
+    dateline_date: Field[dt.date] = field(default_factory=Field)
+    credit: str | None = None
+    language: str = "en"
+    blocks: tuple[Block, ...] = ()
+    quotations: tuple[Quotation, ...] = ()
+    debris: tuple[str, ...] = ()
+
+    @property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Paragraph))
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Post))
+
+
+# --------------------------------------------------------------------------
+# Vocabulary. Module-level constants only (immutable), no mutable state.
+# --------------------------------------------------------------------------
+
+
+def _words(text: str, sep: str | None = None) -> frozenset[str]:
+    """A word list written as one string, to keep the vocabulary compact."""
+    return frozenset(w.strip() for w in text.split(sep) if w.strip())
+
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_MONTH_NUMBERS = MappingProxyType(
+    {
+        m: i
+        for i, m in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+        )
+    }
+)
+_WEEKDAYS = _words(
+    """
+    monday tuesday wednesday thursday friday saturday sunday
+    """
+)
+_MONTH_WORDS = _words(
+    """
+    january february march april may june july august september october november december
+    """
+)
+
+# Speech verbs that attribute a quotation. Lowercase only: "Said" is also a name.
+# "states", "notes" and "say" are left out on purpose: as nouns or in "Arab
+# states" they would turn adjectives into speakers.
+_SPEECH_VERBS = (
+    r"said|says|told|tells|added|adds|noted|stated|announced|announces|stressed|stresses"
+    r"|emphasi[sz]ed|emphasi[sz]es|underlined|underscored|pointed\s+out|points\s+out"
+    r"|reported|reports|wrote|writes|declared|declares|explained|explains|argued|argues"
+    r"|asserted|asserts|affirmed|affirms|warned|warns|insisted|insists|recalled|recalls"
+    r"|remarked|replied|commented|observed|concluded|urged|confirmed"
+)
+_VERB_RE = re.compile(rf"(?<![\w-])(?:{_SPEECH_VERBS})(?![\w-])")
+# "Saudi’s Prince Faisal said:" introduces the next paragraph as a quotation.
+_SAID_COLON_RE = re.compile(rf"(?<![\w-])(?:{_SPEECH_VERBS})(?:\s+[\w’']+){{0,3}}\s*:$")
+
+# Words allowed between a speaker and the verb ("Lavrov also noted").
+_ADVERBS = _words(
+    """
+    also further later then again once has had have previously earlier recently reportedly
+    repeatedly separately firmly strongly openly publicly would will subsequently
+    additionally
+    """
+)
+_PRONOUNS = frozenset({"he", "she", "they"})
+# Nouns that make "the top Russian diplomat" a descriptor of a person.
+_PERSON_NOUNS = _words(
+    """
+    diplomat minister spokesperson spokesman spokeswoman official president envoy ambassador
+    chief head leader secretary premier chancellor king prince diplomats ministers officials
+    """
+)
+# Capitalised words in front of a name that are roles, nationalities or sentence
+# openers, not part of the name: "Russian Foreign Minister Sergey Lavrov".
+_LEAD_WORDS = (
+    _words(
+        """
+        minister ministry foreign affairs president vice prime deputy secretary general
+        secretary-general spokesperson spokesman spokeswoman ambassador envoy chancellor chairman
+        chairwoman chair director director-general head chief leader senator governor
+        representative official commissioner mayor adviser advisor state defence defense
+        interior expatriates top diplomat russian chinese saudi egyptian jordanian palestinian
+        indonesian israeli american british french german turkish iranian qatari emirati iraqi
+        syrian lebanese pakistani indian japanese korean arab muslim islamic un eu us uk oic
+        the on in at yesterday today tonight meanwhile but and however also then later earlier
+        a an
+        """
+    )
+    | _WEEKDAYS
+    | _MONTH_WORDS
+)
+# Lowercase particles inside Arabic, Dutch, Spanish... names.
+_CONNECTORS = _words(
+    """
+    bin ibn bint al el de da del van von der du la le dos
+    """
+)
+_ABBREVIATIONS = _words(
+    """
+    mr mrs ms dr prof st gen sen rep gov lt col capt sgt jr sr inc ltd co corp vs etc no jan
+    feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e h.e approx
+    """
+)
+# Labels that look like an all-caps dateline ("UPDATE:") but are not places.
+_NOT_PLACES = _words(
+    "UPDATE|UPDATED|BREAKING|NOTE|EDITOR'S NOTE|EXCLUSIVE|WATCH|OPINION|ANALYSIS|PHOTO|PHOTOS"
+    "|VIDEO|LIVE|FILE|READ|ALSO READ|WARNING|CORRECTION|SOURCE|SOURCES|FACTBOX|EXPLAINER"
+    "|ADVERTISEMENT",
+    sep="|",
+)
+
+# --------------------------------------------------------------------------
+# Patterns
+# --------------------------------------------------------------------------
+
+# C0 controls except \t and \n, DEL and C1 controls: never meaningful in prose.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WHITESPACE_RE = re.compile(r"\s+")
+# " date 2023-11-21 Body..." written by the scraper in front of the text.
+_HEADER_RE = re.compile(r"^date:?\s+([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])\s*")
+# Whole lines of site navigation, kept out of the prose.
+_DEBRIS_RE = re.compile(
+    r"^[<«‹]?\s*(?:all news|more news|latest news|top stories|read more|read also|see also"
+    r"|also read|related(?: articles| news| stories| posts)?|share(?: this)?(?: article| story"
+    r"| post| page)?|share on (?:facebook|twitter|x|whatsapp|telegram|linkedin|email)"
+    r"|tweet|print|email|e-mail|copy link|advertisement|advert|sponsored(?: content)?"
+    r"|subscribe(?: now)?|sign up|log in|login|follow us(?: on \w+)?|comments?|leave a comment"
+    r"|back to top|skip to (?:main )?content|click here|listen(?: to this article)?)"
+    r"\s*[:»›>→.]?$",
+    re.IGNORECASE,
+)
+# "(MENAFN- Khaama Press)": a syndication credit naming the original outlet.
+_CREDIT_RE = re.compile(
+    r"^\((?P<credit>[A-Z][A-Za-z&.]{1,20}\s*-\s*(?P<outlet>[^()\n]{1,80}?))\)\s*"
+)
+_PLACE = r"(?P<place>[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){0,3})"
+# "MOSCOW, November 21. /TASS/.", "BEIJING, Nov. 20 (Xinhua) --", "LONDON (Reuters) -",
+# "LONDON:" at the start of a paragraph.
+_AGENCY_DATELINE_RE = re.compile(
+    rf"^{_PLACE}(?:,\s*(?P<mon>{_MONTH})\.?\s+(?P<day>[0-9]{{1,2}})(?:,?\s+(?P<year>[0-9]{{4}}))?)?"
+    r"\.?\s*(?:/(?P<slash>[^/\s][^/\n]{0,29})/\.?"
+    r"|\((?P<paren>[^()\n]{1,40})\)\s*(?:--|[-–—])"
+    r"|(?<=[0-9])\s*(?:--|[-–—])"
+    r"|:)"
+    r"\s*"
+)
+# "21st November 2023 – (Beijing)" or "November 21, 2023 – (Beijing)".
+_DATE_FIRST_DATELINE_RE = re.compile(
+    rf"^(?:(?P<day>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})\.?"
+    rf"|(?P<mon2>{_MONTH})\.?\s+(?P<day2>[0-9]{{1,2}})(?:st|nd|rd|th)?,?)"
+    r"\s+(?P<year>[0-9]{4})\s*(?:--|[-–—])\s*\((?P<place>[^()\n]{1,40})\)\s*"
+)
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*"
+_BYLINE_RE = re.compile(
+    rf"^By:?\s+(?P<name>{_NAME_WORD}(?:\s(?:{_NAME_WORD}|and|&|de|da|van|von|der|bin|ibn|al|el))*)"
+    rf"(?:\s*[,|–—-]\s*{_NAME_WORD}(?:\s{_NAME_WORD}){{0,5}})?$"
+)
+# "— Egypt MFA Spokesperson (@MfaEgypt) November 21, 2023" closing an embedded post.
+_POST_SIGNATURE_RE = re.compile(
+    r"\s*(?:[—–]|\s--?\s)\s*(?P<author>[^()—–\n]{1,80}?)\s*\(@(?P<handle>\w{1,30})\)\s*"
+    rf"(?P<mon>{_MONTH})\.?\s+(?P<day>[0-9]{{1,2}}),?\s+(?P<year>[0-9]{{4}})\s*$"
+)
+_LINK_RE = re.compile(r"(?:https?://)?pic\.twitter\.com/\w+|https?://t\.co/\w+")
+_HASHTAG_OR_MENTION_RE = re.compile(r"(?<!\w)[#@]\w")
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[0-9A-ZÀ-ÖØ-Þ])")
+_TERMINAL_PUNCTUATION = (".", "!", "?", "…", ":", ";", ",")
+_CLOSING_QUOTES = "\"”’')"
+_QUOTE_RES = (re.compile(r"“([^“”]+)”"), re.compile(r"\"([^\"]+)\""))
+_NAME_TOKEN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*|(?:[^\W\d_]\.)+)")
+_ARABIC_ARTICLE_RE = re.compile(r"(?:al|el)-[^\W\d_][\w’'-]*")
+_POSSESSIVE_RE = re.compile(r"[’']s$")
+
+_HEADLINE_LIMIT = 110
+_TITLE_LIMIT = 200
+_STANDFIRST_LIMIT = 300
+_POST_CONTENT_LIMIT = 280  # a tweet's length
+_DATELINE_SEARCH = 3  # datelines open one of the first few paragraphs
+# How far back in its sentence an attribution is looked for; this bounds the
+# work per quotation, so a huge paragraph full of quote marks stays linear.
+_ATTRIBUTION_WINDOW = 400
+
+SubjectKind = Literal["name", "pronoun", "descriptor"]
+SpeakerBasis = Literal["stated", "pronoun", "descriptor", "missing"]
+
+
+# --------------------------------------------------------------------------
+# Internal drafts: plain immutable values passed between the steps.
+# --------------------------------------------------------------------------
+
+
+class _Block(NamedTuple):
+    """A run of non-blank lines, each already whitespace-collapsed."""
+
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+class _Para(NamedTuple):
+    text: str
+    kind: Literal["prose", "standfirst", "blockquote"] = "prose"
+
+
+class _PostDraft(NamedTuple):
+    text: str
+    author: str
+    handle: str
+    date: dt.date | None
+    links: tuple[str, ...]
+
+
+_Item = _Para | _PostDraft
+
+
+class _Dateline(NamedTuple):
+    place: Field[str]
+    date: Field[dt.date]
+    agency: str | None
+
+
+class _Subject(NamedTuple):
+    kind: SubjectKind | None
+    name: str | None = None
+
+
+# --------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------
+
+
+def parse_article(text: str, source_id: str) -> Article:
+    """Parse the text of one article. Never raises on any text.
+
+    The steps run in reading order of a news page: scraper header, navigation
+    debris, title and standfirst, byline, syndication credit, embedded posts,
+    dateline, then the quotations in the remaining prose.
+    """
+    blocks = _split_blocks(_normalise(text))
+    published, blocks = _take_date_header(blocks)
+    debris, blocks = _drop_debris(blocks)
+    title, standfirst, body = _take_title(blocks)
+    byline, body = _take_byline(body)
+    credit, body = _take_credit(body)
+    items = _group_posts(body)
+    dateline, items = _take_dateline(items, published)
+    items = _mark_blockquotes(items)
+    if standfirst is not None:
+        items.insert(0, _Para(standfirst, "standfirst"))
+
+    outlet: Field[str] = Field()
+    if credit is not None:
+        outlet = Field(credit[1], "parsed", "from the syndication credit")
+    elif dateline.agency:
+        outlet = Field(dateline.agency, "parsed", "from the dateline")
+
+    blocks_out = _number_blocks(items)
+    paragraphs = [b for b in blocks_out if isinstance(b, Paragraph)]
+    return Article(
+        id=source_id,
+        title=title if title.value is not None else _derive_title(paragraphs),
+        outlet=outlet,
+        published=published,
+        byline=byline,
+        dateline_place=dateline.place,
+        dateline_date=dateline.date,
+        credit=credit[0] if credit is not None else None,
+        language="en",
+        blocks=blocks_out,
+        quotations=_find_quotations(paragraphs),
+        debris=debris,
+    )
+
+
+def _normalise(text: str) -> str:
+    """Unify line ends and drop invisible junk, so the rest sees only \\n and \\t."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2029", "\n\n").replace("\u2028", "\n").replace("\ufeff", "")
+    return _CONTROL_RE.sub("", text)
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def _split_blocks(text: str) -> list[_Block]:
+    """Blocks are separated by blank lines; lines are collapsed, still kept apart."""
+    blocks: list[_Block] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = _collapse(raw)
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append(_Block(tuple(current)))
+            current = []
+    if current:
+        blocks.append(_Block(tuple(current)))
+    return blocks
+
+
+def _take_date_header(blocks: list[_Block]) -> tuple[Field[dt.date], list[_Block]]:
+    """The scraper's " date YYYY-MM-DD" header runs straight into the body."""
+    if not blocks:
+        return Field(note="no text"), blocks
+    first_line = blocks[0].lines[0]
+    m = _HEADER_RE.match(first_line)
+    if m is None:
+        return Field(), blocks
+    rest = first_line[m.end() :]
+    lines = ((rest,) if rest else ()) + blocks[0].lines[1:]
+    remaining = ([_Block(lines)] if lines else []) + blocks[1:]
+    try:
+        published = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return Field(note=f"invalid date in header: {m[1]}-{m[2]}-{m[3]}"), remaining
+    return Field(published, "parsed", "from the date header"), remaining
+
+
+def _drop_debris(blocks: list[_Block]) -> tuple[tuple[str, ...], list[_Block]]:
+    """Remove whole lines of navigation ("All news", "Share", ...), keeping them aside."""
+    debris: list[str] = []
+    kept: list[_Block] = []
+    for block in blocks:
+        lines = []
+        for line in block.lines:
+            if len(line) <= 40 and _DEBRIS_RE.match(line):
+                debris.append(line)
+            else:
+                lines.append(line)
+        if lines:
+            kept.append(_Block(tuple(lines)))
+    return tuple(debris), kept
+
+
+def _ends_like_sentence(text: str) -> bool:
+    return text.rstrip(_CLOSING_QUOTES).endswith(_TERMINAL_PUNCTUATION) or text.endswith(
+        _TERMINAL_PUNCTUATION
+    )
+
+
+def _opens_body(text: str) -> bool:
+    """Markers that only ever start body text, never a title."""
+    return bool(
+        _CREDIT_RE.match(text)
+        or _AGENCY_DATELINE_RE.match(text)
+        or _DATE_FIRST_DATELINE_RE.match(text)
+        or _is_byline(text)
+        or _POST_SIGNATURE_RE.search(text)
+    )
+
+
+def _looks_like_heading(block: _Block, limit: int) -> bool:
+    text = block.text
+    return (
+        len(block.lines) == 1
+        and len(text) <= limit
+        and any(c.isalpha() for c in text)
+        and not _ends_like_sentence(text)
+        and not _opens_body(text)
+    )
+
+
+def _take_title(blocks: list[_Block]) -> tuple[Field[str], str | None, list[str]]:
+    """A short single line without sentence punctuation first is the title;
+    a second such line right after it is the standfirst."""
+    texts = [b.text for b in blocks]
+    if not blocks or not _looks_like_heading(blocks[0], _TITLE_LIMIT):
+        return Field(), None, texts
+    title = Field(texts[0], "parsed", "from the title line")
+    if len(blocks) > 2 and _looks_like_heading(blocks[1], _STANDFIRST_LIMIT):
+        return title, texts[1], texts[2:]
+    return title, None, texts[1:]
+
+
+def _is_byline(text: str) -> bool:
+    if len(text) > 120:
+        return False
+    m = _BYLINE_RE.match(text)
+    if m is None:
+        return False
+    first = m["name"].split()[0].lower()
+    # "By Monday, ..." and "By November ..." are time phrases, not bylines.
+    return first not in _WEEKDAYS and first not in _MONTH_WORDS
+
+
+def _take_byline(body: list[str]) -> tuple[Field[str], list[str]]:
+    """A "By Name" paragraph at the start or at the end of the body."""
+    for index in (0, len(body) - 1):
+        if body and _is_byline(body[index]):
+            m = _BYLINE_RE.match(body[index])
+            assert m is not None
+            return Field(m["name"], "parsed", "from the byline"), body[:index] + body[index + 1 :]
+    return Field(), body
+
+
+def _take_credit(body: list[str]) -> tuple[tuple[str, str] | None, list[str]]:
+    """ "(MENAFN- Khaama Press)" opening the body: the credit and the outlet it names."""
+    if not body:
+        return None, body
+    m = _CREDIT_RE.match(body[0])
+    if m is None:
+        return None, body
+    rest = body[0][m.end() :]
+    credit = (_collapse(m["credit"]), _collapse(m["outlet"]))
+    return credit, ([rest] if rest else []) + body[1:]
+
+
+def _looks_like_post_content(text: str) -> bool:
+    """A block that reads like part of a tweet rather than like a news paragraph."""
+    if len(text) > _POST_CONTENT_LIMIT or _SAID_COLON_RE.search(text):
+        return False
+    return (
+        any(unicodedata.category(c) == "So" for c in text)  # emoji, flags, arrows
+        or bool(_HASHTAG_OR_MENTION_RE.search(text))
+        or text.endswith((":", "?"))
+    )
+
+
+def _group_posts(body: list[str]) -> list[_Item]:
+    """Turn each block ending in a post signature, with the post-like blocks
+    right before it, into one post."""
+    items: list[_Item] = []
+    for text in body:
+        m = _POST_SIGNATURE_RE.search(text)
+        if m is None:
+            items.append(_Para(text))
+            continue
+        parts = [text[: m.start()]]
+        # Walk back over the post's earlier blocks, stopping at ordinary prose.
+        while items and isinstance(items[-1], _Para) and _looks_like_post_content(items[-1].text):
+            parts.insert(0, items.pop().text)
+        links = tuple(link for part in parts for link in _LINK_RE.findall(part))
+        cleaned = (_collapse(_LINK_RE.sub(" ", part)) for part in parts)
+        items.append(
+            _PostDraft(
+                text="\n\n".join(p for p in cleaned if p),
+                author=_collapse(m["author"]),
+                handle=m["handle"],
+                date=_make_date(m["year"], m["mon"], m["day"]),
+                links=links,
+            )
+        )
+    return items
+
+
+def _make_date(year: str, month: str, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), _MONTH_NUMBERS[month[:3].lower()], int(day))
+    except (ValueError, KeyError):
+        return None
+
+
+def _title_case(place: str) -> str:
+    """ "MOSCOW" -> "Moscow", "AL-ARISH" -> "Al-Arish", "NEW YORK" -> "New York"."""
+    return re.sub(r"[^\W\d_]+", lambda m: m[0][0].upper() + m[0][1:].lower(), place)
+
+
+def _take_dateline(items: list[_Item], published: Field[dt.date]) -> tuple[_Dateline, list[_Item]]:
+    """Find the dateline opening one of the first prose paragraphs and strip it."""
+    seen = 0
+    for index, item in enumerate(items):
+        if not isinstance(item, _Para):
+            continue
+        seen += 1
+        if seen > _DATELINE_SEARCH:
+            break
+        found = _read_dateline(item.text, published)
+        if found is None:
+            continue
+        dateline, end = found
+        rest = item.text[end:].strip()
+        replaced: list[_Item] = [_Para(rest)] if rest else []
+        return dateline, items[:index] + replaced + items[index + 1 :]
+    return _Dateline(Field(), Field(), None), items
+
+
+def _read_dateline(text: str, published: Field[dt.date]) -> tuple[_Dateline, int] | None:
+    m = _DATE_FIRST_DATELINE_RE.match(text)
+    if m is not None:
+        place = Field(_collapse(m["place"]), "parsed", "from the dateline")
+        date = _make_date(m["year"], m["mon"] or m["mon2"], m["day"] or m["day2"])
+        date_field: Field[dt.date] = (
+            Field(date, "parsed", "from the dateline")
+            if date
+            else Field(note="the dateline's date is not a valid date")
+        )
+        return _Dateline(place, date_field, None), m.end()
+    m = _AGENCY_DATELINE_RE.match(text)
+    if m is None or m["place"] in _NOT_PLACES:
+        return None
+    place = Field(_title_case(m["place"]), "parsed", "from the dateline")
+    agency = _collapse(m["slash"] or m["paren"] or "") or None
+    return _Dateline(place, _dateline_date(m, published), agency), m.end()
+
+
+def _dateline_date(m: re.Match[str], published: Field[dt.date]) -> Field[dt.date]:
+    """The date of an agency dateline, whose year is usually left out."""
+    if m["mon"] is None:
+        return Field()
+    stated = f"{m['mon']} {m['day']}"
+    if m["year"] is not None:
+        date = _make_date(m["year"], m["mon"], m["day"])
+        if date is None:
+            return Field(note=f"the dateline's date is not valid: {stated}, {m['year']}")
+        return Field(date, "parsed", "from the dateline")
+    if published.value is None:
+        return Field(
+            note=f"the dateline gives {stated} without a year and the publication date is unknown"
+        )
+    year = published.value.year
+    date = _make_date(str(year), m["mon"], m["day"])
+    # A dateline is never much later than publication: "Dec 31" published on 1 Jan.
+    if date is not None and date > published.value + dt.timedelta(days=1):
+        date = _make_date(str(year - 1), m["mon"], m["day"])
+    if date is None:
+        return Field(note=f"the dateline's date is not valid: {stated}")
+    return Field(date, "derived", "dateline day and month, year from the publication date")
+
+
+def _mark_blockquotes(items: list[_Item]) -> list[_Item]:
+    """A paragraph after one ending in "said:" is that speaker's words."""
+    out: list[_Item] = []
+    for item in items:
+        previous = out[-1] if out else None
+        if (
+            isinstance(item, _Para)
+            and isinstance(previous, _Para)
+            and previous.kind == "prose"
+            and _SAID_COLON_RE.search(previous.text)
+        ):
+            item = _Para(item.text, "blockquote")
+        out.append(item)
+    return out
+
+
+def _number_blocks(items: list[_Item]) -> tuple[Block, ...]:
+    """Stable ids in document order: p1, p2... for paragraphs, post1... for posts."""
+    blocks: list[Block] = []
+    n_para = n_post = 0
+    for item in items:
+        if isinstance(item, _Para):
+            n_para += 1
+            blocks.append(Paragraph(f"p{n_para}", item.text, item.kind))
+        else:
+            n_post += 1
+            blocks.append(
+                Post(f"post{n_post}", item.text, item.author, item.handle, item.date, item.links)
+            )
+    return tuple(blocks)
+
+
+# --------------------------------------------------------------------------
+# Sentences and the derived headline
+# --------------------------------------------------------------------------
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Offsets where a new sentence starts (0 excluded), skipping abbreviations."""
+    starts: list[int] = []
+    for m in _SENTENCE_END_RE.finditer(text):
+        word_start = text.rfind(" ", 0, m.start()) + 1
+        word = text[word_start : m.start()].lstrip('"“‘([').lower()
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue  # "Nov. 20", "U.S. officials", "J. Smith"
+        starts.append(m.end())
+    return starts
+
+
+def _derive_title(paragraphs: Sequence[Paragraph]) -> Field[str]:
+    """A headline from the first sentence of the first prose paragraph."""
+    # Skip a lone "X said:" introduction: it makes a poor headline.
+    prose = [p for p in paragraphs if p.kind == "prose" and not _SAID_COLON_RE.search(p.text)]
+    source = next(iter(prose or paragraphs), None)
+    if source is None:
+        return Field(note="no title line and no prose to derive one from")
+    starts = _sentence_starts(source.text)
+    sentence = source.text[: starts[0]].strip() if starts else source.text
+    sentence = sentence.rstrip(".").strip()
+    if len(sentence) > _HEADLINE_LIMIT:
+        cut = sentence[: _HEADLINE_LIMIT - 1]
+        if " " in cut:
+            cut = cut[: cut.rfind(" ")]
+        sentence = cut.rstrip(" ,;:–—-") + "…"
+    return Field(sentence, "derived", "from the first sentence of the text")
+
+
+# --------------------------------------------------------------------------
+# Quotations and their speakers
+# --------------------------------------------------------------------------
+
+
+def _quote_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inner text) of “curly” and "straight" quotations, outermost only."""
+    found = sorted(
+        ((m.start(), m.end(), m[1]) for rx in _QUOTE_RES for m in rx.finditer(text)),
+        key=lambda s: (s[0], -s[1]),
+    )
+    spans: list[tuple[int, int, str]] = []
+    for span in found:
+        if not spans or span[0] >= spans[-1][1]:
+            spans.append(span)
+    return spans
+
+
+def _is_name_token(token: str) -> bool:
+    return bool(
+        (token[0].isupper() and _NAME_TOKEN_RE.fullmatch(token))
+        or token in _CONNECTORS
+        or _ARABIC_ARTICLE_RE.fullmatch(token)
+    )
+
+
+def _clean_name(words: list[str]) -> str | None:
+    """Drop possessive leads ("Saudi’s"), roles and openers; keep the name."""
+    for i in range(len(words) - 1, -1, -1):
+        if _POSSESSIVE_RE.search(words[i]):
+            words = words[i + 1 :]
+            break
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].lower() in _LEAD_WORDS:
+            words = words[i + 1 :]
+            break
+    while words and words[0] in _CONNECTORS:
+        words = words[1:]
+    while words and words[-1] in _CONNECTORS:
+        words = words[:-1]
+    return " ".join(words) or None
+
+
+def _is_descriptor(tokens: list[str]) -> bool:
+    """ "the top Russian diplomat": "the", a few words, a noun for a person."""
+    if len(tokens) < 2 or len(tokens) > 6 or tokens[0].lower() != "the":
+        return False
+    return tokens[-1].lower() in _PERSON_NOUNS
+
+
+def _subject_before(prefix: str, *, whole: bool = False) -> _Subject:
+    """Who is the subject right before a speech verb whose text precedes it?
+
+    With ``whole`` the prefix must be nothing but the subject (the words
+    between a closing quote mark and the verb).
+    """
+    tokens = prefix[-300:].split()
+    while tokens and tokens[-1].lower() in _ADVERBS:
+        tokens.pop()
+    if not tokens:
+        return _Subject(None)
+    tokens[-1] = tokens[-1].removesuffix(",")
+    if not tokens[-1]:
+        return _Subject(None)
+    if tokens[-1].lower() in _PRONOUNS and (not whole or len(tokens) == 1):
+        return _Subject("pronoun")
+    run: list[str] = []
+    for token in reversed(tokens):
+        if not _is_name_token(token) or (token.endswith(".") and len(token) > 2 and run):
+            break
+        run.insert(0, token)
+    if run and (not whole or len(run) == len(tokens)):
+        name = _clean_name(run)
+        return _Subject("name", name) if name else _Subject("descriptor")
+    tail = tokens if whole else tokens[-6:]
+    if whole:
+        return _Subject("descriptor") if _is_descriptor(tail) else _Subject(None)
+    for start in range(len(tail)):
+        if _is_descriptor(tail[start:]):
+            return _Subject("descriptor")
+    return _Subject(None)
+
+
+def _subject_after_verb(text: str) -> _Subject:
+    """The inverted form: ', said Lavrov.' or ', said the minister.'"""
+    tokens = text.split()[:8]
+    run: list[str] = []
+    for token in tokens:
+        word = token.rstrip(".,;:")
+        if not word or not _is_name_token(word):
+            break
+        run.append(word)
+        if word != token:
+            break
+    if run:
+        name = _clean_name(run)
+        return _Subject("name", name) if name else _Subject("descriptor")
+    words = [t.rstrip(".,;:") for t in tokens]
+    for end in range(2, len(words) + 1):
+        if _is_descriptor(words[:end]):
+            return _Subject("descriptor")
+    return _Subject(None)
+
+
+def _attribution_after(suffix: str) -> _Subject:
+    """'...,” she said.' / '," Wang told ...' / '," said Lavrov.' right after a quote."""
+    m = _VERB_RE.search(suffix, 0, 120)
+    if m is None:
+        return _Subject(None)
+    between = suffix[: m.start()].strip().lstrip(",;: ").strip()
+    if not between:
+        return _subject_after_verb(suffix[m.end() :])
+    if len(between.split()) > 7:
+        return _Subject(None)
+    return _subject_before(between, whole=True)
+
+
+def _attribution_in_sentence(prefix: str) -> _Subject:
+    """The nearest speech verb before the quote in its sentence that has a subject:
+    'Maria Zakharova, announced that “', 'Lavrov pointed out ..., and also noted that "'."""
+    verbs = list(_VERB_RE.finditer(prefix))
+    for verb in reversed(verbs):
+        subject = _subject_before(prefix[: verb.start()])
+        if subject.kind is not None:
+            return subject
+    return _Subject(None)
+
+
+def _sentence_start(starts: list[int], pos: int) -> int:
+    """The start of the sentence containing ``pos``; ``starts`` is sorted, begins with 0."""
+    return starts[bisect_right(starts, pos) - 1]
+
+
+def _inside(spans: list[tuple[int, int, str]], span_starts: list[int], pos: int) -> bool:
+    """Whether ``pos`` falls inside one of the (sorted, disjoint) quotation spans."""
+    i = bisect_right(span_starts, pos) - 1
+    return i >= 0 and pos < spans[i][1]
+
+
+def _named_mentions(
+    text: str, spans: list[tuple[int, int, str]], starts: list[int]
+) -> list[tuple[int, str]]:
+    """(offset, name) of every 'Name said'-like phrase outside quotation marks;
+    they are what a later "he said" or "the minister emphasized" refers to."""
+    mentions: list[tuple[int, str]] = []
+    span_starts = [span[0] for span in spans]
+    for verb in _VERB_RE.finditer(text):
+        if _inside(spans, span_starts, verb.start()):
+            continue
+        begin = max(_sentence_start(starts, verb.start()), verb.start() - _ATTRIBUTION_WINDOW)
+        subject = _subject_before(text[begin : verb.start()])
+        if subject.kind == "name" and subject.name:
+            mentions.append((verb.start(), subject.name))
+    return mentions
+
+
+def _resolve(subject: _Subject, last_named: str | None) -> tuple[str | None, SpeakerBasis]:
+    """A pronoun or a descriptor stands for the most recent named speaker."""
+    if subject.kind == "name":
+        return subject.name, "stated"
+    if last_named is None:
+        return None, "missing"
+    if subject.kind == "pronoun":
+        return last_named, "pronoun"
+    if subject.kind == "descriptor":
+        return last_named, "descriptor"
+    return None, "missing"
+
+
+def _find_quotations(paragraphs: Sequence[Paragraph]) -> tuple[Quotation, ...]:
+    """Direct quotations in document order, with speakers resolved as the text allows.
+
+    The most recent named speaker is carried across paragraphs: "“...,” she said."
+    usually refers to the person named in the paragraph before.
+    """
+    quotations: list[Quotation] = []
+    last_named: str | None = None
+    previous: Paragraph | None = None
+    for para in paragraphs:
+        if para.kind == "blockquote" and previous is not None:
+            m = _SAID_COLON_RE.search(previous.text)
+            subject = _subject_before(previous.text[: m.start()]) if m else _Subject(None)
+            speaker, basis = _resolve(subject, last_named)
+            quotations.append(Quotation(para.text, para.id, speaker, basis))
+        else:
+            found, last_named = _quotations_in(para, last_named)
+            quotations.extend(found)
+        previous = para
+    return tuple(quotations)
+
+
+def _quotations_in(para: Paragraph, last_named: str | None) -> tuple[list[Quotation], str | None]:
+    """The quotations of one paragraph, and the last named speaker after it."""
+    text = para.text
+    spans = _quote_spans(text)
+    starts = [0, *_sentence_starts(text)]
+    # Walk mentions ("Lavrov said") and quotations in text order, so that a
+    # pronoun is resolved against whoever was named last before it.
+    mentions = _named_mentions(text, spans, starts)
+    events = sorted(
+        [(pos, None, name) for pos, name in mentions]
+        + [(span[0], index, None) for index, span in enumerate(spans)],
+        key=lambda e: (e[0], e[1] is not None),
+    )
+    quotations: list[Quotation] = []
+    for _pos, index, name in events:
+        if index is None:
+            last_named = name
+            continue
+        start, end, inner = spans[index]
+        next_start = spans[index + 1][0] if index + 1 < len(spans) else len(text)
+        subject = _attribution_after(text[end:next_start])
+        if subject.kind is None:
+            begin = max(_sentence_start(starts, start), start - _ATTRIBUTION_WINDOW)
+            subject = _attribution_in_sentence(text[begin:start])
+        speaker, basis = _resolve(subject, last_named)
+        if basis == "stated":
+            last_named = speaker
+        # The comma before '” she said' belongs to the attribution, not the quote.
+        inner = inner.strip().removesuffix(",").strip()
+        if inner:
+            quotations.append(Quotation(inner, para.id, speaker, basis))
+    return quotations, last_named

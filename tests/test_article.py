@@ -1,0 +1,433 @@
+"""Tests for the article parser (generator/article.py), one group per seed article."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.article import Article, Field, Paragraph, Post, parse_article
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+@cache
+def seed(prefix: str) -> Article:
+    """Parse the seed whose file name starts with ``prefix`` (parsed once per run)."""
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return parse_article(path.read_text(encoding="utf-8"), path.stem)
+
+
+def speakers(article: Article) -> list[tuple[str, str, str | None, str]]:
+    """(paragraph, first words, speaker, basis) of every quotation."""
+    return [
+        (q.paragraph, " ".join(q.text.split()[:4]), q.speaker, q.speaker_basis)
+        for q in article.quotations
+    ]
+
+
+def prose(article: Article) -> str:
+    return "\n".join(p.text for p in article.paragraphs)
+
+
+def assert_no_post_text_in_prose(article: Article) -> None:
+    for post in article.posts:
+        for part in post.text.split("\n\n"):
+            assert part[:40] not in prose(article), part
+
+
+# --------------------------------------------------------------------------
+# 000: date header, no title, three embedded posts, "said:" blockquote
+# --------------------------------------------------------------------------
+
+
+def test_000_metadata() -> None:
+    a = seed("000")
+    assert a.id == "000_b28059a2c29d0bad"
+    assert a.published == Field(dt.date(2023, 11, 21), "parsed", "from the date header")
+    assert a.title.basis == "derived"
+    assert a.title.value == (
+        "Russian Foreign Minister Sergey Lavrov is holding talks today in Moscow with his "
+        "counterparts from Arab and…"
+    )
+    assert len(a.title.value) <= 110
+    assert a.outlet == Field()
+    assert a.byline == Field()
+    assert a.dateline_place == Field() and a.dateline_date == Field()
+    assert a.credit is None
+    assert a.language == "en"
+    assert a.debris == ()
+
+
+def test_000_blocks() -> None:
+    a = seed("000")
+    assert [b.id for b in a.blocks] == [
+        "p1", "p2", "p3", "post1", "p4", "p5", "post2", "p6", "p7", "post3", "p8", "p9", "p10",
+    ]  # fmt: skip
+    assert len(a.paragraphs) == 10
+    assert a.paragraphs[0].text.startswith("Russian Foreign Minister Sergey Lavrov is holding")
+    assert "date 2023" not in prose(a)
+    assert a.paragraphs[7].text == "Saudi’s Prince Faisal said:"
+    assert a.paragraphs[8].kind == "blockquote"
+    assert a.paragraphs[8].text.startswith("The message is clear: the war must stop")
+    assert [p.kind for p in a.paragraphs].count("blockquote") == 1
+    # The paragraph just before the Shen Shiwei post stays prose.
+    assert a.paragraphs[6].text.startswith("“The international community must act urgently")
+    # Curly quotes, apostrophes and dashes are kept as they are.
+    assert "Israel’s genocidal war" in a.paragraphs[0].text
+
+
+def test_000_posts() -> None:
+    a = seed("000")
+    assert [(p.id, p.author, p.handle, p.date, p.links) for p in a.posts] == [
+        ("post1", "Egypt MFA Spokesperson", "MfaEgypt", dt.date(2023, 11, 21),
+         ("pic.twitter.com/kKAQOV8FIl",)),
+        ("post2", "Sprinter Monitor", "SpriterMonitor1", dt.date(2023, 11, 21),
+         ("pic.twitter.com/2ngpSf5sg1",)),
+        ("post3", "Shen Shiwei 沈诗伟", "shen_shiwei", dt.date(2023, 11, 20),
+         ("pic.twitter.com/Q8Bgse4re1",)),
+    ]  # fmt: skip
+    egypt, sprinter, shen = a.posts
+    assert egypt.text.startswith("Foreign ministers of the Ministerial Committee formed out")
+    assert egypt.text.endswith("of Russia.@mfa_russia")
+    assert sprinter.text.startswith("Negotiations between Lavrov and the foreign ministers")
+    # The Shen Shiwei post spans four blocks, flag emoji and arrow kept.
+    assert shen.text.split("\n\n") == [
+        "🇨🇳China's top diplomat Wang Yi holds talks with the Delegation of "
+        "#Arab–#Islamic Foreign Ministers in Beijing.",
+        "My observation:",
+        "➡️Why the delegation chose China as the first leg of their tour for "
+        "international mediation matters?",
+        "It shows deep trust in China and acknowledge China’s…",
+    ]
+    for post in a.posts:
+        assert "pic.twitter.com" not in post.text
+        assert "(@" not in post.text
+    assert_no_post_text_in_prose(a)
+    assert "pic.twitter.com" not in prose(a)
+    assert "My observation" not in prose(a)
+
+
+def test_000_quotations() -> None:
+    assert speakers(seed("000")) == [
+        ("p2", "A meeting of Russian", "Maria Zakharova", "stated"),
+        ("p3", "They will arrive in", "Maria Zakharova", "pronoun"),
+        ("p5", "a cautiously pro-Palestinian position", "Al Arabiya", "stated"),
+        ("p7", "The international community must", "Wang", "stated"),
+        ("p9", "The message is clear:", "Prince Faisal", "stated"),
+        ("p10", "self-defence", None, "missing"),
+    ]
+
+
+def test_000_quotation_text_is_inner_text() -> None:
+    q = seed("000").quotations
+    assert q[0].text.endswith("scheduled to be held tomorrow in Moscow.")
+    assert q[1].text.endswith("around the Gaza Strip")  # the comma before ” she said goes
+    assert all(not t.text.startswith(("“", '"')) for t in q)
+    assert all(not t.text.endswith(("”", '"')) for t in q)
+
+
+# --------------------------------------------------------------------------
+# 001: date header and a syndication credit
+# --------------------------------------------------------------------------
+
+
+def test_001_metadata() -> None:
+    a = seed("001")
+    assert a.published == Field(dt.date(2023, 11, 20), "parsed", "from the date header")
+    assert a.credit == "MENAFN- Khaama Press"
+    assert a.outlet.value == "Khaama Press" and a.outlet.basis == "parsed"
+    assert a.title.basis == "derived"
+    assert a.title.value == (
+        "Russian Foreign Minister Sergei Lavrov is set to host a meeting in Moscow on Tuesday "
+        "to address the ongoing…"
+    )
+    assert a.byline == Field()
+    assert a.dateline_place == Field() and a.dateline_date == Field()
+
+
+def test_001_blocks() -> None:
+    a = seed("001")
+    assert len(a.paragraphs) == 9 and a.posts == ()
+    assert [p.id for p in a.paragraphs] == [f"p{i}" for i in range(1, 10)]
+    assert a.paragraphs[0].text.startswith("Russian Foreign Minister Sergei Lavrov is set to")
+    assert "MENAFN" not in prose(a) and "date 2023" not in prose(a)
+    assert a.quotations == ()
+
+
+# --------------------------------------------------------------------------
+# 002: title line and a byline at the end
+# --------------------------------------------------------------------------
+
+
+def test_002_metadata() -> None:
+    a = seed("002")
+    assert a.title.basis == "parsed"
+    assert a.title.value == (
+        "Foreign Minister Sergey Lavrov’s meeting with a group of foreign ministers from Arab "
+        "and Muslim countries and the Secretary General of the Organisation of Islamic Cooperation"
+    )
+    assert a.byline == Field("Andrei Balitskil", "parsed", "from the byline")
+    assert a.published == Field() and a.outlet == Field() and a.credit is None
+    assert a.dateline_place == Field() and a.dateline_date == Field()
+
+
+def test_002_blocks() -> None:
+    a = seed("002")
+    assert len(a.paragraphs) == 6 and a.posts == ()
+    assert all(p.kind == "prose" for p in a.paragraphs)
+    assert a.paragraphs[0].text.startswith("On November 21, Foreign Minister Sergey Lavrov held")
+    assert a.paragraphs[-1].text.startswith("The participants agreed to coordinate")
+    assert "Balitskil" not in prose(a)
+    assert a.title.value not in prose(a)
+    assert a.quotations == ()
+
+
+# --------------------------------------------------------------------------
+# 003: title, a date-first dateline in the second paragraph
+# --------------------------------------------------------------------------
+
+
+def test_003_metadata() -> None:
+    a = seed("003")
+    assert a.title == Field(
+        "China leads diplomatic push for immediate ceasefire in the Gaza strip",
+        "parsed",
+        "from the title line",
+    )
+    assert a.dateline_place.value == "Beijing" and a.dateline_place.basis == "parsed"
+    assert a.dateline_date.value == dt.date(2023, 11, 21)
+    assert a.dateline_date.basis == "parsed"
+    assert a.published == Field() and a.outlet == Field() and a.byline == Field()
+
+
+def test_003_blocks() -> None:
+    a = seed("003")
+    assert len(a.paragraphs) == 14 and a.posts == ()
+    assert a.paragraphs[0].text.startswith("On 20th November 2023, a meeting took place")
+    # The dateline is cut from its paragraph, the rest of the paragraph kept.
+    assert a.paragraphs[1].text.startswith("China’s top diplomat, Wang Yi, called for")
+    assert "21st November 2023" not in prose(a)
+    assert "(Beijing)" not in prose(a)
+
+
+def test_003_quotations() -> None:
+    assert speakers(seed("003")) == [("p14", "window of legitimacy", None, "missing")]
+
+
+# --------------------------------------------------------------------------
+# 004: debris, title, standfirst, TASS dateline, straight quotes
+# --------------------------------------------------------------------------
+
+
+def test_004_metadata() -> None:
+    a = seed("004")
+    assert a.debris == ("All news",)
+    assert a.title.value == (
+        "Russia shares OIC, LAS assessments on need for ceasefire in Gaza — Lavrov"
+    )
+    assert a.title.basis == "parsed"
+    assert a.outlet == Field("TASS", "parsed", "from the dateline")
+    assert a.dateline_place == Field("Moscow", "parsed", "from the dateline")
+    # "November 21" has no year and the article has no publication date.
+    assert a.dateline_date.value is None and a.dateline_date.basis == "missing"
+    assert "without a year" in a.dateline_date.note
+    assert a.published == Field() and a.byline == Field() and a.credit is None
+
+
+def test_004_blocks() -> None:
+    a = seed("004")
+    assert [(p.id, p.kind) for p in a.paragraphs] == [
+        ("p1", "standfirst"), ("p2", "prose"), ("p3", "prose"), ("p4", "prose"), ("p5", "prose"),
+    ]  # fmt: skip
+    assert a.paragraphs[0].text.startswith("The top Russian diplomat pointed out in that")
+    assert a.paragraphs[1].text.startswith("Russia shares the assessments of the Organization")
+    assert "All news" not in prose(a)
+    assert "/TASS/" not in prose(a) and "MOSCOW" not in prose(a)
+    assert "[Abdel Fattah al-Sisi]" in a.paragraphs[2].text
+
+
+def test_004_quotations() -> None:
+    assert speakers(seed("004")) == [
+        ("p3", "First of all, I", "Sergey Lavrov", "pronoun"),
+        ("p4", "immediately after the beginning", "Lavrov", "stated"),
+        ("p4", "Well, I, for my", "Lavrov", "descriptor"),
+    ]
+
+
+# --------------------------------------------------------------------------
+# All seeds
+# --------------------------------------------------------------------------
+
+SEED_PREFIXES = ["000", "001", "002", "003", "004"]
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_ids_and_order(prefix: str) -> None:
+    a = seed(prefix)
+    ids = [b.id for b in a.blocks]
+    assert len(ids) == len(set(ids))
+    assert [p.id for p in a.paragraphs] == [f"p{i}" for i in range(1, len(a.paragraphs) + 1)]
+    assert [p.id for p in a.posts] == [f"post{i}" for i in range(1, len(a.posts) + 1)]
+    assert {q.paragraph for q in a.quotations} <= {p.id for p in a.paragraphs}
+    for q in a.quotations:
+        block = next(p for p in a.paragraphs if p.id == q.paragraph)
+        assert q.text in block.text  # verbatim, so a citation of it can be checked
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_seed_prose_is_clean(prefix: str) -> None:
+    a = seed(prefix)
+    for p in a.paragraphs:
+        assert p.text and p.text == " ".join(p.text.split())
+    assert_no_post_text_in_prose(a)
+    for leftover in [*a.debris, a.credit, a.byline.value]:
+        if leftover:
+            assert leftover not in prose(a)
+
+
+@pytest.mark.parametrize("prefix", SEED_PREFIXES)
+def test_crlf_and_bom_give_the_same_article(prefix: str) -> None:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    text = path.read_text(encoding="utf-8")
+    expected = parse_article(text, "x")
+    assert parse_article("\ufeff" + text.replace("\n", "\r\n"), "x") == expected
+    assert parse_article(text.replace("\n", "\r"), "x") == expected
+
+
+# --------------------------------------------------------------------------
+# Other forms seen in agency copy
+# --------------------------------------------------------------------------
+
+
+def test_xinhua_dateline_with_year_from_header() -> None:
+    a = parse_article(
+        " date 2023-11-20 BEIJING, Nov. 20 (Xinhua) -- Chinese Foreign Minister Wang Yi met "
+        "the delegation on Monday.",
+        "x",
+    )
+    assert a.dateline_place == Field("Beijing", "parsed", "from the dateline")
+    assert a.dateline_date.value == dt.date(2023, 11, 20)
+    assert a.dateline_date.basis == "derived"
+    assert a.outlet.value == "Xinhua"
+    assert a.paragraphs[0].text.startswith("Chinese Foreign Minister Wang Yi met")
+
+
+def test_tass_dateline_year_from_publication() -> None:
+    a = parse_article(" date 2023-11-22 MOSCOW, November 21. /TASS/. Lavrov spoke.", "x")
+    assert a.dateline_date.value == dt.date(2023, 11, 21)
+    assert a.dateline_date.basis == "derived"
+    assert a.paragraphs[0].text == "Lavrov spoke."
+
+
+def test_dateline_across_new_year() -> None:
+    a = parse_article(" date 2024-01-01 MOSCOW, December 31. /TASS/. Lavrov spoke.", "x")
+    assert a.dateline_date.value == dt.date(2023, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "outlet", "rest"),
+    [
+        ("LONDON (Reuters) - Britain said talks go on.", "London", "Reuters", "Britain said"),
+        ("WASHINGTON, Nov 20 (Reuters) - Talks go on.", "Washington", "Reuters", "Talks go on."),
+        ("LONDON: Talks go on.", "London", None, "Talks go on."),
+        ("NEW YORK (AP) — Talks go on.", "New York", "AP", "Talks go on."),
+    ],
+)
+def test_agency_datelines(text: str, place: str, outlet: str | None, rest: str) -> None:
+    a = parse_article(text, "x")
+    assert a.dateline_place.value == place
+    assert a.outlet.value == outlet
+    assert a.paragraphs[0].text.startswith(rest)
+
+
+def test_label_is_not_a_dateline() -> None:
+    a = parse_article("UPDATE: talks go on.", "x")
+    assert a.dateline_place == Field()
+    assert a.paragraphs[0].text == "UPDATE: talks go on."
+
+
+def test_byline_at_start_and_time_phrase_is_not_a_byline() -> None:
+    a = parse_article("Talks in Moscow\n\nBy Jane Doe\n\nThe talks began.", "x")
+    assert a.byline.value == "Jane Doe"
+    assert [p.text for p in a.paragraphs] == ["The talks began."]
+    b = parse_article("By Monday, the talks had ended.", "x")
+    assert b.byline == Field() and len(b.paragraphs) == 1
+
+
+@pytest.mark.parametrize("line", ["Share", "Read more", "Advertisement", "Share on Facebook"])
+def test_navigation_debris(line: str) -> None:
+    a = parse_article(f"First paragraph here.\n\n{line}\n\nSecond paragraph here.", "x")
+    assert a.debris == (line,)
+    assert [p.text for p in a.paragraphs] == ["First paragraph here.", "Second paragraph here."]
+
+
+def test_inverted_attribution_and_unresolved_descriptor() -> None:
+    a = parse_article('“It is urgent,” said Wang Yi. "We agree," the minister said.', "x")
+    assert speakers(a) == [
+        ("p1", "It is urgent", "Wang Yi", "stated"),
+        ("p1", "We agree", "Wang Yi", "descriptor"),
+    ]
+    b = parse_article("“We agree,” she said.", "x")
+    assert speakers(b) == [("p1", "We agree", None, "missing")]
+
+
+# --------------------------------------------------------------------------
+# Normalisation and robustness
+# --------------------------------------------------------------------------
+
+
+def test_normalisation() -> None:
+    a = parse_article("\ufeffFirst\tline\r\nsame   block.\x00\x07\r\n\r\n\r\nNext\x0bblock.", "x")
+    assert [p.text for p in a.paragraphs] == ["First line same block.", "Nextblock."]
+
+
+def test_empty_input() -> None:
+    for text in ["", "\n\n \n", "\ufeff", "\x00\x01"]:
+        a = parse_article(text, "empty")
+        assert a.id == "empty" and a.blocks == () and a.quotations == ()
+        assert a.title.value is None and a.title.basis == "missing"
+
+
+def test_invalid_header_date() -> None:
+    a = parse_article(" date 2023-02-30 Talks began today.", "x")
+    assert a.published.value is None and "invalid" in a.published.note
+    assert a.paragraphs[0].text == "Talks began today."
+
+
+FRAGMENTS = st.sampled_from(
+    [" date 2023-11-21 ", "date 9999-99-99", "MOSCOW, November 21. /TASS/. ", "LONDON: ",
+     "(MENAFN- X) ", "By Jane Doe", "All news", "\n\n", "\n", "\r\n", "\r", "“", "”", '"',
+     "said:", " he said.", " the top diplomat emphasized", "Lavrov said", "pic.twitter.com/abc",
+     " — Name (@handle) November 21, 2023", "🇨🇳", "➡️", "#tag", "@who", "?", ":", ". ",
+     "21st November 2023 – (Beijing) ", "\x00", "\ufeff", "Nov. ", "Title line"]
+)  # fmt: skip
+ARTICLE_LIKE = st.lists(FRAGMENTS | st.text(max_size=12), max_size=30).map("".join)
+
+
+def check_invariants(article: Article) -> None:
+    ids = [b.id for b in article.blocks]
+    assert len(ids) == len(set(ids))
+    assert all(isinstance(b, Paragraph | Post) for b in article.blocks)
+    assert {q.paragraph for q in article.quotations} <= set(ids)
+    for p in article.paragraphs:
+        assert p.text and "\n" not in p.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_on_any_text(text: str) -> None:
+    check_invariants(parse_article(text, "fuzz"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(ARTICLE_LIKE)
+def test_never_raises_on_article_like_text(text: str) -> None:
+    article = parse_article(text, "fuzz")
+    check_invariants(article)
+    # Line-end style never changes the result.
+    assert parse_article(text.replace("\r\n", "\n").replace("\r", "\n"), "fuzz") == article
