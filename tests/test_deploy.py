@@ -92,7 +92,9 @@ def test_second_deploy_adds_a_commit_with_the_change(repo: tuple[Path, Path]) ->
     project, remote = repo
     assert deploy(project)[0] == 0
     sheet = project / "content/people/wang-yi.yaml"
-    sheet.write_text(sheet.read_text() + "summary: Zzqx marker.\n", encoding="utf-8")
+    text = sheet.read_text(encoding="utf-8")
+    assert "honorific:" not in text
+    sheet.write_text(text.replace("\nname: Wang Yi\n", "\nname: Wang Yi\nhonorific: Zzqx\n"))
     code, _, err = deploy(project, "-m", "-starts with a dash")
     assert code == 0, err
     assert git(remote, "rev-list", "--count", "gh-pages") == "2\n"

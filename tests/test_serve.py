@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from click.testing import CliRunner
@@ -123,6 +124,12 @@ def version_of(html: str) -> str:
     return found[1]
 
 
+def with_honorific(sheet: str, honorific: str) -> str:
+    """A visible, harmless edit: an honorific is shown on the page and never matched."""
+    assert "honorific:" not in sheet
+    return sheet.replace("\nname: Wang Yi\n", f"\nname: Wang Yi\nhonorific: {honorific}\n", 1)
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Save as editors do: write a hidden temporary file, then rename it over the original."""
     temp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -145,7 +152,7 @@ class Running:
 def running(bundled: Path) -> Iterator[Running]:
     info: list[str] = []
     warn: list[str] = []
-    options = ServeOptions(port=0, step_ms=50)
+    options = ServeOptions(port=0)  # step 100 ms: a burst of saves is one batch
     with Preview(bundled, options, info=info.append, warn=warn.append) as preview:
         yield Running(preview, info, warn)
 
@@ -178,7 +185,7 @@ def test_edit_break_fix_without_restart(running: Running, bundled: Path) -> None
 
         # 1. An edit (saved atomically) reloads the page, with the new content.
         sheet = bundled / WANG_YI
-        good = sheet.read_text(encoding="utf-8") + "summary: Zzqx, China's foreign minister.\n"
+        good = with_honorific(sheet.read_text(encoding="utf-8"), "Zzqx")
         atomic_write(sheet, good)
         event, data = stream.next_event()
         assert event == "reload"
@@ -326,6 +333,33 @@ def test_base_path_redirects_and_404(shared: Running) -> None:
     missing = request(port, "/dossier/people/nobody/")
     assert missing.status == 404 and "Page not found" in missing.text
     assert request(port, "/dossier/", method="HEAD").body == b""
+
+
+@pytest.mark.parametrize("depth", ["/dossier/nowhere", "/dossier/people/nobody/deeper/still/"])
+def test_404_page_links_and_assets_work_at_any_depth(shared: Running, depth: str) -> None:
+    missing = request(shared.port, depth)
+    assert missing.status == 404
+    links = re.findall(r'(?:href|src)="([^"#]+)', missing.text)
+    assert any(link.endswith("style.css") for link in links)
+    origin = f"http://127.0.0.1:{shared.port}"
+    for link in links:
+        target = urljoin(origin + depth, link)
+        if target.startswith(origin):
+            assert request(shared.port, target[len(origin) :]).status == 200, link
+
+
+def test_poll_mode_sees_changes(bundled: Path) -> None:
+    options = ServeOptions(port=0, poll=True, step_ms=50)
+    with Preview(bundled, options) as preview:
+        page = request(preview.port, PAGE)
+        stream = EventStream(preview.port, version_of(page.text))
+        try:
+            sheet = bundled / WANG_YI
+            atomic_write(sheet, with_honorific(sheet.read_text(encoding="utf-8"), "Pollq"))
+            assert stream.next_event()[0] == "reload"
+        finally:
+            stream.close()
+        assert "Pollq" in request(preview.port, PAGE).text
 
 
 @pytest.mark.parametrize(
@@ -489,7 +523,8 @@ def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None
             if found:
                 url, port = found[1], int(found[2])
         assert port != 0
-        assert request(port, "/dossier/").status == 200
+        answer = request(port, "/dossier/")
+        assert answer.status == 200, answer.text
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
