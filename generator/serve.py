@@ -444,12 +444,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             root = site_dir.resolve()
             target = (root / rel.lstrip("/")).resolve()
-            if target != root and root not in target.parents:
-                return None  # a symlink (or anything else) leading outside the site
             if target.is_dir():
-                if not rel.endswith("/") and rel:
-                    return target
-                target = target / "index.html"
+                if rel and not rel.endswith("/"):
+                    return target if root in (target, *target.parents) else None
+                target = (target / "index.html").resolve()
+            if root not in target.parents:
+                return None  # a symlink (or anything else) leading outside the site
             if not target.is_file() or target.name == ".dossier-site":
                 return None
             return target

@@ -442,7 +442,16 @@ def test_symlinks_out_of_the_site_are_404(running: Running, tmp_path: Path) -> N
     (site / "leak.txt").symlink_to(secret / "key.txt")
     (site / "leakdir").symlink_to(secret, target_is_directory=True)
     (site / "home.html").symlink_to(site / "index.html")  # inside: fine
-    for path in ("/dossier/leak.txt", "/dossier/leakdir/key.txt", "/dossier/leakdir/"):
+    (secret / "index.html").write_text("TOP-SECRET", encoding="utf-8")
+    (site / "outdir").mkdir()
+    (site / "outdir" / "index.html").symlink_to(secret / "index.html")
+    paths = (
+        "/dossier/leak.txt",
+        "/dossier/leakdir/key.txt",
+        "/dossier/leakdir/",
+        "/dossier/leakdir",
+    )
+    for path in (*paths, "/dossier/outdir/", "/dossier/outdir/index.html"):
         response = request(running.port, path)
         assert response.status == 404, path
         assert b"TOP-SECRET" not in response.body
