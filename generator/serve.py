@@ -551,6 +551,8 @@ class Preview:
 
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
+        if not (self.root / CONFIG_FILE).is_file():
+            raise ServeError(f"no {CONFIG_FILE} in {self.root}; is this a dossier project?")
         self._server = self._bind()
         self._server.preview = self
         host = self.options.host

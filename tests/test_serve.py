@@ -512,6 +512,12 @@ def test_port_in_use_is_one_line_and_exit_1(bundled: Path) -> None:
     assert result.stdout == ""
 
 
+def test_serve_outside_a_project_is_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["-C", str(tmp_path), "serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no site.yaml in {tmp_path}; is this a dossier project?\n"
+
+
 def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "-C", str(bundled), "serve", "--port", "0"],
