@@ -7,11 +7,15 @@ are gathered and the run fails once, so an editor sees every mistake at once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
+from generator import search
 from generator.checks import Coverage, check_site
+from generator.feeds import data_files, documents
 from generator.load import load_site
 from generator.model import Site, build_model
 from generator.plan import Page, plan_pages
@@ -26,6 +30,15 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     force: bool = False
+    progress: Progress | None = None
+    """Called as pages render (``done``, ``total``, ``stage``); the CLI draws it on a terminal."""
+    search: bool = True
+    """Build the Pagefind index when the binary is there (False: never, e.g. for quick previews)."""
+
+
+Progress = Callable[[int, int, str], None]
+
+AUTO = object()
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,22 @@ class BuildResult:
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
     coverage: Coverage | None = None
+    kinds: dict[str, int] = field(default_factory=dict)
+    """Pages written per page kind (``meeting``, ``person``, ... ``home``), in a fixed order."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: ``check`` (load, model, checks, plan), ``render``, ``search``, ``write``."""
+
+
+KIND_ORDER = (
+    "home", "meeting", "person", "country", "organization", "source", "index",
+    "timeline", "graph", "discrepancies", "search", "404",
+)  # fmt: skip
+
+
+def pages_per_kind(pages: list[Page]) -> dict[str, int]:
+    counts = Counter(p.kind for p in pages)
+    rank = {k: i for i, k in enumerate(KIND_ORDER)}
+    return {k: counts[k] for k in sorted(counts, key=lambda k: (rank.get(k, len(rank)), k))}
 
 
 def check_project(root: Path, *, strict: bool = False, base_url: str | None = None) -> Checked:
@@ -95,16 +124,49 @@ def static_files(root: Path) -> dict[str, bytes]:
     return files
 
 
-def render_files(checked: Checked) -> Iterator[tuple[str, bytes]]:
+def render_files(
+    checked: Checked,
+    *,
+    search_binary: Path | None | object = AUTO,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
+
+    ``search_binary`` is the Pagefind executable (found automatically by default;
+    None: no index, and the search page says search is unavailable). Pages are
+    rendered before anything is yielded, because the search index is made from
+    them; a failure anywhere raises before the writer has swapped anything in.
+    """
     site = checked.site
-    renderer = Renderer(site)
-    for page in checked.pages:
-        yield page.output, renderer.render(page)
-    yield from sorted(static_files(site.root).items())
+    binary = search.pagefind_binary() if search_binary is AUTO else search_binary
+    assert binary is None or isinstance(binary, Path)
+    renderer = Renderer(site, search=binary is not None)
+    clock = time.perf_counter()
+    files: list[tuple[str, bytes]] = []
+    total = len(checked.pages)
+    for done, page in enumerate(checked.pages, 1):
+        files.append((page.output, renderer.render(page)))
+        if progress:
+            progress(done, total, "render")
+    for doc in documents(site, checked.pages):
+        files.append((doc.output, renderer.render(doc)))
+    files.extend(data_files(site, lambda target: urljoin(renderer.base_url, target)))
+    files.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
-    yield ".nojekyll", b""
+    files.append((".nojekyll", b""))
     if site.config.domain:
-        yield "CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")
+        files.append(("CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")))
+    if timings is not None:
+        timings["render"] = time.perf_counter() - clock
+    if binary is not None:
+        clock = time.perf_counter()
+        if progress:
+            progress(total, total, "search")
+        files.extend(search.index_files(files, binary, language=site.config.language))
+        if timings is not None:
+            timings["search"] = time.perf_counter() - clock
+    yield from files
 
 
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
@@ -112,13 +174,24 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     options = options or BuildOptions()
     started = time.perf_counter()
     checked = check_project(root, strict=options.strict, base_url=options.base_url)
+    timings = {"check": time.perf_counter() - started}
     output = options.output or (root / checked.site.config.output)
-    count = write_site(output, render_files(checked), root, force=options.force)
+    binary = search.pagefind_binary() if options.search else None
+    warnings = list(checked.warnings)
+    if options.search and binary is None:
+        warnings.append(search.MISSING)
+    files = render_files(checked, search_binary=binary, progress=options.progress, timings=timings)
+    clock = time.perf_counter()
+    count = write_site(output, files, root, force=options.force)
+    # write_site consumed the generator, so rendering and indexing are inside this span.
+    timings["write"] = time.perf_counter() - clock - timings.get("render", 0) - timings.get("search", 0)
     return BuildResult(
         output=output,
         files=count,
         pages=len(checked.pages),
         seconds=time.perf_counter() - started,
-        warnings=checked.warnings,
+        warnings=warnings,
         coverage=checked.coverage,
+        kinds=pages_per_kind(checked.pages),
+        timings=timings,
     )

@@ -92,14 +92,73 @@ def build(ctx: Context, output: Path | None, base_url: str | None, strict: bool,
     """Build the site."""
     from generator.build import BuildOptions, build_project
 
-    result = build_project(
-        ctx.project, BuildOptions(output=output, base_url=base_url, strict=strict, force=force)
-    )
+    progress = _Progress() if ctx.verbosity >= 0 and sys.stdout.isatty() else None
+    try:
+        result = build_project(
+            ctx.project,
+            BuildOptions(output=output, base_url=base_url, strict=strict, force=force, progress=progress),
+        )
+    finally:
+        if progress:
+            progress.clear()
     _print_warnings(ctx, result.warnings)
     ctx.info(
         f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s "
         f"into {result.output}"
     )
+    for line in summary_table(result.kinds, result.timings):
+        ctx.info(line)
+
+
+KIND_LABELS = {
+    "home": "home page",
+    "meeting": "meetings",
+    "person": "people",
+    "country": "countries",
+    "organization": "organisations",
+    "source": "sources",
+    "index": "section indexes",
+    "timeline": "timeline",
+    "graph": "who met whom",
+    "discrepancies": "disagreements",
+    "search": "search",
+    "404": "not found (404)",
+}
+
+
+def summary_table(kinds: dict[str, int], timings: dict[str, float]) -> list[str]:
+    """The table printed after a build: pages per kind, then the time per stage."""
+    if not kinds:
+        return []
+    labels = {k: KIND_LABELS.get(k, k) for k in kinds}
+    width = max(len("pages"), *(len(v) for v in labels.values()))
+    total = sum(kinds.values())
+    lines = [f"  {'pages':<{width}}  {'count':>5}"]
+    lines += [f"  {labels[k]:<{width}}  {n:>5}" for k, n in kinds.items()]
+    lines.append(f"  {'total':<{width}}  {total:>5}")
+    stages = [f"{name} {seconds:.2f}s" for name, seconds in timings.items()]
+    if stages:
+        lines.append("  time: " + ", ".join(stages))
+    return lines
+
+
+class _Progress:
+    """One self-rewriting line on a terminal: 'Rendering 12/77 pages'."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.last = ""
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        text = "Indexing for search ..." if stage == "search" else f"Rendering {done}/{total} pages"
+        if text != self.last:
+            click.echo("\r\x1b[K" + text, nl=False)
+            self.shown, self.last = True, text
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[K", nl=False)
+            self.shown = False
 
 
 @main.command()
@@ -128,15 +187,26 @@ def check(ctx: Context, strict: bool) -> None:
 @click.argument("kind", type=click.Choice(["meeting", "person", "country", "organization"]))
 @click.argument("slug")
 @click.option("--force", is_flag=True, help="Overwrite an existing fact sheet.")
+@click.option(
+    "--from",
+    "source",
+    metavar="SOURCE",
+    help="Prefill from this source (an id in seeds/): name, spelling, role with a citation.",
+)
 @pass_ctx
 @reports_problems
-def new(ctx: Context, kind: str, slug: str, force: bool) -> None:
+def new(ctx: Context, kind: str, slug: str, force: bool, source: str | None) -> None:
     """Write a new fact sheet stub: content/<kind>/<SLUG>.yaml."""
     import datetime as dt
 
     from generator.scaffold import new_sheet
 
-    path = new_sheet(ctx.project, kind, slug, today=dt.date.today(), force=force)
+    if source is not None:
+        from generator.prefill import new_sheet_from
+
+        path = new_sheet_from(ctx.project, kind, slug, source, force=force)
+    else:
+        path = new_sheet(ctx.project, kind, slug, today=dt.date.today(), force=force)
     ctx.info(f"Wrote {path.relative_to(ctx.project).as_posix()}")
 
 
@@ -202,3 +272,72 @@ def deploy(ctx: Context, remote: str, branch: str, message: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     ctx.info(f"Pushed {result.files} files to {result.remote}/{result.branch}.")
     ctx.info(f"The site will appear at {result.url}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH... | -")
+@click.option("--strict", is_flag=True, help="Refuse near-duplicates instead of warning.")
+@click.option("--dry-run", is_flag=True, help="Check and report, but write nothing.")
+@pass_ctx
+@reports_problems
+def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> None:
+    """Add articles to seeds/: plain text, Markdown with front matter, or saved HTML pages.
+
+    '-' reads one article from standard input. Nothing is written if any input is
+    refused; then the report: parsed fields, known entities, pages affected, and
+    the names no fact sheet covers yet.
+    """
+    from generator.ingest import Input, add_sources, read_input
+    from generator.problems import DossierError
+    from generator.textio import MAX_INPUT_BYTES
+
+    inputs, problems = [], []
+    for raw_path in paths:
+        try:
+            if raw_path == "-":
+                data = click.get_binary_stream("stdin").read(MAX_INPUT_BYTES + 1)
+                inputs.append(Input("<stdin>", data))
+            else:
+                inputs.append(read_input(Path(raw_path), raw_path))
+        except DossierError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DossierError(problems)
+    result = add_sources(ctx.project, inputs, strict=strict, dry_run=dry_run)
+    _print_warnings(ctx, list(result.warnings))
+    verb = "Would add" if dry_run else "Added"
+    for added in result.added:
+        ctx.info(f"{verb} {added.id} ({added.form}) from {added.input}: {added.seed}, original kept as {added.original}")
+        if added.meta:
+            ctx.info(f"  curated metadata appended to content/sources.yaml: {', '.join(added.meta)}")
+    if dry_run:
+        return
+    from generator.report import format_report, load_model, source_report
+
+    site = load_model(ctx.project)
+    for added in result.added:
+        for line in format_report(source_report(site, added.id)):
+            ctx.info(line)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_ctx
+@reports_problems
+def suggest(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
+    """Names in the sources (all by default) that no fact sheet covers yet."""
+    import json
+
+    from generator.report import format_unknown, load_model, suggestions
+
+    site = load_model(ctx.project)
+    rows = suggestions(site, sources)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(format_unknown(row, site.sources[row["source"]].path))
+    ctx.info(f"{len(rows)} name{'s' if len(rows) != 1 else ''} not covered by any fact sheet.")

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.graph import Graph, build_graph
 from generator.mentions import blocks_of
 from generator.model import Site, sentence_at
 from generator.problems import Problem
@@ -71,6 +72,7 @@ def meeting_order(site: Site) -> list[str]:
 
 
 def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
+    related = Related(site)
     pages: list[Page] = [
         Page("", "home.html", site.config.title, "home", {"page_meetings": meeting_order(site)}),
         Page("404.html", "404.html", "Page not found", "404"),
@@ -79,12 +81,15 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
             "discrepancies.html",
             "Where sources disagree",
             "discrepancies",
-            {"items": discrepancies(site), "variants": variant_people(site)},
+            {"items": discrepancies(site), "variants": related.variant_people()},
         ),
+        Page("timeline/", "timeline.html", "Timeline", "timeline", {"groups": timeline(site)}),
+        Page("graph/", "graph.html", "Who met whom", "graph", {"graph": who_met_whom(site)}),
+        Page("search/", "search.html", "Search", "search"),
     ]
     orders = {
-        "meetings": meeting_order(site),
-        "people": person_order(site),
+        "meetings": related.meetings,
+        "people": related.people,
         "countries": sorted(site.countries, key=lambda s: site.countries[s].sheet.name.casefold()),
         "organizations": sorted(
             site.organizations, key=lambda s: site.organizations[s].sheet.name.casefold()
@@ -105,11 +110,62 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
                 record = site.kind(kind)[slug]
                 title = record.sheet.title if kind == "meetings" else record.sheet.name
                 origin = record.path
-            context = {"slug": slug, **related(site, kind, slug)}
+            context = {"slug": slug, **related.context(kind, slug)}
             pages.append(
                 Page(entity_url(kind, slug), template, title, KIND_SINGULAR[kind], context, origin)
             )
     return pages, find_collisions(pages)
+
+
+@dataclass(frozen=True)
+class TimelineGroup:
+    """Meetings next to each other in time that belong together: one leg of a tour, or one event."""
+
+    anchor: str
+    label: str
+    part_of: str | None
+    meetings: tuple[str, ...]
+
+
+def date_is_derived(date: Any) -> bool:
+    """A date no source states as such: worked out, or only bounded or approximate."""
+    return bool(date is not None and (date.basis != "stated" or date.qualifier != "on"))
+
+
+def timeline(site: Site) -> list[TimelineGroup]:
+    """Every meeting in date order; consecutive meetings of one leg (or one series) grouped."""
+    groups: list[tuple[tuple[str, ...], list[str]]] = []
+    for slug in meeting_order(site):
+        m = site.meetings[slug].sheet
+        if m.leg:
+            key: tuple[str, ...] = ("leg", m.part_of or "", m.leg)
+        elif m.part_of:
+            key = ("part", m.part_of)
+        else:
+            key = ("one", slug)
+        if groups and groups[-1][0] == key and key[0] != "one":
+            groups[-1][1].append(slug)
+        else:
+            groups.append((key, [slug]))
+    out = []
+    used: dict[str, int] = {}
+    for key, slugs in groups:
+        first = site.meetings[slugs[0]].sheet
+        if key[0] == "leg":
+            label, part_of = f"{first.leg} leg", first.part_of
+        elif key[0] == "part":
+            label, part_of = "", first.part_of
+        else:
+            label, part_of = "", None
+        base = "t-" + slugs[0]
+        used[base] = used.get(base, 0) + 1
+        anchor = base if used[base] == 1 else f"{base}-{used[base]}"
+        out.append(TimelineGroup(anchor, label, part_of, tuple(slugs)))
+    return out
+
+
+def who_met_whom(site: Site) -> Graph:
+    return build_graph(site, meeting_order(site))
 
 
 @dataclass(frozen=True)
@@ -143,105 +199,139 @@ class Passage:
     words: tuple[str, ...]
 
 
-def mentioned_in(site: Site, kind: str, slug: str) -> list[tuple[str, list[Passage]]]:
-    """Per source (in id order), the sentences that mention the record or cite it."""
-    grouped: dict[tuple[str, str, str], set[str]] = {}
-    for ref in site.mentioned.get((kind, slug), ()):
-        key = (ref.source, ref.mention.block, ref.sentence)
-        grouped.setdefault(key, set()).add(ref.mention.text)
-    if kind == "meetings":
-        for use in site.citations:
-            if use.owner_kind == kind and use.owner_slug == slug and use.location:
-                text = dict(blocks_of(site.sources[use.source].article)).get(use.location.block, "")
-                sentence = sentence_at(text, use.location.start, use.location.end)
-                key = (use.source, use.location.block, sentence)
-                grouped.setdefault(key, set())
-    by_source: dict[str, list[Passage]] = {}
-    order = {sid: {b.id: i for i, b in enumerate(src.article.blocks)} for sid, src in site.sources.items()}
-    for (source, block, sentence), words in sorted(
-        grouped.items(), key=lambda kv: (kv[0][0], order[kv[0][0]].get(kv[0][1], -1), kv[0][2])
-    ):
-        by_source.setdefault(source, []).append(
-            Passage(source, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
-        )
-    return list(by_source.items())
-
-
-def appears_with(site: Site, slug: str) -> list[tuple[str, int]]:
-    """People named in the same sources as this person, most shared sources first."""
-    counts: dict[str, int] = {}
-    for mentions in site.mentions.values():
-        people = {m.slug for m in mentions if m.kind == "people"}
-        if slug in people:
-            for other in people - {slug}:
-                counts[other] = counts.get(other, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], site.people[kv[0]].sheet.name.casefold()))
-
-
-def name_variants(site: Site, slug: str) -> list[tuple[str, str, list[str]]]:
-    """(spelling, form, sources) for each way the sources write a person's name."""
-    spellings: dict[tuple[str, str], set[str]] = {}
-    for ref in site.mentioned.get(("people", slug), ()):
-        text = " ".join(ref.mention.text.split())
-        spellings.setdefault((text, ref.mention.form), set()).add(ref.source)
-    return [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
-
-
-def variant_people(site: Site) -> list[tuple[str, list[tuple[str, list[str]]]]]:
-    """People whose full name is spelled more than one way across the sources."""
-    out = []
-    for slug in person_order(site):
-        full = [(t, srcs) for t, form, srcs in name_variants(site, slug) if form != "surname"]
-        if len({_bare(t) for t, _ in full}) > 1:
-            out.append((slug, full))
-    return out
-
-
 def _bare(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def related(site: Site, kind: str, slug: str) -> dict[str, Any]:
-    """Cross-references a page shows besides its own record, in a fixed order."""
-    out: dict[str, Any] = {}
-    if kind != "sources":
-        out["disputes"] = [d for d in discrepancies(site) if d.kind == kind and d.slug == slug]
-        out["mentioned_in"] = mentioned_in(site, kind, slug)
-    if kind == "people":
-        out["appears_with"] = appears_with(site, slug)
-        out["variants"] = name_variants(site, slug)
-    meetings = meeting_order(site)
-    people = person_order(site)
+class Related:
+    """Every cross-reference the pages show, indexed in one pass over the site.
 
-    def parts(m: str) -> tuple[Any, ...]:
-        sheet = site.meetings[m].sheet
-        return (*sheet.hosts, *sheet.participants)
+    Built once per build: a page's context is then a few dictionary look-ups, so
+    planning stays linear in the size of the site rather than pages x records.
+    """
 
-    if kind == "countries":
-        out["country_people"] = [
-            p
-            for p in people
-            if site.people[p].sheet.country == slug
-            or any(pos.of == slug for pos in site.people[p].sheet.positions)
-        ]
-        out["country_meetings"] = [
-            m
-            for m in meetings
-            if (site.meetings[m].sheet.place and site.meetings[m].sheet.place.country == slug)
-            or any(part.country == slug for part in parts(m))
-        ]
-    elif kind == "organizations":
-        out["org_people"] = [
-            p for p in people if any(pos.of == slug for pos in site.people[p].sheet.positions)
-        ]
-        out["org_meetings"] = [
-            m for m in meetings if any(part.organization == slug for part in parts(m))
-        ]
-    elif kind == "sources":
-        out["cited_by"] = sorted(
-            {(c.owner_kind, c.owner_slug) for c in site.citations if c.source == slug and c.location}
-        )
-    return out
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.meetings = meeting_order(site)
+        self.people = person_order(site)
+        self.variant_slugs = {slug for slug, _ in self.variant_people()}
+        self.disputes: dict[tuple[str, str], list[DiscrepancyItem]] = {}
+        for item in discrepancies(site):
+            self.disputes.setdefault((item.kind, item.slug), []).append(item)
+
+        self.block_order = {
+            sid: {b.id: i for i, b in enumerate(src.article.blocks)}
+            for sid, src in site.sources.items()
+        }
+        self.meeting_cites: dict[str, list[Any]] = {}
+        self.cited_by: dict[str, set[tuple[str, str]]] = {}
+        for use in site.citations:
+            if use.location is None:
+                continue
+            self.cited_by.setdefault(use.source, set()).add((use.owner_kind, use.owner_slug))
+            if use.owner_kind == "meetings":
+                self.meeting_cites.setdefault(use.owner_slug, []).append(use)
+
+        # Co-mentions: for each source, every pair of people it names.
+        self.co: dict[str, dict[str, int]] = {}
+        for mentions in site.mentions.values():
+            named = sorted({m.slug for m in mentions if m.kind == "people"})
+            for a in named:
+                row = self.co.setdefault(a, {})
+                for b in named:
+                    if a != b:
+                        row[b] = row.get(b, 0) + 1
+
+        self.country_people: dict[str, list[str]] = {}
+        self.org_people: dict[str, list[str]] = {}
+        for p in self.people:
+            sheet = site.people[p].sheet
+            countries = {sheet.country} | {pos.of for pos in sheet.positions}
+            for target in sorted(c for c in countries if c):
+                if target in site.countries:
+                    self.country_people.setdefault(target, []).append(p)
+                if target in site.organizations:
+                    self.org_people.setdefault(target, []).append(p)
+        self.country_meetings: dict[str, list[str]] = {}
+        self.org_meetings: dict[str, list[str]] = {}
+        for m in self.meetings:
+            sheet = site.meetings[m].sheet
+            parts = (*sheet.hosts, *sheet.participants)
+            countries = {part.country for part in parts}
+            if sheet.place:
+                countries.add(sheet.place.country)
+            for c in sorted(c for c in countries if c):
+                self.country_meetings.setdefault(c, []).append(m)
+            for o in sorted({part.organization for part in parts if part.organization}):
+                self.org_meetings.setdefault(o, []).append(m)
+
+    def mentioned_in(self, kind: str, slug: str) -> list[tuple[str, list[Passage]]]:
+        """Per source (in id order), the sentences that mention the record or cite it."""
+        site = self.site
+        grouped: dict[tuple[str, str, str], set[str]] = {}
+        for ref in site.mentioned.get((kind, slug), ()):
+            key = (ref.source, ref.mention.block, ref.sentence)
+            grouped.setdefault(key, set()).add(ref.mention.text)
+        if kind == "meetings":
+            for use in self.meeting_cites.get(slug, []):
+                text = dict(blocks_of(site.sources[use.source].article)).get(use.location.block, "")
+                sentence = sentence_at(text, use.location.start, use.location.end)
+                grouped.setdefault((use.source, use.location.block, sentence), set())
+        by_source: dict[str, list[Passage]] = {}
+        for (source, block, sentence), words in sorted(
+            grouped.items(),
+            key=lambda kv: (kv[0][0], self.block_order[kv[0][0]].get(kv[0][1], -1), kv[0][2]),
+        ):
+            by_source.setdefault(source, []).append(
+                Passage(source, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
+            )
+        return list(by_source.items())
+
+    def appears_with(self, slug: str) -> list[tuple[str, int]]:
+        """People named in the same sources as this person, most shared sources first."""
+        counts = self.co.get(slug, {})
+        names = self.site.people
+        return sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0]].sheet.name.casefold(), kv[0]))
+
+    def name_variants(self, slug: str) -> list[tuple[str, str, list[str]]]:
+        """(spelling, form, sources) for each way the sources write a person's name."""
+        spellings: dict[tuple[str, str], set[str]] = {}
+        for ref in self.site.mentioned.get(("people", slug), ()):
+            text = " ".join(ref.mention.text.split())
+            spellings.setdefault((text, ref.mention.form), set()).add(ref.source)
+        return [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
+
+    def variant_people(self) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+        """People whose full name is spelled more than one way across the sources.
+
+        A surname standing alone is not a different spelling, so it does not count.
+        """
+        out = []
+        for slug in self.people:
+            full = [(t, srcs) for t, form, srcs in self.name_variants(slug) if form != "surname"]
+            if len({_bare(t) for t, _ in full}) > 1:
+                out.append((slug, full))
+        return out
+
+    def context(self, kind: str, slug: str) -> dict[str, Any]:
+        """Cross-references a page shows besides its own record, in a fixed order."""
+        out: dict[str, Any] = {}
+        if kind != "sources":
+            out["disputes"] = self.disputes.get((kind, slug), [])
+            out["mentioned_in"] = self.mentioned_in(kind, slug)
+        if kind == "people":
+            out["appears_with"] = self.appears_with(slug)
+            out["variants"] = self.name_variants(slug)
+            out["spelled_differently"] = slug in self.variant_slugs
+        elif kind == "countries":
+            out["country_people"] = self.country_people.get(slug, [])
+            out["country_meetings"] = self.country_meetings.get(slug, [])
+        elif kind == "organizations":
+            out["org_people"] = self.org_people.get(slug, [])
+            out["org_meetings"] = self.org_meetings.get(slug, [])
+        elif kind == "sources":
+            out["cited_by"] = sorted(self.cited_by.get(slug, ()))
+        return out
 
 
 def _fold(path: str) -> str:

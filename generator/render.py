@@ -139,7 +139,8 @@ class PageView:
         name = self.name(kind, slug)
         if kind != "sources" and slug not in self.site.kind(kind):
             return Markup("<span>{}</span>").format(name)
-        return Markup('<a href="{}">{}</a>').format(self.url(entity_url(kind, slug)), name)
+        # dir="auto": a name in Arabic or Hebrew is laid out right to left inside English text.
+        return Markup('<a href="{}" dir="auto">{}</a>').format(self.url(entity_url(kind, slug)), name)
 
     def name(self, kind: str, slug: str) -> str:
         if kind == "sources":
@@ -191,12 +192,103 @@ class PageView:
     def citing(self, source_id: str) -> list[CitationUse]:
         return self.renderer.by_source.get(source_id, [])
 
+    # -- metadata and reader features --
+    @property
+    def search_available(self) -> bool:
+        """Whether this build has a Pagefind index (the search page says so when not)."""
+        return self.renderer.search
+
+    def jsonld(self) -> Markup:
+        """This page's schema.org JSON-LD in a script element; safe against ``</script>``."""
+        from generator.feeds import dumps_html, jsonld
+
+        data = jsonld(self.site, self.page, self.absolute)
+        return Markup('<script type="application/ld+json">{}</script>').format(Markup(dumps_html(data)))
+
+    def description(self) -> str:
+        """One line describing the page, for <meta name=description> and Open Graph."""
+        from generator.feeds import _plain
+
+        slug = self.page.context.get("slug")
+        kind = self.page.kind
+        text = ""
+        if kind == "meeting" and slug:
+            m = self.site.meetings[slug].sheet
+            where = f" in {m.place.name}" if m.place else ""
+            text = f"{m.kind.replace('-', ' ').capitalize()}{where}, {format_date(m.date.value)}. {m.summary}"
+        elif kind in ("person", "country", "organization") and slug:
+            plural = {"person": "people", "country": "countries", "organization": "organizations"}[kind]
+            sheet = self.site.kind(plural)[slug].sheet
+            text = sheet.summary
+            if kind == "person" and sheet.positions and not text.strip():
+                text = sheet.positions[0].title
+        elif kind == "source" and slug:
+            s = self.site.sources[slug]
+            date = format_date(s.published.value) if s.published.value else "date not stated"
+            text = f"Source article: {s.outlet.value or 'outlet not stated'}, {date}."
+        text = _plain(text, 200) if text.strip() else ""
+        return text or self.site.config.description or self.site.config.title
+
+    def atom_time(self, value: dt.date) -> str:
+        from generator.feeds import atom_time
+
+        return atom_time(value)
+
+    def date_is_derived(self, value: Any) -> bool:
+        from generator.plan import date_is_derived
+
+        return date_is_derived(value)
+
+    def og_type(self) -> str:
+        return {"source": "article", "person": "profile"}.get(self.page.kind, "website")
+
+    def search_filters(self) -> list[tuple[str, str]]:
+        """(filter, value) pairs Pagefind records for this page: its kind and its countries."""
+        slug = self.page.context.get("slug")
+        kind = self.page.kind
+        if kind not in ("meeting", "person", "country", "organization", "source") or not slug:
+            return []
+        countries: set[str] = set()
+        if kind == "meeting":
+            m = self.site.meetings[slug].sheet
+            if m.place and m.place.country:
+                countries.add(m.place.country)
+            countries.update(p.country for p in (*m.hosts, *m.participants) if p.country)
+        elif kind == "person":
+            p = self.site.people[slug].sheet
+            if p.country:
+                countries.add(p.country)
+            countries.update(pos.of for pos in p.positions if pos.of in self.site.countries)
+        elif kind == "country":
+            countries.add(slug)
+        elif kind == "organization":
+            countries.update(self.site.organizations[slug].sheet.members)
+        else:
+            countries.update(m.slug for m in self.site.mentions.get(slug, ()) if m.kind == "countries")
+        names = sorted(
+            {self.name("countries", c) for c in countries if c in self.site.countries}, key=str.casefold
+        )
+        return [("kind", KIND_TITLES[_PLURAL[kind]])] + [("country", n) for n in names]
+
+    def graph_svg(self, graph: Any) -> Markup:
+        from generator.graph import layout, render_svg
+
+        return render_svg(
+            layout(graph),
+            lambda slug: self.url(entity_url("people", slug)),
+            lambda slug: self.name("meetings", slug),
+        )
+
+
+_PLURAL = {v: k for k, v in KIND_SINGULAR.items()}
+
 
 class Renderer:
     """Holds the Jinja environment and per-site lookups; renders pages one at a time."""
 
-    def __init__(self, site: Site, *, base_url: str | None = None) -> None:
+    def __init__(self, site: Site, *, base_url: str | None = None, search: bool = False) -> None:
         self.site = site
+        self.search = search
         self.base_url = base_url or site.config.base_url
         self.base_path = urlsplit(self.base_url).path or "/"
         search = []

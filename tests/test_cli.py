@@ -21,12 +21,33 @@ def test_version() -> None:
     assert out == f"dossier, version {__version__}\n"
 
 
-def test_build_prints_one_line_summary(bundled: Path) -> None:
+def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -> None:
+    import re
+
+    from generator.build import build_project
+
     code, out, err = run("-C", str(bundled), "build")
     assert code == 0, err
     lines = out.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("Built ") and " pages (" in lines[0] and lines[0].endswith("_site")
+    # The first line stays the one-line summary that scripts read.
+    assert re.fullmatch(r"Built (\d+) pages \((\d+) files\) in \d+\.\d\ds into .*_site", lines[0]), lines[0]
+    pages = int(lines[0].split()[1])
+    # Then a table of pages per kind (counts as the build computed them) and the time per stage;
+    # no progress line, since stdout is not a terminal here.
+    kinds = build_project(bundled).kinds
+    from generator.cli import KIND_LABELS
+
+    width = max(len(KIND_LABELS[k]) for k in kinds)
+    expected = [f"  {'pages':<{width}}  count"]
+    expected += [f"  {KIND_LABELS[k]:<{width}}  {n:>5}" for k, n in kinds.items()]
+    expected += [f"  {'total':<{width}}  {pages:>5}"]
+    assert lines[1:-1] == expected
+    assert sum(kinds.values()) == pages
+    assert re.fullmatch(
+        r"  time: check \d+\.\d\ds, render \d+\.\d\ds(, search \d+\.\d\ds)?, write \d+\.\d\ds", lines[-1]
+    ), lines[-1]
+    assert "\r" not in out
+    assert "  meetings   " in out and "  people   " in out and "  sources   " in out
 
 
 def test_quiet_build_prints_nothing(bundled: Path) -> None:

@@ -21,7 +21,7 @@ def test_person_page_lists_spellings_with_their_sources(bundled: Path) -> None:
     build_project(bundled)
     html = page(bundled / "_site", "people/sergey-lavrov")
     variants = html[html.index('id="variants-title"') : html.index("</section>", html.index('id="variants-title"'))]
-    assert '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/">' in variants
+    assert '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/" dir="auto">' in variants
     assert '<span dir="auto">Sergey Lavrov</span>' in variants
     assert "(surname alone)" in variants
     assert 'href="../../discrepancies/#variants-sergey-lavrov"' in variants
@@ -37,7 +37,7 @@ def test_person_page_shows_mentions_with_sentences_and_appears_with(bundled: Pat
     ) in section
     assert "<strong>Ayman Safadi</strong>" in section
     with_section = html[html.index('id="with-title"') : html.index('id="mentioned-title"')]
-    assert '<a href="../sergey-lavrov/">Sergey Lavrov</a> <span class="meta">in 2 sources</span>' in with_section
+    assert '<a href="../sergey-lavrov/" dir="auto">Sergey Lavrov</a> <span class="meta">in 2 sources</span>' in with_section
     assert with_section.index("faisal-bin-farhan") < with_section.index("sergey-lavrov")  # 3 shared first
 
 

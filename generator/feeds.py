@@ -1,0 +1,615 @@
+"""Machine-readable outputs: the Atom feed, the sitemap, JSON-LD, and /data/site.json.
+
+Each builder is a pure function of the :class:`~generator.model.Site` (and the
+planned pages): dates come from the content, never from the clock, and every
+list is in a fixed order, so two builds are byte-identical. Absolute URLs come
+from ``base_url`` through the ``absolute`` callable the renderer passes in.
+
+The Atom feed and the sitemap are Jinja templates (``feed.xml``,
+``sitemap.xml``) so that a site can override them like any page; what goes
+into them is prepared here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from generator.model import Site
+from generator.plan import KINDS, Page, entity_url, meeting_order
+from generator.schema import CountrySheet, MeetingSheet, OrganizationSheet, PersonSheet
+
+Absolute = Callable[[str], str]
+
+SCHEMA_URL = "data/site.schema.json"
+DATA_URL = "data/site.json"
+EPOCH = dt.date(1970, 1, 1)
+
+
+# -- Atom feed and sitemap -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    kind: str
+    slug: str
+    title: str
+    date: dt.date
+    summary: str
+    related: str | None = None
+
+    @property
+    def url(self) -> str:
+        return entity_url(self.kind, self.slug)
+
+
+def atom_time(value: dt.date) -> str:
+    """RFC 3339 timestamp of a date (midnight UTC), as Atom requires."""
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def _plain(text: str, limit: int = 400) -> str:
+    """Markdown prose as one line of plain text, cut at a word boundary."""
+    text = re.sub(r"[*_`#>]+", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def source_date(site: Site, slug: str) -> dt.date | None:
+    source = site.sources[slug]
+    return source.published.value or source.article.dateline_date.value
+
+
+def feed_entries(site: Site) -> list[FeedEntry]:
+    """Meetings (by their date) and sources (by publication date), newest first.
+
+    A source with no date at all is left out: an Atom entry must have one, and
+    the build clock is not a date of the content.
+    """
+    entries = []
+    for slug in meeting_order(site):
+        m = site.meetings[slug].sheet
+        where = f" · {m.place.name}" if m.place else ""
+        meta = f"{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
+        text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
+        entries.append(FeedEntry("meetings", slug, m.title, m.date.value, text))
+    for slug, source in site.sources.items():
+        date = source_date(site, slug)
+        if date is None:
+            continue
+        outlet = source.outlet.value or "Unknown outlet"
+        entries.append(
+            FeedEntry(
+                "sources",
+                slug,
+                source.title.value or slug,
+                date,
+                f"Source article: {outlet}",
+                source.url,
+            )
+        )
+    return sorted(entries, key=lambda e: (-e.date.toordinal(), e.kind, e.slug))
+
+
+def feed_updated(entries: list[FeedEntry]) -> dt.date:
+    return max((e.date for e in entries), default=EPOCH)
+
+
+def documents(site: Site, pages: list[Page]) -> list[Page]:
+    """The XML documents rendered from templates: /feed.xml and /sitemap.xml."""
+    entries = feed_entries(site)
+    return [
+        Page(
+            "feed.xml",
+            "feed.xml",
+            site.config.title,
+            "feed",
+            {"entries": entries, "updated": feed_updated(entries)},
+        ),
+        Page(
+            "sitemap.xml",
+            "sitemap.xml",
+            "Sitemap",
+            "sitemap",
+            {"urls": [p.url for p in pages if p.url != "404.html"]},
+        ),
+    ]
+
+
+# -- JSON-LD ---------------------------------------------------------------------------------
+
+
+def _ref(site: Site, kind: str, slug: str | None, absolute: Absolute) -> dict[str, Any] | None:
+    if not slug:
+        return None
+    types = {"people": "Person", "countries": "Country", "organizations": "Organization"}
+    record = site.kind(kind).get(slug)
+    if record is None:
+        return {"@type": types[kind], "name": slug}
+    return {
+        "@type": types[kind],
+        "@id": absolute(entity_url(kind, slug)),
+        "name": record.sheet.name,
+    }
+
+
+def _participant(site: Site, part: Any, absolute: Absolute) -> dict[str, Any] | None:
+    if part.person:
+        ref = _ref(site, "people", part.person, absolute)
+        if ref is not None and (part.country or part.organization):
+            ref["affiliation"] = _ref(
+                site, "organizations" if part.organization else "countries",
+                part.organization or part.country, absolute,
+            )  # fmt: skip
+        return ref
+    if part.organization:
+        return _ref(site, "organizations", part.organization, absolute)
+    return _ref(site, "countries", part.country, absolute)
+
+
+def _aliases(site: Site, kind: str, slug: str) -> list[str]:
+    sheet = site.kind(kind)[slug].sheet
+    names = [a.name for a in sheet.aliases]
+    for ref in site.mentioned.get((kind, slug), ()):
+        text = " ".join(ref.mention.text.split())
+        if ref.mention.form != "surname":
+            names.append(text)
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() != sheet.name.casefold():
+            seen.setdefault(name.casefold(), name)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def jsonld(site: Site, page: Page, absolute: Absolute) -> dict[str, Any]:
+    """The schema.org description of one page."""
+    url = absolute(page.url if page.url != "404.html" else "")
+    base: dict[str, Any] = {"@context": "https://schema.org"}
+    website = {"@type": "WebSite", "name": site.config.title, "url": absolute("")}
+    slug = page.context.get("slug")
+    if page.kind == "meeting" and slug:
+        m = site.meetings[slug].sheet
+        data: dict[str, Any] = {
+            "@type": "Event",
+            "@id": url,
+            "url": url,
+            "name": m.title,
+            "startDate": m.date.value.isoformat(),
+        }
+        if m.end_date:
+            data["endDate"] = m.end_date.value.isoformat()
+        if m.summary.strip():
+            data["description"] = _plain(m.summary, 1000)
+        presences = {p.presence for p in (*m.hosts, *m.participants)}
+        if (
+            m.kind in ("virtual-summit", "phone-call")
+            or presences <= {"virtual", "by-phone"}
+            and presences
+        ):
+            data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
+        else:
+            data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+        if m.place:
+            place: dict[str, Any] = {"@type": "Place", "name": m.place.name}
+            if m.place.country and m.place.country in site.countries:
+                place["address"] = {
+                    "@type": "PostalAddress",
+                    "addressLocality": m.place.name,
+                    "addressCountry": site.countries[m.place.country].sheet.name,
+                }
+                place["containedInPlace"] = _ref(site, "countries", m.place.country, absolute)
+            data["location"] = place
+        elif data["eventAttendanceMode"].endswith("OnlineEventAttendanceMode"):
+            data["location"] = {"@type": "VirtualLocation", "name": m.kind.replace("-", " ")}
+        hosts = [r for p in m.hosts if (r := _participant(site, p, absolute))]
+        attendees = [
+            r for p in (*m.hosts, *m.participants) if (r := _participant(site, p, absolute))
+        ]
+        if hosts:
+            data["organizer"] = hosts
+        data["attendee"] = attendees
+        if m.part_of and m.part_of in site.meetings:
+            data["superEvent"] = {
+                "@type": "Event",
+                "@id": absolute(entity_url("meetings", m.part_of)),
+                "name": site.meetings[m.part_of].sheet.title,
+            }
+        subs = [s for s in meeting_order(site) if site.meetings[s].sheet.part_of == slug]
+        if subs:
+            data["subEvent"] = [
+                {
+                    "@type": "Event",
+                    "@id": absolute(entity_url("meetings", s)),
+                    "name": site.meetings[s].sheet.title,
+                }
+                for s in subs
+            ]
+        return {**base, **data}
+    if page.kind == "person" and slug:
+        p = site.people[slug].sheet
+        data = {"@type": "Person", "@id": url, "url": url, "name": p.name}
+        if p.honorific:
+            data["honorificPrefix"] = p.honorific
+        alternate = _aliases(site, "people", slug)
+        if alternate:
+            data["alternateName"] = alternate
+        if p.positions:
+            data["jobTitle"] = p.positions[0].title
+        affiliations: list[dict[str, Any]] = []
+        for pos in p.positions:
+            if pos.of:
+                kind = "countries" if pos.of in site.countries else "organizations"
+                ref = _ref(site, kind, pos.of, absolute)
+                if ref and ref not in affiliations:
+                    affiliations.append(ref)
+        if affiliations:
+            data["affiliation"] = affiliations
+        if p.country:
+            data["nationality"] = _ref(site, "countries", p.country, absolute)
+        if p.summary.strip():
+            data["description"] = _plain(p.summary, 1000)
+        return {**base, **data}
+    if page.kind in ("country", "organization") and slug:
+        kind = "countries" if page.kind == "country" else "organizations"
+        sheet = site.kind(kind)[slug].sheet
+        data = {
+            "@type": "Country" if kind == "countries" else "Organization",
+            "@id": url,
+            "url": url,
+            "name": sheet.name,
+        }
+        alternate = _aliases(site, kind, slug)
+        if isinstance(sheet, OrganizationSheet):
+            if sheet.short:
+                data["alternateName"] = sorted({sheet.short, *alternate}, key=str.casefold)
+                alternate = []
+            if sheet.url:
+                data["sameAs"] = sheet.url
+            if sheet.members:
+                data["member"] = [
+                    r for c in sheet.members if (r := _ref(site, "countries", c, absolute))
+                ]
+        if alternate:
+            data["alternateName"] = alternate
+        member_of = getattr(sheet, "member_of", [])
+        if member_of:
+            data["memberOf"] = [
+                r for o in member_of if (r := _ref(site, "organizations", o, absolute))
+            ]
+        if sheet.summary.strip():
+            data["description"] = _plain(sheet.summary, 1000)
+        return {**base, **data}
+    if page.kind == "source" and slug:
+        s = site.sources[slug]
+        data = {"@type": "NewsArticle", "@id": url, "url": url, "headline": s.title.value or slug}
+        date = source_date(site, slug)
+        if s.published.value:
+            data["datePublished"] = s.published.value.isoformat()
+        elif date:
+            data["dateCreated"] = date.isoformat()
+        if s.outlet.value:
+            data["publisher"] = {"@type": "Organization", "name": s.outlet.value}
+        if s.byline.value:
+            data["author"] = {"@type": "Person", "name": s.byline.value}
+        if s.article.dateline_place.value:
+            data["locationCreated"] = {"@type": "Place", "name": s.article.dateline_place.value}
+        if s.url:
+            data["isBasedOn"] = s.url
+        data["inLanguage"] = s.article.language
+        about = []
+        for kind, slugs in (
+            ("people", site.people),
+            ("countries", site.countries),
+            ("organizations", site.organizations),
+        ):
+            found = sorted(
+                {m.slug for m in site.mentions.get(slug, ()) if m.kind == kind and m.slug in slugs}
+            )
+            about += [r for x in found if (r := _ref(site, kind, x, absolute))]
+        if about:
+            data["mentions"] = about
+        return {**base, **data}
+    if page.kind == "home":
+        data = {**website, "@id": absolute("")}
+        if site.config.description:
+            data["description"] = site.config.description
+        return {**base, **data}
+    kind_type = "CollectionPage" if page.kind in ("index", "timeline", "graph") else "WebPage"
+    if page.kind == "search":
+        kind_type = "SearchResultsPage"
+    return {
+        **base,
+        "@type": kind_type,
+        "@id": url,
+        "url": url,
+        "name": page.title,
+        "isPartOf": website,
+    }
+
+
+def dumps_html(data: Any) -> str:
+    """JSON for a ``<script>`` element: ``<``, ``>``, ``&`` and ``'`` escaped as \\u00XX.
+
+    Uses Jinja's ``htmlsafe_json_dumps`` (what the ``tojson`` filter uses), so a
+    ``</script>`` inside the data cannot end the element.
+    """
+    from jinja2.utils import htmlsafe_json_dumps
+
+    return str(
+        htmlsafe_json_dumps(
+            data, dumps=json.dumps, ensure_ascii=False, indent=None, sort_keys=False
+        )
+    )
+
+
+# -- /data/site.json and its schema ----------------------------------------------------------
+
+
+def _location(use: Any, absolute: Absolute) -> dict[str, Any] | None:
+    if use.location is None:
+        return None
+    return {
+        "block": use.location.block,
+        "start": use.location.start,
+        "end": use.location.end,
+        "url": absolute(entity_url("sources", use.source)) + "#" + use.anchor,
+    }
+
+
+def site_data(site: Site, absolute: Absolute) -> dict[str, Any]:
+    """Every entity, meeting, citation and source of the site, for reuse by others."""
+    out: dict[str, Any] = {
+        "$schema": absolute(SCHEMA_URL),
+        "site": {
+            "title": site.config.title,
+            "description": site.config.description,
+            "url": absolute(""),
+            "language": site.config.language,
+        },
+    }
+    for kind in KINDS:
+        if kind == "sources":
+            continue
+        records = site.kind(kind)
+        order = meeting_order(site) if kind == "meetings" else sorted(records)
+        out[kind] = [
+            {
+                "id": slug,
+                "url": absolute(entity_url(kind, slug)),
+                "file": records[slug].path,
+                "sheet": records[slug].sheet.model_dump(mode="json"),
+            }
+            for slug in order
+        ]
+    sources = []
+    for slug, s in site.sources.items():
+        a = s.article
+        sources.append(
+            {
+                "id": slug,
+                "url": absolute(entity_url("sources", slug)),
+                "file": s.path,
+                "title": s.title.value,
+                "outlet": s.outlet.value,
+                "published": s.published.value.isoformat() if s.published.value else None,
+                "byline": s.byline.value,
+                "original_url": s.url,
+                "excerpt": s.excerpt,
+                "language": a.language,
+                "dateline": {
+                    "place": a.dateline_place.value,
+                    "date": a.dateline_date.value.isoformat() if a.dateline_date.value else None,
+                },
+                "blocks": [
+                    {"id": b.id, "type": type(b).__name__.lower(), "text": b.text} for b in a.blocks
+                ],
+                "mentions": [
+                    {
+                        "kind": m.kind,
+                        "id": m.slug,
+                        "block": m.block,
+                        "start": m.start,
+                        "end": m.end,
+                        "text": m.text,
+                    }
+                    for m in site.mentions.get(slug, ())
+                ],
+            }
+        )
+    out["sources"] = sources
+    out["citations"] = [
+        {
+            "owner": {"kind": c.owner_kind, "id": c.owner_slug},
+            "field": ".".join(str(p) for p in c.loc),
+            "file": c.path,
+            "line": c.line,
+            "source": c.source,
+            "quote": c.quote,
+            "speaker": c.speaker,
+            "verified": c.location is not None,
+            "passage": _location(c, absolute),
+        }
+        for c in site.citations
+    ]
+    return out
+
+
+def site_schema(absolute: Absolute) -> dict[str, Any]:
+    """A JSON Schema (2020-12) of /data/site.json; fact sheets from the validating models."""
+    sheets = (
+        ("meetings", MeetingSheet),
+        ("people", PersonSheet),
+        ("countries", CountrySheet),
+        ("organizations", OrganizationSheet),
+    )
+    refs, defs = models_json_schema(
+        [(model, "serialization") for _, model in sheets], ref_template="#/$defs/{model}"
+    )
+    schema_defs: dict[str, Any] = dict(defs.get("$defs", {}))
+    string_or_null = {"type": ["string", "null"]}
+    date_or_null = {"type": ["string", "null"], "format": "date"}
+    schema_defs["EntityEntry"] = {
+        "type": "object",
+        "required": ["id", "url", "file", "sheet"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "description": "The slug: the file name in content/<kind>/."},
+            "url": {"type": "string", "format": "uri", "description": "The page on this site."},
+            "file": {"type": "string", "description": "The fact sheet, relative to the project."},
+            "sheet": {"type": "object"},
+        },
+    }
+    properties: dict[str, Any] = {
+        "$schema": {"type": "string"},
+        "site": {
+            "type": "object",
+            "required": ["title", "url", "language"],
+            "properties": {
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "language": {"type": "string"},
+            },
+        },
+    }
+    for kind, model in sheets:
+        properties[kind] = {
+            "type": "array",
+            "description": f"Every {kind} fact sheet, as validated.",
+            "items": {
+                "allOf": [
+                    {"$ref": "#/$defs/EntityEntry"},
+                    {"properties": {"sheet": refs[(model, "serialization")]}},
+                ]
+            },
+        }
+    properties["sources"] = {
+        "type": "array",
+        "description": "Every source article with its metadata, text blocks and entity mentions.",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["id", "url", "file", "title", "blocks", "mentions"],
+            "properties": {
+                "id": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "file": {"type": "string"},
+                "title": string_or_null,
+                "outlet": string_or_null,
+                "published": date_or_null,
+                "byline": string_or_null,
+                "original_url": string_or_null,
+                "excerpt": {"type": "boolean"},
+                "language": {"type": "string"},
+                "dateline": {
+                    "type": "object",
+                    "properties": {"place": string_or_null, "date": date_or_null},
+                },
+                "blocks": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "type", "text"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "type": {"enum": ["paragraph", "post"]},
+                            "text": {"type": "string"},
+                        },
+                    },
+                },
+                "mentions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["kind", "id", "block", "start", "end", "text"],
+                        "properties": {
+                            "kind": {"enum": list(KINDS)},
+                            "id": {"type": "string"},
+                            "block": {"type": "string"},
+                            "start": {"type": "integer", "minimum": 0},
+                            "end": {"type": "integer", "minimum": 0},
+                            "text": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    }
+    properties["citations"] = {
+        "type": "array",
+        "description": "Every citation on the site: the fact it supports, the source, the verbatim quote "
+        "and where the build found it.",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["owner", "field", "source", "quote", "verified", "passage"],
+            "properties": {
+                "owner": {
+                    "type": "object",
+                    "required": ["kind", "id"],
+                    "properties": {
+                        "kind": {"enum": [k for k in KINDS if k != "sources"]},
+                        "id": {"type": "string"},
+                    },
+                },
+                "field": {
+                    "type": "string",
+                    "description": "Key path of the fact in its sheet, e.g. date.cite.0.",
+                },
+                "file": {"type": "string"},
+                "line": {"type": "integer"},
+                "source": {"type": "string"},
+                "quote": {"type": "string"},
+                "speaker": string_or_null,
+                "verified": {"type": "boolean"},
+                "passage": {
+                    "anyOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["block", "start", "end", "url"],
+                            "properties": {
+                                "block": {"type": "string"},
+                                "start": {"type": "integer"},
+                                "end": {"type": "integer"},
+                                "url": {"type": "string", "format": "uri"},
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": absolute(SCHEMA_URL),
+        "title": "dossier site data",
+        "description": "Every entity, meeting, citation and source of a dossier site (/data/site.json).",
+        "type": "object",
+        "required": ["site", *[k for k in KINDS], "citations"],
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": schema_defs,
+    }
+
+
+def data_files(site: Site, absolute: Absolute) -> list[tuple[str, bytes]]:
+    """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline."""
+
+    def encode(value: Any) -> bytes:
+        return (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode(
+            "utf-8"
+        )
+
+    return [
+        (DATA_URL, encode(site_data(site, absolute))),
+        (SCHEMA_URL, encode(site_schema(absolute))),
+    ]
