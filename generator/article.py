@@ -39,7 +39,20 @@ class Paragraph:
 
     id: str
     text: str
-    kind: Literal["prose", "standfirst", "blockquote"] = "prose"
+    kind: Literal["prose", "standfirst", "blockquote", "caption"] = "prose"
+
+
+@dataclass(frozen=True)
+class RelativeDate:
+    """A day named only by its weekday ("on Monday"), placed next to a known date.
+
+    ``date`` is ``derived`` (counted from the publication or dateline date, the
+    note says how) or ``missing`` (no date to count from, the note says so).
+    """
+
+    text: str
+    paragraph: str
+    date: Field[dt.date]
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,9 @@ class Article:
     blocks: tuple[Block, ...] = ()
     quotations: tuple[Quotation, ...] = ()
     debris: tuple[str, ...] = ()
+    relative_dates: tuple[RelativeDate, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the parser did to the text or could not decide (a repaired encoding...)."""
 
     @property
     def paragraphs(self) -> tuple[Paragraph, ...]:
@@ -214,10 +230,28 @@ _DEBRIS_RE = re.compile(
     r"| post| page)?|share on (?:facebook|twitter|x|whatsapp|telegram|linkedin|email)"
     r"|tweet|print|email|e-mail|copy link|advertisement|advert|sponsored(?: content)?"
     r"|subscribe(?: now)?|sign up|log in|login|follow us(?: on \w+)?|comments?|leave a comment"
-    r"|back to top|skip to (?:main )?content|click here|listen(?: to this article)?)"
+    r"|back to top|skip to (?:main )?content|click here|listen(?: to this article)?"
+    r"|for immediate release|#{3}|-\s*30\s*-|-+\s*ends\s*-+)"
     r"\s*[:»›>→.]?$",
     re.IGNORECASE,
 )
+# "Reporting by X; Editing by Y": the agency's staff credits closing a story.
+_TRAILER_RE = re.compile(
+    r"^\(?(?:additional )?(?:reporting|writing|editing|compiled|graphics) by\b[^\n]{0,200}$",
+    re.IGNORECASE,
+)
+# Photo captions and credits: "(Photo by X/AFP via Getty Images)", "Image credit: X",
+# "Photo: Reuters", or a caption line ending in "| Photo: X" / "Photograph: X".
+_CREDIT_WORDS = (
+    r"(?:photo(?:graph)?s?|image|picture|pic|illustration|video)(?:\s+credits?)?"
+    r"\s*(?::|\bby\b)"
+)
+_PHOTO_CREDIT_RE = re.compile(rf"^\(?\s*{_CREDIT_WORDS}\s*[^()\n]{{1,120}}\)?$", re.IGNORECASE)
+_CAPTION_END_RE = re.compile(
+    rf"(?:^|[.|—–]\s*|\s\(|\s)\(?\s*(?<![\w-]){_CREDIT_WORDS}\s*[^.!?()\n]{{1,100}}\)?$",
+    re.IGNORECASE,
+)
+_CAPTION_LIMIT = 400
 # "(MENAFN- Khaama Press)": a syndication credit naming the original outlet.
 _CREDIT_RE = re.compile(
     r"^\((?P<credit>[A-Z][A-Za-z&.]{1,20}\s*-\s*(?P<outlet>[^()\n]{1,80}?))\)\s*"
@@ -226,7 +260,9 @@ _PLACE = r"(?P<place>[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){0,3})"
 # "MOSCOW, November 21. /TASS/.", "BEIJING, Nov. 20 (Xinhua) --", "LONDON (Reuters) -",
 # "LONDON:" at the start of a paragraph.
 _AGENCY_DATELINE_RE = re.compile(
-    rf"^{_PLACE}(?:,\s*(?P<mon>{_MONTH})\.?\s+(?P<day>[0-9]{{1,2}})(?:,?\s+(?P<year>[0-9]{{4}}))?)?"
+    rf"^{_PLACE}(?:,\s*(?P<mon>{_MONTH})\.?\s+(?P<day>[0-9]{{1,2}})(?:,?\s+(?P<year>[0-9]{{4}}))?"
+    # "OSLO, 1 December 2023 –": day before month, as in European press releases.
+    rf"|,\s*(?P<dday>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?P<dmon>{_MONTH})\.?(?:,?\s+(?P<dyear>[0-9]{{4}}))?)?"
     r"\.?\s*(?:/(?P<slash>[^/\s][^/\n]{0,29})/\.?"
     r"|\((?P<paren>[^()\n]{1,40})\)\s*(?:--|[-–—])"
     r"|(?<=[0-9])\s*(?:--|[-–—])"
@@ -254,7 +290,38 @@ _HASHTAG_OR_MENTION_RE = re.compile(r"(?<!\w)[#@]\w")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[0-9A-ZÀ-ÖØ-Þ])")
 _TERMINAL_PUNCTUATION = (".", "!", "?", "…", ":", ";", ",")
 _CLOSING_QUOTES = "\"”’')"
-_QUOTE_RES = (re.compile(r"“([^“”]+)”"), re.compile(r"\"([^\"]+)\""))
+# Single curly quotes count only where unambiguous: ‘ opens after a space or the start,
+# ’ closes before a space or punctuation; a ’ between letters is an apostrophe (Europe’s).
+_QUOTE_RES = (
+    re.compile(r"“([^“”]+)”"),
+    re.compile(r"\"([^\"]+)\""),
+    re.compile(r"(?<![\w’'‘])‘((?:[^‘’\n]|’(?=\w))+)’(?![\w’])"),
+)
+# A date standing alone under the byline: "Thu 23 Nov 2023 14.02 GMT", "November 22, 2023".
+_WEEKDAY_ABBR = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?"
+_DATE_LINE = (
+    rf"(?:{_WEEKDAY_ABBR}\s+)?(?:(?P<day>[0-9]{{1,2}})\s+(?P<mon>{_MONTH})\.?,?"
+    rf"|(?P<mon2>{_MONTH})\.?\s+(?P<day2>[0-9]{{1,2}}),?)\s+(?P<year>[0-9]{{4}})"
+    r"(?:,?\s+[0-9]{1,2}[.:][0-9]{2}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{2,4})?)?"
+)
+_DATE_LINE_RE = re.compile(rf"^{_DATE_LINE}$")
+# "Jon Henley in Paris Thu 23 Nov 2023 14.02 GMT": byline and date in one block.
+_BYLINE_DATE_RE = re.compile(
+    r"^(?:By:?\s+)?(?P<name>[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){1,3})"
+    r"(?:\s+in\s+[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)?\s+"
+    rf"{_DATE_LINE}$"
+)
+_WEEKDAY_RE = re.compile(
+    r"(?<![\w-])(?:(?P<mod>(?i:on|last|next|this|since|until|by|from))\s+)?"
+    r"(?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?![\w-])"
+)
+# In the sentence before the weekday, words that put it in the future.
+_FUTURE_RE = re.compile(
+    r"(?<![\w-])(?:will|shall|(?:is|are|was|were) (?:set|due|expected|scheduled|slated) to"
+    r"|plans? to|planned to|to be held|upcoming)(?![\w-])"
+)
+# Double-encoded UTF-8 read as Windows-1252: "â€™" for ’, "Ã©" for é.
+_MOJIBAKE_RE = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]+")
 _NAME_TOKEN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*|(?:[^\W\d_]\.)+)")
 _ARABIC_ARTICLE_RE = re.compile(r"(?:al|el)-[^\W\d_][\w’'-]*")
 _POSSESSIVE_RE = re.compile(r"[’']s$")
@@ -289,7 +356,7 @@ class _Block(NamedTuple):
 
 class _Para(NamedTuple):
     text: str
-    kind: Literal["prose", "standfirst", "blockquote"] = "prose"
+    kind: Literal["prose", "standfirst", "blockquote", "caption"] = "prose"
 
 
 class _PostDraft(NamedTuple):
@@ -326,13 +393,16 @@ def parse_article(text: str, source_id: str) -> Article:
     debris, title and standfirst, byline, syndication credit, embedded posts,
     dateline, then the quotations in the remaining prose.
     """
+    text, notes = _repair_mojibake(text)
     blocks = _split_blocks(_normalise(text))
     published, blocks = _take_date_header(blocks)
     debris, blocks = _drop_debris(blocks)
     title, standfirst, body = _take_title(blocks)
     byline, body = _take_byline(body)
+    if published.value is None and not published.note:
+        published, byline, body = _take_date_line(body, byline)
     credit, body = _take_credit(body)
-    items = _group_posts(body)
+    items = _mark_captions(_group_posts(body))
     dateline, items = _take_dateline(items, published)
     items = _mark_blockquotes(items)
     if standfirst is not None:
@@ -359,6 +429,46 @@ def parse_article(text: str, source_id: str) -> Article:
         blocks=blocks_out,
         quotations=_find_quotations(paragraphs),
         debris=debris,
+        relative_dates=_relative_dates(paragraphs, published, dateline.date),
+        notes=notes,
+    )
+
+
+def _to_cp1252_bytes(text: str) -> bytes | None:
+    """The bytes a Windows-1252 (Latin-1 for its gaps) decoder would have read ``text`` from."""
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 0xFF:
+                return None
+            out.append(ord(ch))
+    return bytes(out)
+
+
+def _repair_mojibake(text: str) -> tuple[str, tuple[str, ...]]:
+    """Undo UTF-8 that was decoded as Windows-1252 ("â€™" for ’), only when certain.
+
+    The repair is made only if the *whole* text turns back into valid UTF-8; text
+    that mixes garbled and proper characters is left as it is, with a note.
+    """
+    found = _MOJIBAKE_RE.findall(text)
+    if not found:
+        return text, ()
+    raw = _to_cp1252_bytes(text)
+    if raw is not None:
+        try:
+            repaired = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            repaired = None
+        if repaired is not None and repaired != text:
+            return repaired, (
+                f"repaired double-encoded UTF-8 (mojibake such as {found[0]!r}) in the whole text",
+            )
+    return text, (
+        f"the text looks double-encoded (e.g. {found[0]!r}) but cannot be repaired as a whole; "
+        "left as it is",
     )
 
 
@@ -414,7 +524,9 @@ def _drop_debris(blocks: list[_Block]) -> tuple[tuple[str, ...], list[_Block]]:
     for block in blocks:
         lines = []
         for line in block.lines:
-            if len(line) <= 40 and _DEBRIS_RE.match(line):
+            if (len(line) <= 40 and _DEBRIS_RE.match(line)) or (
+                len(line) <= 200 and _TRAILER_RE.match(line) and not line.endswith(".")
+            ):
                 debris.append(line)
             else:
                 lines.append(line)
@@ -484,6 +596,41 @@ def _take_byline(body: list[str]) -> tuple[Field[str], list[str]]:
     return Field(), body
 
 
+def _take_date_line(
+    body: list[str], byline: Field[str]
+) -> tuple[Field[dt.date], Field[str], list[str]]:
+    """A date alone on a line near the top ("Thu 23 Nov 2023 14.02 GMT"), perhaps
+    after the writer's name ("Jon Henley in Paris"): the publication date."""
+    for index, text in enumerate(body[:_DATELINE_SEARCH]):
+        m = _DATE_LINE_RE.match(text)
+        named = None
+        if m is None and byline.value is None:
+            m = named = _BYLINE_DATE_RE.match(text)
+        if m is None:
+            continue
+        date = _make_date(m["year"], m["mon"] or m["mon2"], m["day"] or m["day2"])
+        if date is None:
+            continue
+        rest = body[:index] + body[index + 1 :]
+        if named is not None:
+            byline = Field(named["name"], "parsed", "from the line with the date")
+        return Field(date, "parsed", "from the date line"), byline, rest
+    return Field(), byline, body
+
+
+def _mark_captions(items: list[_Item]) -> list[_Item]:
+    """Photo captions and credits are kept, as their own kind: not prose, never names."""
+    return [
+        _Para(item.text, "caption")
+        if isinstance(item, _Para)
+        and item.kind == "prose"
+        and len(item.text) <= _CAPTION_LIMIT
+        and (_PHOTO_CREDIT_RE.match(item.text) or _CAPTION_END_RE.search(item.text))
+        else item
+        for item in items
+    ]
+
+
 def _take_credit(body: list[str]) -> tuple[tuple[str, str] | None, list[str]]:
     """ "(MENAFN- Khaama Press)" opening the body: the credit and the outlet it names."""
     if not body:
@@ -550,7 +697,7 @@ def _take_dateline(items: list[_Item], published: Field[dt.date]) -> tuple[_Date
     """Find the dateline opening one of the first prose paragraphs and strip it."""
     seen = 0
     for index, item in enumerate(items):
-        if not isinstance(item, _Para):
+        if not isinstance(item, _Para) or item.kind == "caption":
             continue
         seen += 1
         if seen > _DATELINE_SEARCH:
@@ -586,23 +733,24 @@ def _read_dateline(text: str, published: Field[dt.date]) -> tuple[_Dateline, int
 
 def _dateline_date(m: re.Match[str], published: Field[dt.date]) -> Field[dt.date]:
     """The date of an agency dateline, whose year is usually left out."""
-    if m["mon"] is None:
+    mon, day, year = m["mon"] or m["dmon"], m["day"] or m["dday"], m["year"] or m["dyear"]
+    if mon is None:
         return Field()
-    stated = f"{m['mon']} {m['day']}"
-    if m["year"] is not None:
-        date = _make_date(m["year"], m["mon"], m["day"])
+    stated = f"{mon} {day}"
+    if year is not None:
+        date = _make_date(year, mon, day)
         if date is None:
-            return Field(note=f"the dateline's date is not valid: {stated}, {m['year']}")
+            return Field(note=f"the dateline's date is not valid: {stated}, {year}")
         return Field(date, "parsed", "from the dateline")
     if published.value is None:
         return Field(
             note=f"the dateline gives {stated} without a year and the publication date is unknown"
         )
-    year = published.value.year
-    date = _make_date(str(year), m["mon"], m["day"])
+    year_of = published.value.year
+    date = _make_date(str(year_of), mon, day)
     # A dateline is never much later than publication: "Dec 31" published on 1 Jan.
     if date is not None and date > published.value + dt.timedelta(days=1):
-        date = _make_date(str(year - 1), m["mon"], m["day"])
+        date = _make_date(str(year_of - 1), mon, day)
     if date is None:
         return Field(note=f"the dateline's date is not valid: {stated}")
     return Field(date, "derived", "dateline day and month, year from the publication date")
@@ -615,6 +763,7 @@ def _mark_blockquotes(items: list[_Item]) -> list[_Item]:
         previous = out[-1] if out else None
         if (
             isinstance(item, _Para)
+            and item.kind == "prose"
             and isinstance(previous, _Para)
             and previous.kind == "prose"
             and _SAID_COLON_RE.search(previous.text)
@@ -854,6 +1003,8 @@ def _find_quotations(paragraphs: Sequence[Paragraph]) -> tuple[Quotation, ...]:
     last_named: str | None = None
     previous: Paragraph | None = None
     for para in paragraphs:
+        if para.kind == "caption":
+            continue
         if para.kind == "blockquote" and previous is not None:
             m = _SAID_COLON_RE.search(previous.text)
             subject = _subject_before(previous.text[: m.start()]) if m else _Subject(None)
@@ -898,3 +1049,68 @@ def _quotations_in(para: Paragraph, last_named: str | None) -> tuple[list[Quotat
         if inner:
             quotations.append(Quotation(inner, para.id, speaker, basis))
     return quotations, last_named
+
+
+# --------------------------------------------------------------------------
+# Days named by their weekday
+# --------------------------------------------------------------------------
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_dates(article: Article, published: Field[dt.date]) -> tuple[RelativeDate, ...]:
+    """The article's weekdays dated against a publication date known from elsewhere
+    (curated in ``content/sources.yaml``) when the text itself gives none."""
+    return _relative_dates(article.paragraphs, published, article.dateline_date)
+
+
+def _relative_dates(
+    paragraphs: Sequence[Paragraph], published: Field[dt.date], dateline: Field[dt.date]
+) -> tuple[RelativeDate, ...]:
+    """Each weekday in the prose, dated against the publication (or dateline) date.
+
+    News writes "on Monday" for the most recent Monday, the day itself included;
+    a sentence in the future tense ("will meet on Tuesday") means the next one, and
+    "last"/"next" say so outright. The note tells which rule was used.
+    """
+    if published.value is not None:
+        anchor, what = published.value, "the publication date"
+    elif dateline.value is not None:
+        anchor, what = dateline.value, "the dateline's date"
+    else:
+        anchor, what = None, ""
+    found: list[RelativeDate] = []
+    for para in paragraphs:
+        if para.kind == "caption":
+            continue
+        starts = [0, *_sentence_starts(para.text)]
+        for m in _WEEKDAY_RE.finditer(para.text):
+            phrase = m[0]
+            if anchor is None:
+                date: Field[dt.date] = Field(
+                    note=f"“{phrase}”: no publication or dateline date to count from"
+                )
+            else:
+                sentence = para.text[_sentence_start(starts, m.start()) : m.start()]
+                mod = (m["mod"] or "").lower()
+                future = mod == "next" or (mod != "last" and _FUTURE_RE.search(sentence))
+                target = _WEEKDAY_NAMES.index(m["day"])
+                if future:
+                    delta = (target - anchor.weekday()) % 7 or (7 if mod == "next" else 0)
+                    day, rule = anchor + dt.timedelta(days=delta), "on or after"
+                    if mod == "next":
+                        rule = "after"
+                else:
+                    delta = (anchor.weekday() - target) % 7 or (7 if mod == "last" else 0)
+                    day, rule = anchor - dt.timedelta(days=delta), "on or before"
+                    if mod == "last":
+                        rule = "before"
+                tense = " (the sentence speaks of the future)" if future and mod != "next" else ""
+                date = Field(
+                    day,
+                    "derived",
+                    f"the {m['day']} {rule} {what}, "
+                    f"{_WEEKDAY_NAMES[anchor.weekday()]} {anchor.isoformat()}{tense}",
+                )
+            found.append(RelativeDate(phrase, para.id, date))
+    return tuple(found)

@@ -309,6 +309,14 @@ def blocks_of(article: Article) -> list[tuple[str, str]]:
     return out
 
 
+def named_blocks(article: Article) -> list[tuple[str, str]]:
+    """The blocks where names are looked for: :func:`blocks_of` without photo captions
+    and credits ("Prince Faisal, left, with ... Photograph: X/AFP"), which are neither
+    prose nor a list of who took part."""
+    captions = {b.id for b in article.paragraphs if b.kind == "caption"}
+    return [(bid, text) for bid, text in blocks_of(article) if bid not in captions]
+
+
 def _honorific_start(tokens: Sequence[_Token], first: int) -> int:
     """Index of the first honorific right before ``first`` ("H.E. Sheikh ..."), or ``first``."""
     moved = True
@@ -398,7 +406,7 @@ def find_mentions(
     """
     stats = stats if stats is not None else ScanStats()
     scanned = []
-    for block_id, text in blocks_of(article):
+    for block_id, text in named_blocks(article):
         tokens = _tokenise(text)
         candidates = _scan(matcher, tokens, stats)
         taken = [False] * len(tokens)
@@ -451,6 +459,7 @@ _HONORIFIC = (
 _NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{1,3}}"
 _TITLE = (
     r"(?:Vice President|Prime Minister|Foreign Minister|Crown Prince|Secretary[- ]General"
+    r"|Foreign Secretary|Secretary of State|[Ff]oreign [Mm]inister|[Pp]rime [Mm]inister"
     r"|Minister|President|[Ss]pokes(?:person|man|woman)|[Dd]iplomat|[Ee]nvoy|[Aa]mbassador"
     r"|King|Emir|Sheikh)"
 )
@@ -653,7 +662,7 @@ def find_unknown_names(article: Article, mentions: Sequence[Mention]) -> list[Un
     """
     found: list[UnknownName] = []
     seen: set[tuple[str, str]] = set()
-    for block, text in blocks_of(article):
+    for block, text in named_blocks(article):
         covered = [(m.start, m.end) for m in mentions if m.block == block]
         countries = [(m.start, m.end) for m in mentions
                      if m.block == block and m.kind == "countries"]

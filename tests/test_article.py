@@ -431,3 +431,203 @@ def test_never_raises_on_article_like_text(text: str) -> None:
     check_invariants(article)
     # Line-end style never changes the result.
     assert parse_article(text.replace("\r\n", "\n").replace("\r", "\n"), "fuzz") == article
+
+
+# --------------------------------------------------------------------------
+# Styles the seeds do not have (issue 6): other agencies' datelines, press
+# releases, photo captions, single curly quotes, weekdays, garbled encodings
+# --------------------------------------------------------------------------
+
+XINHUA = """\
+Chinese FM meets Arab, Islamic foreign ministers on Gaza conflict
+
+BEIJING, Nov. 20 (Xinhua) -- Chinese Foreign Minister Wang Yi on Monday met with a delegation \
+of foreign ministers from Arab and Islamic countries in Beijing.
+
+Vice President Han Zheng also met with the delegation on Monday, according to Chinese \
+Foreign Ministry spokesperson Mao Ning.
+"""
+
+REUTERS = """\
+Arab, Muslim ministers urge Britain to back Gaza ceasefire
+
+By Andrew MacAskill
+
+LONDON, Nov 22 (Reuters) - Foreign ministers from Saudi Arabia and Jordan met British \
+Foreign Secretary David Cameron in London on Wednesday, a day after talks in Moscow.
+
+"The world must act now," Jordanian Foreign Minister Ayman Safadi told reporters.
+
+Reporting by Andrew MacAskill; Editing by Alex Richardson
+"""
+
+GUARDIAN = """\
+Arab ministers take Gaza plea to Paris as Macron hosts delegation
+
+Foreign ministers say ‘the killing must stop’ after meetings in Beijing and Moscow
+
+Jon Henley in Paris
+Thu 23 Nov 2023 14.02 GMT
+
+Prince Faisal bin Farhan, left, with Emmanuel Macron at the Élysée Palace on Wednesday. \
+Photograph: Ludovic Marin/AFP/Getty Images
+
+The French president, Emmanuel Macron, received the foreign ministers at the Élysée on \
+Wednesday evening.
+
+Jordan’s foreign minister, Ayman Safadi, said the message was simple: ‘the killing must stop \
+now’. He said Europe’s response had been ‘too slow’.
+
+(Photo by Ludovic Marin/AFP via Getty Images)
+
+Image credit: Elysee Palace
+
+Egypt’s Sameh Shoukry met Catherine Colonna separately. | Photo: Reuters
+"""
+
+RELEASE = """\
+FOR IMMEDIATE RELEASE
+
+Norway receives Arab-Islamic ministerial committee in Oslo
+
+OSLO, 1 December 2023 – Minister of Foreign Affairs Espen Barth Eide received the committee \
+in Oslo today. The ministers will meet again next Monday.
+
+###
+"""
+
+
+def test_xinhua_dateline_without_a_year_says_the_date_is_missing() -> None:
+    a = parse_article(XINHUA, "x")
+    assert a.outlet == Field("Xinhua", "parsed", "from the dateline")
+    assert a.dateline_place == Field("Beijing", "parsed", "from the dateline")
+    assert a.dateline_date == Field(
+        None,
+        "missing",
+        "the dateline gives Nov 20 without a year and the publication date is unknown",
+    )
+    assert a.paragraphs[0].text.startswith("Chinese Foreign Minister Wang Yi on Monday")
+    # A weekday with nothing to count from is reported, not guessed.
+    nothing = Field(None, "missing", "“on Monday”: no publication or dateline date to count from")
+    assert [(r.text, r.paragraph, r.date) for r in a.relative_dates] == [
+        ("on Monday", "p1", nothing),
+        ("on Monday", "p2", nothing),
+    ]
+
+
+def test_xinhua_dateline_year_and_weekday_from_the_date_header() -> None:
+    a = parse_article(" date 2023-11-21 " + XINHUA, "x")
+    assert a.dateline_date == Field(
+        dt.date(2023, 11, 20), "derived", "dateline day and month, year from the publication date"
+    )
+    assert a.relative_dates[0].date == Field(
+        dt.date(2023, 11, 20),
+        "derived",
+        "the Monday on or before the publication date, Tuesday 2023-11-21",
+    )
+
+
+def test_reuters_dateline_byline_and_staff_credits() -> None:
+    a = parse_article(REUTERS, "r")
+    assert a.title.value == "Arab, Muslim ministers urge Britain to back Gaza ceasefire"
+    assert a.byline == Field("Andrew MacAskill", "parsed", "from the byline")
+    assert a.outlet == Field("Reuters", "parsed", "from the dateline")
+    assert a.dateline_place.value == "London"
+    assert a.debris == ("Reporting by Andrew MacAskill; Editing by Alex Richardson",)
+    assert "Reporting by" not in prose(a)
+    assert speakers(a) == [("p2", "The world must act", "Ayman Safadi", "stated")]
+
+
+def test_guardian_captions_are_kept_apart_from_prose() -> None:
+    a = parse_article(GUARDIAN, "g")
+    assert [(p.id, p.kind) for p in a.paragraphs] == [
+        ("p1", "standfirst"),
+        ("p2", "caption"),
+        ("p3", "prose"),
+        ("p4", "prose"),
+        ("p5", "caption"),
+        ("p6", "caption"),
+        ("p7", "caption"),
+    ]
+    assert a.paragraphs[6].text == (
+        "Egypt’s Sameh Shoukry met Catherine Colonna separately. | Photo: Reuters"
+    )
+
+
+def test_guardian_byline_and_date_line() -> None:
+    a = parse_article(GUARDIAN, "g")
+    assert a.byline == Field("Jon Henley", "parsed", "from the line with the date")
+    assert a.published == Field(dt.date(2023, 11, 23), "parsed", "from the date line")
+    assert [(r.text, r.paragraph, r.date.value) for r in a.relative_dates] == [
+        ("on Wednesday", "p3", dt.date(2023, 11, 22)),
+    ]
+
+
+def test_single_curly_quotes_are_quotations_apostrophes_are_not() -> None:
+    a = parse_article(GUARDIAN, "g")
+    assert [(q.paragraph, q.text, q.speaker, q.speaker_basis) for q in a.quotations] == [
+        ("p1", "the killing must stop", None, "missing"),
+        ("p4", "the killing must stop now", "Ayman Safadi", "stated"),
+        ("p4", "too slow", "Ayman Safadi", "pronoun"),
+    ]
+    one = parse_article("He called it ‘Europe’s shame’ and left. It isn’t ‘over’.", "q")
+    assert [q.text for q in one.quotations] == ["Europe’s shame", "over"]
+    # An apostrophe alone never opens or closes a quotation.
+    assert parse_article("The ministers’ tour and the ’90s.", "q").quotations == ()
+
+
+def test_press_release_markers_and_day_month_year_dateline() -> None:
+    a = parse_article(RELEASE, "pr")
+    assert a.debris == ("FOR IMMEDIATE RELEASE", "###")
+    assert a.title.value == "Norway receives Arab-Islamic ministerial committee in Oslo"
+    assert a.dateline_place == Field("Oslo", "parsed", "from the dateline")
+    assert a.dateline_date == Field(dt.date(2023, 12, 1), "parsed", "from the dateline")
+    assert [(r.text, r.date) for r in a.relative_dates] == [
+        (
+            "next Monday",
+            Field(
+                dt.date(2023, 12, 4),
+                "derived",
+                "the Monday after the dateline's date, Friday 2023-12-01",
+            ),
+        )
+    ]
+
+
+def test_weekday_in_a_future_sentence_counts_forward() -> None:
+    a = parse_article(" date 2023-11-20 Lavrov is set to host a meeting in Moscow on Tuesday.", "f")
+    assert a.relative_dates[0].date == Field(
+        dt.date(2023, 11, 21),
+        "derived",
+        "the Tuesday on or after the publication date, Monday 2023-11-20 "
+        "(the sentence speaks of the future)",
+    )
+    last = parse_article(" date 2023-11-20 They met last Monday.", "l")
+    assert last.relative_dates[0].date.value == dt.date(2023, 11, 13)
+
+
+def test_seed_001_weekday_is_derived_from_its_date_header() -> None:
+    (r,) = seed("001").relative_dates
+    assert (r.text, r.paragraph, r.date.value, r.date.basis) == (
+        "on Tuesday", "p1", dt.date(2023, 11, 21), "derived"
+    )
+
+
+def test_mojibake_is_repaired_only_when_the_whole_text_round_trips() -> None:
+    # As a browser decodes UTF-8 bytes as Windows-1252 (its gaps, like 0x9d, as C1 controls).
+    raw = "Lavrov’s talks in Moscow — “a step”.".encode()
+    garbled = "".join(
+        bytes([b]).decode("cp1252") if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else chr(b)
+        for b in raw
+    )
+    assert "â€" in garbled
+    a = parse_article(garbled, "m")
+    assert a.paragraphs[0].text == "Lavrov’s talks in Moscow — “a step”."
+    assert a.notes == ("repaired double-encoded UTF-8 (mojibake such as 'â€™') in the whole text",)
+    mixed = parse_article("Lavrovâ€™s talks with 王毅.", "m")
+    assert mixed.paragraphs[0].text == "Lavrovâ€™s talks with 王毅."
+    assert mixed.notes == (
+        "the text looks double-encoded (e.g. 'â€™') but cannot be repaired as a whole; "
+        "left as it is",
+    )
+    assert all(seed(p).notes == () for p in ("000", "001", "002", "003", "004"))
