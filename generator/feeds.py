@@ -64,15 +64,27 @@ def _plain(text: str, limit: int = 400) -> str:
 
 
 def source_date(site: Site, slug: str) -> dt.date | None:
+    """The date a source was published, or failing that, the date in its dateline."""
     source = site.sources[slug]
     return source.published.value or source.article.dateline_date.value
+
+
+def reported_date(site: Site, slug: str) -> dt.date | None:
+    """The latest date of the meetings that cite ``slug``: a source is not older than that."""
+    dates = [
+        site.meetings[c.owner_slug].sheet.date.value
+        for c in site.citations
+        if c.source == slug and c.owner_kind == "meetings" and c.owner_slug in site.meetings
+    ]
+    return max(dates, default=None)
 
 
 def feed_entries(site: Site) -> list[FeedEntry]:
     """Meetings (by their date) and sources (by publication date), newest first.
 
-    A source with no date at all is left out: an Atom entry must have one, and
-    the build clock is not a date of the content.
+    A source that states no date is dated by the latest meeting it reports on, and
+    its summary says so; one with no date at all is left out, since an Atom entry
+    must have one and the build clock is not a date of the content.
     """
     entries = []
     for slug in meeting_order(site):
@@ -82,19 +94,16 @@ def feed_entries(site: Site) -> list[FeedEntry]:
         text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
         entries.append(FeedEntry("meetings", slug, m.title, m.date.value, text))
     for slug, source in site.sources.items():
+        outlet = source.outlet.value or "outlet not stated"
+        text = f"Source article: {outlet}."
         date = source_date(site, slug)
         if date is None:
-            continue
-        outlet = source.outlet.value or "Unknown outlet"
+            date = reported_date(site, slug)
+            if date is None:
+                continue
+            text += f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
         entries.append(
-            FeedEntry(
-                "sources",
-                slug,
-                source.title.value or slug,
-                date,
-                f"Source article: {outlet}",
-                source.url,
-            )
+            FeedEntry("sources", slug, source.title.value or slug, date, text, source.url)
         )
     return sorted(entries, key=lambda e: (-e.date.toordinal(), e.kind, e.slug))
 

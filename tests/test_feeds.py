@@ -1,0 +1,189 @@
+"""Feeds and metadata: Atom, sitemap, Open Graph, JSON-LD on every page, /data/site.json."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build_project
+
+BASE = "https://example.org/repo/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+@pytest.fixture
+def site(bundled: Path) -> Path:
+    build_project(bundled, BuildOptions(base_url=BASE, search=False))
+    return bundled / "_site"
+
+
+def page_file(site: Path, url: str) -> Path:
+    assert url.startswith(BASE), url
+    rel = url[len(BASE) :]
+    return site / (rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+
+
+def jsonld_of(html: str) -> list[dict]:
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(b) for b in blocks]
+
+
+def test_atom_feed_is_valid_and_dated_from_content(site: Path, bundled: Path) -> None:
+    root = ET.parse(site / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{name}") is not None, name
+    assert root.find(f"{ATOM}id").text == BASE
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == BASE + "feed.xml"
+    entries = root.findall(f"{ATOM}entry")
+    ids = [e.find(f"{ATOM}id").text for e in entries]
+    assert len(ids) == len(set(ids))
+    meetings = [i for i in ids if "/meetings/" in i]
+    sources = [i for i in ids if "/sources/" in i]
+    assert len(meetings) == len(list((bundled / "content/meetings").glob("*.yaml")))
+    assert len(sources) == len(list((bundled / "seeds").glob("*.txt")))
+    dates = []
+    for e in entries:
+        for name in ("id", "title", "updated"):
+            assert (e.find(f"{ATOM}{name}").text or "").strip(), name
+        assert RFC3339.fullmatch(e.find(f"{ATOM}updated").text)
+        link = e.find(f"{ATOM}link[@rel='alternate']").get("href")
+        assert link == e.find(f"{ATOM}id").text
+        assert page_file(site, link).is_file()
+        dates.append(e.find(f"{ATOM}updated").text)
+    # Newest first, and the feed is as new as its newest entry: dates from content, not the clock.
+    assert dates == sorted(dates, reverse=True)
+    assert root.find(f"{ATOM}updated").text == dates[0]
+    moscow = next(e for e in entries if e.find(f"{ATOM}id").text.endswith("/meetings/moscow-lavrov-2023-11-21/"))
+    assert moscow.find(f"{ATOM}updated").text == "2023-11-21T00:00:00Z"
+
+
+def test_feed_is_the_same_on_another_day(bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    build_project(bundled, BuildOptions(output=tmp_path / "a", search=False))
+
+    class Later(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date(2031, 1, 1)
+
+    monkeypatch.setattr(dt, "date", Later)
+    build_project(bundled, BuildOptions(output=tmp_path / "b", search=False))
+    assert (tmp_path / "a/feed.xml").read_bytes() == (tmp_path / "b/feed.xml").read_bytes()
+
+
+def test_sitemap_lists_every_page_and_only_pages(site: Path) -> None:
+    root = ET.parse(site / "sitemap.xml").getroot()
+    assert root.tag == f"{SITEMAP}urlset"
+    locs = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
+    assert len(locs) == len(set(locs))
+    files = {page_file(site, loc) for loc in locs}
+    assert all(f.is_file() for f in files), [str(f) for f in files if not f.is_file()]
+    pages = {p for p in site.rglob("*.html")} - {site / "404.html"}
+    assert files == pages
+
+
+def test_every_page_has_open_graph_and_parseable_json_ld(site: Path) -> None:
+    for path in sorted(site.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        for prop in ("og:title", "og:type", "og:url", "og:site_name", "og:description"):
+            assert re.search(rf'<meta property="{prop}" content="[^"]+">', html), (path, prop)
+        blocks = jsonld_of(html)
+        assert len(blocks) == 1, path
+        data = blocks[0]
+        assert data["@context"] == "https://schema.org"
+        assert data["@type"], path
+
+
+def test_json_ld_types_per_page_kind(site: Path) -> None:
+    def ld(rel: str) -> dict:
+        return jsonld_of((site / rel / "index.html").read_text(encoding="utf-8"))[0]
+
+    event = ld("meetings/moscow-lavrov-2023-11-21")
+    assert event["@type"] == "Event"
+    assert event["startDate"] == "2023-11-21"
+    assert event["location"]["@type"] == "Place" and event["location"]["name"] == "Moscow"
+    assert event["location"]["address"]["addressCountry"] == "Russia"
+    names = {a["name"] for a in event["attendee"]}
+    assert {"Sergey Lavrov", "Faisal bin Farhan Al Saud"} <= names
+    lavrov = next(a for a in event["attendee"] if a["name"] == "Sergey Lavrov")
+    assert lavrov["@type"] == "Person" and lavrov["@id"] == BASE + "people/sergey-lavrov/"
+    assert event["superEvent"]["@id"] == BASE + "meetings/committee-tour-2023-11/"
+
+    person = ld("people/sergey-lavrov")
+    assert person["@type"] == "Person"
+    assert "Sergei Lavrov" in person["alternateName"]
+    assert any(a["name"] == "Russia" for a in person["affiliation"])
+
+    taha = ld("people/hissein-brahim-taha")
+    assert "Hussein Ibrahim Taha" in taha["alternateName"]
+
+    assert ld("countries/russia")["@type"] == "Country"
+    oic = ld("organizations/oic")
+    assert oic["@type"] == "Organization" and "OIC" in oic["alternateName"]
+
+    article = ld("sources/002_0c70cf7e982ea60c")
+    assert article["@type"] == "NewsArticle"
+    assert article["headline"]
+    assert "datePublished" not in article  # 002 states no date, and none is made up
+    dated = ld("sources/003_ab5f22e0f36654c7")
+    assert dated["datePublished"] == "2023-11-21"
+    assert dated["inLanguage"] == "en"
+    assert ld("")["@type"] == "WebSite"
+
+
+def test_json_ld_cannot_be_broken_out_of(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/x.yaml": """\
+                name: "Evil </script><script>alert(1)</script> & 'Co'"
+                """,
+        }
+    )
+    build_project(project, BuildOptions(search=False))
+    html = (project / "_site/people/x/index.html").read_text(encoding="utf-8")
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert script is not None
+    assert "<" not in script.group(1) and "&" not in script.group(1)
+    assert json.loads(script.group(1))["name"] == "Evil </script><script>alert(1)</script> & 'Co'"
+    assert "<script>alert(1)" not in html
+
+
+def test_site_json_has_everything_and_validates_against_its_schema(site: Path, bundled: Path) -> None:
+    import jsonschema
+
+    data = json.loads((site / "data/site.json").read_text(encoding="utf-8"))
+    schema = json.loads((site / "data/site.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["$schema"] == BASE + "data/site.schema.json" == schema["$id"]
+    for kind in ("meetings", "people", "countries", "organizations"):
+        ids = {e["id"] for e in data[kind]}
+        assert ids == {p.stem for p in (bundled / "content" / kind).glob("*.yaml")}, kind
+        for entry in data[kind]:
+            assert page_file(site, entry["url"]).is_file()
+    assert {s["id"] for s in data["sources"]} == {p.stem for p in (bundled / "seeds").glob("*.txt")}
+    assert data["citations"] and all(c["verified"] for c in data["citations"])
+    for cite in data["citations"][:20]:
+        url = cite["passage"]["url"]
+        page, anchor = url.split("#")
+        assert f'id="{anchor}"' in page_file(site, page).read_text(encoding="utf-8")
+    # A broken document does not validate: the schema says something.
+    broken = dict(data, meetings=[{"id": "x"}])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(broken)
+    lavrov = next(p for p in data["people"] if p["id"] == "sergey-lavrov")
+    assert lavrov["sheet"]["name"] == "Sergey Lavrov"
+
+
+def test_feed_and_sitemap_templates_can_be_overridden(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site({"templates/sitemap.xml": "<urlset>mine</urlset>\n"})
+    build_project(project, BuildOptions(search=False))
+    assert (project / "_site/sitemap.xml").read_text() == "<urlset>mine</urlset>\n"
