@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from generator.prose import prose_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -54,6 +57,17 @@ SourceId = Annotated[
     ),
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _bounded_prose(value: str) -> str:
+    problem = prose_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Prose = Annotated[str, AfterValidator(_bounded_prose)]
+"""Markdown text; refused beyond the limits in :mod:`generator.prose` so rendering stays fast."""
 
 
 class Sheet(BaseModel):
@@ -168,7 +182,7 @@ class Disagreement(Sheet):
 class Entity(Sheet):
     name: NonEmpty = Field(description="The name as the site shows it.")
     aliases: list[AliasValue] = Field(default_factory=list)
-    summary: str = Field("", description="Short Markdown text.")
+    summary: Prose = Field("", description="Short Markdown text (at most 5,000 characters).")
     summary_cite: Cites
     disagreements: list[Disagreement] = Field(default_factory=list)
 
@@ -262,7 +276,7 @@ class MeetingSheet(Sheet):
     participants: list[Participation] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
     statements: list[Statement] = Field(default_factory=list)
-    summary: str = ""
+    summary: Prose = Field("", description="Short Markdown text (at most 5,000 characters).")
     cite: Cites
     disagreements: list[Disagreement] = Field(default_factory=list)
 
