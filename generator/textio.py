@@ -1,12 +1,15 @@
-"""Reading input text safely: size limit, binary refusal, strict UTF-8, one newline style."""
+"""Reading input text safely: size limit, binary refusal, strict UTF-8, one newline style,
+no control characters."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from generator.problems import DossierError, Problem
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
+_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _too_large(display_path: str, limit: int) -> Problem:
@@ -40,7 +43,10 @@ def decode_text(raw: bytes, display_path: str, *, limit: int = MAX_INPUT_BYTES) 
                 )
             ]
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Other control characters (escape sequences, bells, vertical tabs) carry nothing a
+    # reader could see and must never reach a page: spacing ones become a space, the rest go.
+    return _CONTROL.sub(lambda m: " " if m.group() in "\x0b\x0c\x85" else "", text)
 
 
 def read_text(file: Path, display_path: str, *, limit: int = MAX_INPUT_BYTES) -> str:

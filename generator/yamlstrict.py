@@ -17,6 +17,7 @@ module reads PyYAML's *event stream* instead and builds the value itself:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ MAX_PROBLEMS: Final = 100
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _YAML_TAG_PREFIX: Final = "tag:yaml.org,2002:"
 _BOM: Final = "\ufeff"
+# C0 controls but tab and newline, DEL and C1 controls: never wanted on a page.
+_CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 Key = str | int
 Keys = tuple[Key, ...]
@@ -302,6 +305,17 @@ class _Builder:
         if tag is not None:
             self.problem(event.start_mark, keys, f"tags are not allowed ({_show_tag(tag)!r})")
 
+    def check_characters(self, event: ScalarEvent, keys: Keys) -> None:
+        # Escapes such as "\0" or "\x1b" in a double-quoted scalar would carry control
+        # characters past the reader, which refuses them only when written raw.
+        bad = _CONTROL.search(event.value)
+        if bad is not None:
+            self.problem(
+                event.start_mark,
+                keys,
+                f"control character U+{ord(bad.group()):04X} is not allowed; remove it",
+            )
+
     # -- events --
 
     def feed(self, event: Event) -> None:
@@ -355,6 +369,7 @@ class _Builder:
             self.key(slot, event, plain)
             return
         self.check_properties(event, slot.path)
+        self.check_characters(event, slot.path)
         value = None if plain and event.value in _NULLS else event.value
         self.put(slot, value, event.start_mark)
 
@@ -363,6 +378,7 @@ class _Builder:
         assert frame is not None and isinstance(frame.container, dict)
         key = event.value
         self.check_properties(event, slot.path)
+        self.check_characters(event, slot.path)
         frame.awaiting_key = False
         frame.discard = True  # until the key turns out to be good
         line = event.start_mark.line + 1
