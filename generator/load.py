@@ -13,6 +13,7 @@ from pathlib import Path
 from generator.article import Article, parse_article
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
+from generator.slugs import reserved_problem
 from generator.textio import read_text
 from generator.yamlstrict import YamlDocument, load_yaml_file, require_mapping
 
@@ -89,7 +90,8 @@ def load_site(root: Path) -> Inputs:
         for file in _files(content / kind, (".yaml", ".yml")):
             shown = display_path(root, file)
             slug = file.stem
-            if not SLUG_RE.match(slug):
+            # fullmatch: '$' alone would accept a name ending in a newline.
+            if not SLUG_RE.fullmatch(slug):
                 problems.append(
                     Problem(
                         shown,
@@ -97,6 +99,9 @@ def load_site(root: Path) -> Inputs:
                         "(lowercase letters, digits and single hyphens)",
                     )
                 )
+                continue
+            if reserved := reserved_problem(slug):
+                problems.append(Problem(shown, message=reserved))
                 continue
             doc = _load_doc(root, file, problems)
             if doc is not None:
@@ -111,8 +116,11 @@ def load_site(root: Path) -> Inputs:
     seeds: list[SeedFile] = []
     for file in _files(root / "seeds", SEED_SUFFIXES):
         shown = display_path(root, file)
-        if not SOURCE_ID_RE.match(file.stem):
+        if not SOURCE_ID_RE.fullmatch(file.stem):
             problems.append(Problem(shown, message="file name is not a valid source id"))
+            continue
+        if reserved := reserved_problem(file.stem):
+            problems.append(Problem(shown, message=reserved))
             continue
         try:
             text = read_text(file, shown)

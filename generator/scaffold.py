@@ -16,6 +16,7 @@ from generator.schema import (
     SiteConfig,
     SourceMeta,
 )
+from generator.slugs import is_reserved, slugify
 
 # kind on the command line -> (folder in content/, schema file name)
 KINDS = {
@@ -94,10 +95,15 @@ def stub(kind: str, slug: str, *, today: dt.date) -> str:
 
 def new_sheet(project: Path, kind: str, slug: str, *, today: dt.date, force: bool = False) -> Path:
     """Write ``content/<kind>/<slug>.yaml``; refuse bad slugs and existing files."""
-    if not SLUG_RE.match(slug):
-        raise DossierError(
-            [Problem(slug, message="not a valid slug (lowercase letters, digits and single hyphens)")]
+    if not SLUG_RE.fullmatch(slug) or is_reserved(slug):
+        suggestion = slugify(slug)
+        hint = f"Did you mean {suggestion!r}?" if suggestion != slug else ""
+        message = (
+            "is reserved on Windows"
+            if SLUG_RE.fullmatch(slug)
+            else "not a valid slug (lowercase letters, digits and single hyphens)"
         )
+        raise DossierError([Problem(slug, message=message, hint=hint)])
     folder, _ = KINDS[kind]
     path = project / "content" / folder / f"{slug}.yaml"
     shown = f"content/{folder}/{slug}.yaml"
