@@ -148,7 +148,15 @@ def page(browser: Any) -> Iterator[Any]:
 def axe_script() -> Path:
     if not AXE.is_file() and shutil.which("npm"):
         subprocess.run(
-            ["npm", "install", "--prefix", str(AXE.parents[2]), "--no-audit", "--no-fund", "axe-core@4"],
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(AXE.parents[2]),
+                "--no-audit",
+                "--no-fund",
+                "axe-core@4",
+            ],
             capture_output=True,
             check=False,
             timeout=300,
@@ -158,7 +166,9 @@ def axe_script() -> Path:
     return AXE
 
 
-def test_navigate_home_to_meeting_person_country_source_and_back(served: tuple[str, Path], page: Any) -> None:
+def test_navigate_home_to_meeting_person_country_source_and_back(
+    served: tuple[str, Path], page: Any
+) -> None:
     base, _ = served
     page.goto(base)
     assert page.locator("h1").inner_text()
@@ -213,17 +223,24 @@ def test_search_filters_by_kind_and_country(served: tuple[str, Path], page: Any)
     page.locator("#search-results li").first.wait_for(timeout=15000)
     kinds = page.locator("#search-results li .meta").all_inner_texts()
     assert kinds and all(k.strip() == "People" for k in kinds), kinds
-    page.select_option("#search-country", page.locator("#search-country option", has_text="Russia").get_attribute("value"))
+    page.select_option(
+        "#search-country",
+        page.locator("#search-country option", has_text="Russia").get_attribute("value"),
+    )
     page.wait_for_function(
         "() => [...document.querySelectorAll('#search-results li a')].every(a => a.href.includes('/people/'))"
         " && document.querySelectorAll('#search-results li a').length > 0"
     )
-    hrefs = page.locator("#search-results li a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.locator("#search-results li a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
     assert "/repo/" + LAVROV in hrefs
     assert "/repo/people/wang-yi/" not in hrefs
 
 
-def test_search_page_opened_from_a_file_says_why_it_does_not_work(served: tuple[str, Path], page: Any) -> None:
+def test_search_page_opened_from_a_file_says_why_it_does_not_work(
+    served: tuple[str, Path], page: Any
+) -> None:
     _, site = served
     page.goto((site / "search" / "index.html").as_uri())
     note = page.locator("#search-file")
@@ -231,7 +248,9 @@ def test_search_page_opened_from_a_file_says_why_it_does_not_work(served: tuple[
     assert "web server" in note.inner_text()
 
 
-def test_citation_footnote_leads_to_highlighted_passage(served: tuple[str, Path], page: Any) -> None:
+def test_citation_footnote_leads_to_highlighted_passage(
+    served: tuple[str, Path], page: Any
+) -> None:
     base, _ = served
     page.goto(base + MEETING)
     ref = page.locator("sup.fn a").first
@@ -270,7 +289,9 @@ def test_axe_finds_no_serious_or_critical_violation(
     base, _ = served
     page.goto(base + PAGE_KINDS[kind])
     if kind == "search":
-        page.locator("#search-kind option[value='People']").wait_for(state="attached", timeout=15000)
+        page.locator("#search-kind option[value='People']").wait_for(
+            state="attached", timeout=15000
+        )
     page.add_script_tag(path=str(axe_script))
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)

@@ -60,11 +60,17 @@ def test_atom_feed_is_valid_and_dated_from_content(site: Path, bundled: Path) ->
     # Newest first, and the feed is as new as its newest entry: dates from content, not the clock.
     assert dates == sorted(dates, reverse=True)
     assert root.find(f"{ATOM}updated").text == dates[0]
-    moscow = next(e for e in entries if e.find(f"{ATOM}id").text.endswith("/meetings/moscow-lavrov-2023-11-21/"))
+    moscow = next(
+        e
+        for e in entries
+        if e.find(f"{ATOM}id").text.endswith("/meetings/moscow-lavrov-2023-11-21/")
+    )
     assert moscow.find(f"{ATOM}updated").text == "2023-11-21T00:00:00Z"
 
 
-def test_feed_is_the_same_on_another_day(bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_is_the_same_on_another_day(
+    bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import datetime as dt
 
     build_project(bundled, BuildOptions(output=tmp_path / "a", search=False))
@@ -156,7 +162,9 @@ def test_json_ld_cannot_be_broken_out_of(make_site) -> None:  # type: ignore[no-
     assert "<script>alert(1)" not in html
 
 
-def test_site_json_has_everything_and_validates_against_its_schema(site: Path, bundled: Path) -> None:
+def test_site_json_has_everything_and_validates_against_its_schema(
+    site: Path, bundled: Path
+) -> None:
     import jsonschema
 
     data = json.loads((site / "data/site.json").read_text(encoding="utf-8"))
