@@ -9,6 +9,7 @@ folder full of someone else's files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterable
@@ -38,7 +39,18 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
         raise DossierError([Problem(shown, message="output folder is your home or the root folder; refused")])
     if out.exists() and not out.is_dir():
         raise DossierError([Problem(shown, message="output exists and is not a folder; refused")])
-    if out.is_symlink() or (out.exists() and not (out / MARKER).is_file() and any(out.iterdir())):
+    if output.is_symlink() and not force:
+        # Checked on the path as given: ``out`` is resolved and so never a link.
+        raise DossierError(
+            [
+                Problem(
+                    shown,
+                    message="output folder is a symbolic link; use --force to replace the link "
+                    "(not what it points to) with a folder",
+                )
+            ]
+        )
+    if out.exists() and not (out / MARKER).is_file() and any(out.iterdir()):
         if not force:
             raise DossierError(
                 [
@@ -54,9 +66,15 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
 def clear_leftovers(output: Path) -> None:
     """Remove staging folders left by a build that was killed."""
     for tag in ("staging", "old"):
-        stale = _staging_name(output, tag)
-        if stale.exists():
-            shutil.rmtree(stale)
+        _remove(_staging_name(output, tag))
+
+
+def _remove(path: Path) -> None:
+    # A link is removed itself; rmtree refuses links and would never reach what they point to.
+    if path.is_symlink():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def write_site(
@@ -95,5 +113,6 @@ def write_site(
     if output.exists() or output.is_symlink():
         os.replace(output, old)
     os.replace(staging, output)
-    shutil.rmtree(old, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the new site is in place; the next build clears the rest
+        _remove(old)
     return count
