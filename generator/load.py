@@ -7,6 +7,7 @@ Problems are collected, not raised, so one run reports every bad file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from generator.textio import read_text
 from generator.yamlstrict import YamlDocument, load_yaml_file, require_mapping
 
 SEED_SUFFIXES = (".txt",)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,11 @@ class Inputs:
 
 def display_path(root: Path, file: Path) -> str:
     try:
-        return file.relative_to(root).as_posix()
+        shown = file.relative_to(root).as_posix()
     except ValueError:
-        return file.as_posix()
+        shown = file.as_posix()
+    # A newline or escape sequence in a file name must not break or colour the error line.
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], shown)
 
 
 def _load_doc(root: Path, file: Path, problems: list[Problem]) -> YamlDocument | None:
