@@ -295,21 +295,28 @@ def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> No
     for raw_path in paths:
         try:
             if raw_path == "-":
-                data = click.get_binary_stream("stdin").read(MAX_INPUT_BYTES + 1)
-                inputs.append(Input("<stdin>", data))
+                inputs.append(Input("<stdin>", sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)))
             else:
                 inputs.append(read_input(Path(raw_path), raw_path))
         except DossierError as exc:
             problems.extend(exc.problems)
+    try:
+        # Files that could not be read are reported with whatever is wrong with the rest.
+        result = add_sources(ctx.project, inputs, strict=strict, dry_run=dry_run or bool(problems))
+    except DossierError as exc:
+        raise DossierError([*problems, *exc.problems]) from None
     if problems:
         raise DossierError(problems)
-    result = add_sources(ctx.project, inputs, strict=strict, dry_run=dry_run)
     _print_warnings(ctx, list(result.warnings))
     verb = "Would add" if dry_run else "Added"
     for added in result.added:
-        ctx.info(f"{verb} {added.id} ({added.form}) from {added.input}: {added.seed}, original kept as {added.original}")
+        ctx.info(
+            f"{verb} {added.id} ({added.form}) from {added.input}: {added.seed}, "
+            f"original kept as {added.original}"
+        )
         if added.meta:
-            ctx.info(f"  curated metadata appended to content/sources.yaml: {', '.join(added.meta)}")
+            keys = ", ".join(added.meta)
+            ctx.info(f"  curated metadata appended to content/sources.yaml: {keys}")
     if dry_run:
         return
     from generator.report import format_report, load_model, source_report

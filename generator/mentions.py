@@ -459,14 +459,19 @@ _HONORIFIC = (
 _NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{1,3}}"
 _TITLE = (
     r"(?:Vice President|Prime Minister|Foreign Minister|Crown Prince|Secretary[- ]General"
-    r"|Foreign Secretary|Secretary of State|[Ff]oreign [Mm]inister|[Pp]rime [Mm]inister"
-    r"|Minister|President|[Ss]pokes(?:person|man|woman)|[Dd]iplomat|[Ee]nvoy|[Aa]mbassador"
+    r"|[Ff]oreign [Ss]ecretary|Secretary of State|[Ff]oreign [Mm]inister|[Pp]rime [Mm]inister"
+    r"|Minister|[Pp]resident|[Ss]pokes(?:person|man|woman)|[Dd]iplomat|[Ee]nvoy|[Aa]mbassador"
     r"|King|Emir|Sheikh)"
 )
 _TITLE_RE = re.compile(rf"(?<![\w-]){_TITLE}(?![\w-])")
 # "President Cyril Ramaphosa", "Foreign Ministry Spokesperson Hua Chunying".
+# "Minister of Foreign Affairs Espen Barth Eide", as press releases write it.
+_PORTFOLIO = (
+    r"(?:\s+(?:of|for)\s+(?:the\s+)?(?:Foreign(?:\s+Affairs)?|Home\s+Affairs|Interior|State"
+    r"|Defen[cs]e|Finance|Trade|Economy))?"
+)
 _TITLE_THEN_NAME_RE = re.compile(
-    rf"(?<![\w-])(?P<title>{_TITLE})\s+{_HONORIFIC}*(?P<name>{_NAME})"
+    rf"(?<![\w-])(?P<title>{_TITLE}{_PORTFOLIO})\s+{_HONORIFIC}*(?P<name>{_NAME})"
 )
 # "Maria Zakharova, spokesperson for ...", "Wang Yi, the Foreign Minister of China". A
 # title followed by a capital is someone else's ("Abbas, Israeli Prime Minister Benjamin").

@@ -1,0 +1,491 @@
+"""Adding articles to ``seeds/``: ``dossier add``, and the report on what a source brings.
+
+Three input forms are accepted:
+
+* plain text, in any of the seed formats, stored as it is;
+* Markdown or text with YAML front matter (``title``, ``date``, ``outlet``, ``url``,
+  ``byline``): the body becomes the seed (with the title as its first line) and the
+  front matter becomes curated metadata in ``content/sources.yaml``;
+* a saved HTML page of a news site: trafilatura extracts the main text, the title,
+  the publication date and the site name, dropping navigation, scripts, ads and
+  comments (news-page extraction is a research problem of its own; hand-written
+  scraping would do it worse).
+
+Each new source is named ``NNN_<16 hex digits>``: ``NNN`` continues the numbering of
+the seeds there are, the digits are the start of the SHA-256 of the normalised text,
+so the same text always gets the same digits. The original bytes are kept under
+``seeds/originals/`` (the build reads only ``seeds/*.txt``, so they are never parsed).
+
+A batch is all or nothing: if any input is refused (an exact duplicate, not UTF-8,
+binary, too large, bad front matter, no text), nothing is written. A near duplicate
+(the same wire story republished: word 5-gram Jaccard similarity >= 0.8) is added
+with a warning naming the earlier source, or refused with ``strict``.
+Existing files are never changed, except that entries are appended to
+``content/sources.yaml`` with a plain text edit that keeps its comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.citations import normalise as normalise_quotes
+from generator.problems import DossierError, Problem, Severity
+from generator.schema import HttpUrl, Sheet
+from generator.textio import MAX_INPUT_BYTES, decode_text
+
+Form = Literal["text", "front-matter", "html"]
+
+NEAR_DUPLICATE = 0.8
+"""Word 5-gram Jaccard similarity from which two texts are taken for one story."""
+SHINGLE = 5
+MIN_PAGE_WORDS = 15
+"""Fewer words than this extracted from an HTML page: no article found."""
+ORIGINALS = "originals"
+
+_SEED_NUMBER_RE = re.compile(r"^([0-9]+)_")
+_FRONT_MATTER_RE = re.compile(
+    r"\A---[ \t]*\n(?P<yaml>.*?)(?:\n|\A)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S
+)
+_HTML_RE = re.compile(
+    r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)\b", re.I | re.S
+)
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to add: its name as shown in messages, its bytes and its file suffix."""
+
+    name: str
+    raw: bytes
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    source: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Added:
+    """A source that ``add`` wrote (or would write)."""
+
+    id: str
+    input: str
+    form: Form
+    seed: str
+    original: str
+    meta: dict[str, str] = field(default_factory=dict)
+    near: tuple[NearDuplicate, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: tuple[Added, ...]
+    warnings: tuple[Problem, ...] = ()
+
+
+class FrontMatter(Sheet):
+    """The YAML front matter of an article in Markdown or text."""
+
+    title: str | None = None
+    date: dt.date | None = None
+    outlet: str | None = None
+    url: HttpUrl | None = None
+    byline: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Reading inputs
+# --------------------------------------------------------------------------
+
+
+def read_input(path: Path, shown: str, *, limit: int = MAX_INPUT_BYTES) -> Input:
+    """The bytes of a file to add; refuses a file over the size limit before reading it."""
+    try:
+        if path.is_dir():
+            raise DossierError([Problem(shown, message="is a folder, not an article")])
+        if path.stat().st_size > limit:
+            raise DossierError(
+                [Problem(shown, message=f"file is larger than {limit // 1024} KiB; refused")]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DossierError([Problem(shown, message=f"cannot read: {exc.strerror}")]) from None
+    return Input(shown, raw, path.suffix.lower())
+
+
+def normalised(text: str) -> str:
+    """The text as compared for duplicates: NFKC, casefolded, quote marks, dashes and
+    whitespace unified."""
+    return normalise_quotes(unicodedata.normalize("NFKC", text).casefold())
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(normalised(text).encode("utf-8")).hexdigest()[:16]
+
+
+def shingles(text: str) -> frozenset[int]:
+    """Hashes of the word 5-grams of the normalised text (the words themselves if fewer)."""
+    words = re.findall(r"\w+", normalised(text))
+    if len(words) < SHINGLE:
+        return frozenset(hash(w) for w in words)
+    return frozenset(
+        hash(" ".join(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1)
+    )
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+# --------------------------------------------------------------------------
+# The three forms
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    input: Input
+    form: Form
+    text: str
+    meta: dict[str, str]
+    suffix: str
+
+
+def detect_form(text: str, suffix: str) -> Form:
+    if suffix in _HTML_SUFFIXES or _HTML_RE.match(text[:4096]):
+        return "html"
+    if _FRONT_MATTER_RE.match(text):
+        return "front-matter"
+    return "text"
+
+
+def _markdown_to_text(body: str) -> str:
+    """Just enough Markdown undone for the parser: headings, links, images, bold."""
+    body = re.sub(r"!\[[^\]\n]*\]\([^)\n]*\)", "", body)
+    body = re.sub(r"\[([^\]\n]+)\]\([^)\n]*\)", r"\1", body)
+    body = re.sub(r"(?m)^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", r"\1", body)
+    body = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", body)
+    return body
+
+
+def _with_title(title: str | None, body: str) -> str:
+    body = body.strip("\n")
+    first = body.split("\n", 1)[0].strip()
+    if title and " ".join(first.split()) != " ".join(title.split()):
+        body = f"{title.strip()}\n\n{body}"
+    return body + "\n"
+
+
+def _front_matter(inp: Input, text: str) -> tuple[str, dict[str, str]]:
+    from generator.model import validation_problems
+    from generator.yamlstrict import load_yaml
+
+    m = _FRONT_MATTER_RE.match(text)
+    assert m is not None
+    # One blank line stands for the opening "---", so positions are the file's own.
+    doc = load_yaml("\n" + m["yaml"], inp.name)
+    if not isinstance(doc.data, dict):
+        raise DossierError(
+            [Problem(inp.name, 2, message="front matter must be a mapping (title: ..., date: ...)")]
+        )
+    try:
+        fm = FrontMatter.model_validate(doc.data)
+    except Exception as exc:  # pydantic.ValidationError
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
+        raise DossierError(validation_problems(exc, FrontMatter, inp.name, doc)) from None
+    meta: dict[str, str] = {}
+    for key, value in (
+        ("title", fm.title),
+        ("outlet", fm.outlet),
+        ("url", fm.url),
+        ("published", fm.date.isoformat() if fm.date else None),
+        ("byline", fm.byline),
+    ):
+        if value:
+            meta[key] = value
+    body = _markdown_to_text(text[m.end() :])
+    return _with_title(fm.title, body), meta
+
+
+def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
+    import trafilatura
+
+    found = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        favor_precision=True,
+    )
+    data: dict[str, Any] = {}
+    if found is not None:
+        data = found.as_dict() if hasattr(found, "as_dict") else dict(found)
+    body = (data.get("text") or "").strip()
+    # A page without an article still yields its menu ("Home"); a news story is longer.
+    if len(body.split()) < MIN_PAGE_WORDS:
+        raise DossierError(
+            [Problem(inp.name, message="no article text found in the page; refused")]
+        )
+    title = (data.get("title") or "").strip() or None
+    lines = [" ".join(line.split()) for line in body.split("\n")]
+    lines = [line for line in lines if line]
+    if title and lines and lines[0] == " ".join(title.split()):
+        lines = lines[1:]
+    meta: dict[str, str] = {}
+    if title:
+        meta["title"] = title
+    if data.get("sitename"):
+        meta["outlet"] = str(data["sitename"]).strip()
+    url = data.get("url")
+    if isinstance(url, str) and re.match(r"^https?://\S+$", url):
+        meta["url"] = url
+    date = data.get("date")
+    if isinstance(date, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+        meta["published"] = date
+    if data.get("author"):
+        meta["byline"] = str(data["author"]).strip()
+    return _with_title(title, "\n\n".join(lines)), meta
+
+
+def prepare(inp: Input) -> _Prepared:
+    """Decode and convert one input; raise DossierError if it is refused."""
+    text = decode_text(inp.raw, inp.name)
+    form = detect_form(text, inp.suffix)
+    meta: dict[str, str] = {}
+    if form == "html":
+        text, meta = _html(inp, text)
+    elif form == "front-matter":
+        text, meta = _front_matter(inp, text)
+    if not text.strip():
+        raise DossierError([Problem(inp.name, message="no article text; refused")])
+    default_suffix = {"html": ".html", "front-matter": ".md", "text": ".txt"}[form]
+    suffix = inp.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", inp.suffix or "") else default_suffix
+    return _Prepared(inp, form, text, meta, suffix)
+
+
+# --------------------------------------------------------------------------
+# Adding
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: str
+    digest: str
+    shingles: frozenset[int]
+
+
+def _existing_seeds(seeds: Path) -> tuple[list[_Existing], int]:
+    """The seeds there are (text digest and shingles) and the next free number."""
+    from generator.schema import SOURCE_ID_RE
+    from generator.textio import read_text
+
+    found: list[_Existing] = []
+    number = -1
+    if seeds.is_dir():
+        for file in sorted(seeds.glob("*.txt")):
+            if not SOURCE_ID_RE.match(file.stem):
+                continue
+            m = _SEED_NUMBER_RE.match(file.stem)
+            if m:
+                number = max(number, int(m[1]))
+            try:
+                text = read_text(file, file.name)
+            except DossierError:
+                continue  # the build reports it; it cannot be a duplicate of a good text
+            found.append(_Existing(file.stem, text_digest(text), shingles(text)))
+        for file in (seeds / ORIGINALS).glob("*") if (seeds / ORIGINALS).is_dir() else ():
+            m = _SEED_NUMBER_RE.match(file.name)
+            if m:
+                number = max(number, int(m[1]))
+    return found, number + 1
+
+
+def _yaml_entry(source_id: str, meta: dict[str, str], inp: Input, form: Form) -> str:
+    what = {"html": "saved HTML page", "front-matter": "front matter", "text": "text"}[form]
+    lines = [
+        f"{source_id}:",
+        f"  # added by dossier add, from the {what} of {json.dumps(inp.name, ensure_ascii=False)}",
+    ]
+    for key in ("title", "outlet", "url", "published", "byline"):
+        if key in meta:
+            value = meta[key] if key == "published" else json.dumps(meta[key], ensure_ascii=False)
+            lines.append(f"  {key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def add_sources(
+    root: Path, inputs: Sequence[Input], *, strict: bool = False, dry_run: bool = False
+) -> AddResult:
+    """Add every input to ``root/seeds``; all or nothing. Raise DossierError if any is refused.
+
+    With ``dry_run`` everything is checked and nothing is written."""
+    seeds = root / "seeds"
+    existing, number = _existing_seeds(seeds)
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    planned: list[tuple[_Prepared, Added]] = []
+    for inp in inputs:
+        try:
+            prep = prepare(inp)
+        except DossierError as exc:
+            problems.extend(exc.problems)
+            continue
+        digest = text_digest(prep.text)
+        same = next((e for e in existing if e.digest == digest), None)
+        if same is not None:
+            where = (
+                f"the existing source {same.id} (seeds/{same.id}.txt)"
+                if not same.id.startswith("<")
+                else same.id[1:-1]
+            )
+            problems.append(Problem(inp.name, message=f"the same text as {where}; refused"))
+            continue
+        mine = shingles(prep.text)
+        near = sorted(
+            (NearDuplicate(e.id, round(jaccard(mine, e.shingles), 2)) for e in existing),
+            key=lambda n: (-n.similarity, n.source),
+        )
+        near = [n for n in near if n.similarity >= NEAR_DUPLICATE]
+        source_id = f"{number:03d}_{digest}"
+        for n in near:
+            earlier = n.source if not n.source.startswith("<") else n.source[1:-1]
+            message = (
+                f"nearly the same text as {earlier} ({round(n.similarity * 100)}% of word 5-grams "
+                "shared): the same story republished?"
+            )
+            if strict:
+                problems.append(Problem(inp.name, message=message + " Refused (--strict)."))
+            else:
+                warnings.append(
+                    Problem(inp.name, message=message + " Added anyway.", severity=Severity.WARNING)
+                )
+        if strict and near:
+            continue
+        added = Added(
+            id=source_id,
+            input=inp.name,
+            form=prep.form,
+            seed=f"seeds/{source_id}.txt",
+            original=f"seeds/{ORIGINALS}/{source_id}{prep.suffix}",
+            meta=prep.meta,
+            near=tuple(NearDuplicate(n.source.strip("<>"), n.similarity) for n in near),
+        )
+        planned.append((prep, added))
+        # Later inputs of the batch are compared with this one too.
+        existing.append(
+            _Existing(f"<{source_id} (added from {inp.name} in this batch)>", digest, mine)
+        )
+        number += 1
+    if problems:
+        raise DossierError(problems)
+    if not dry_run:
+        _write(root, planned)
+    return AddResult(tuple(a for _, a in planned), tuple(warnings))
+
+
+def _sources_yaml(
+    root: Path, planned: Sequence[tuple[_Prepared, Added]]
+) -> tuple[Path, str] | None:
+    """The new text of content/sources.yaml with the entries appended, or None."""
+    from generator.yamlstrict import load_yaml
+
+    entries = [(prep, added) for prep, added in planned if added.meta]
+    if not entries:
+        return None
+    content = root / "content"
+    path = next(
+        (content / n for n in ("sources.yaml", "sources.yml") if (content / n).is_file()), None
+    )
+    shown = f"content/{path.name if path else 'sources.yaml'}"
+    old = (
+        path.read_text(encoding="utf-8")
+        if path
+        else "# Curated metadata: each entry overrides what the parser reads from that seed.\n"
+    )
+    before: Any = None
+    try:
+        before = load_yaml(old, shown).data
+    except DossierError:
+        before = None  # its own problems are the build's to report; we only append
+    for _, added in entries:
+        if isinstance(before, dict) and added.id in before:
+            raise DossierError(
+                [
+                    Problem(
+                        shown,
+                        field=added.id,
+                        message="already has an entry for this id; nothing was added",
+                    )
+                ]
+            )
+    new = old if old.endswith("\n") or not old else old + "\n"
+    for prep, added in entries:
+        new += "\n" + _yaml_entry(added.id, added.meta, prep.input, prep.form)
+    if before is not None:
+        load_yaml(new, shown)  # a bug here must not leave a broken file behind
+    return (path or content / "sources.yaml"), new
+
+
+def _write(root: Path, planned: Sequence[tuple[_Prepared, Added]]) -> None:
+    """Write originals and seeds (never over an existing file), then sources.yaml;
+    on any failure remove what this call wrote."""
+    if not planned:
+        return
+    meta = _sources_yaml(root, planned)
+    written: list[Path] = []
+    try:
+        (root / "seeds" / ORIGINALS).mkdir(parents=True, exist_ok=True)
+        for prep, added in planned:
+            for rel, data in (
+                (added.original, prep.input.raw),
+                (added.seed, prep.text.encode("utf-8")),
+            ):
+                _create(root / rel, data)
+                written.append(root / rel)
+        if meta is not None:
+            path, text = meta
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise DossierError(
+            [
+                Problem(
+                    str(exc.filename or root),
+                    message=f"cannot write: {exc.strerror}; nothing was added",
+                )
+            ]
+        ) from None
+
+
+def _create(path: Path, data: bytes) -> None:
+    """Write a new file whole or not at all; never replace an existing one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    try:
+        os.link(tmp, path)  # fails if ``path`` exists: an existing file is never touched
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,417 @@
+"""dossier add (generator/ingest.py): the three input forms, ids, duplicates, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import check_project
+from generator.cli import main
+from generator.ingest import Input, add_sources, normalised, text_digest
+from generator.problems import DossierError
+
+TASS = """\
+Russia shares OIC assessments on need for ceasefire in Gaza
+
+MOSCOW, November 21. /TASS/. Russia shares the assessments of the Organization of Islamic \
+Cooperation on the need for a ceasefire in the Gaza Strip, Russian Foreign Minister Sergey \
+Lavrov said.
+"""
+
+SOURCES_YAML = """\
+# Curated metadata. This comment must survive every add.
+000_aaaaaaaaaaaaaaaa:
+  # TASS gives no year.
+  published: 2023-11-21
+"""
+
+REUTERS = """\
+Arab, Muslim ministers urge Britain to back Gaza ceasefire
+
+By Andrew MacAskill
+
+LONDON, Nov 22 (Reuters) - Foreign ministers from Saudi Arabia, Jordan and Indonesia met \
+British Foreign Secretary David Cameron in London on Wednesday to press for a ceasefire in \
+Gaza, a day after talks with Russian Foreign Minister Sergey Lavrov in Moscow.
+
+"The world must act now," Jordanian Foreign Minister Ayman Safadi told reporters after the \
+meeting, adding that the delegation would travel on to Paris and that it expected Britain to \
+use its seat on the Security Council to push for an immediate and lasting halt to the fighting.
+
+Reporting by Andrew MacAskill; Editing by Alex Richardson
+"""
+
+FRONT_MATTER = """\
+---
+title: Ministers carry Gaza message to Paris
+date: 2023-11-22
+outlet: Le Petit Journal
+url: https://example.org/paris-gaza
+---
+# Ministers carry Gaza message to Paris
+
+PARIS, Nov 22 (AFP) - The ministers met [President Emmanuel Macron](https://example.org/m) \
+at the **Elysee** on Wednesday.
+"""
+
+NEWS_PAGE = """\
+<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Arab ministers meet Cameron | The Daily Ledger</title>
+<meta property="og:title" content="Arab and Muslim ministers press Cameron on Gaza ceasefire">
+<meta property="og:site_name" content="The Daily Ledger">
+<meta property="article:published_time" content="2023-11-22T14:05:00Z">
+<script>window.dataLayer = []; function track() { console.log("tracking pixel"); }</script>
+<style>.ad { display: block }</style>
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
+<li><a href="/politics">Politics</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<div class="ad-banner advertisement"><p>Advertisement: the best mattress today, 50% off!</p></div>
+<main><article>
+<h1>Arab and Muslim ministers press Cameron on Gaza ceasefire</h1>
+<p class="byline">By Jane Holloway</p>
+<p>LONDON, Nov 22 (Reuters) - Foreign ministers from Saudi Arabia, Jordan, Egypt and Indonesia \
+met British Foreign Secretary David Cameron in London on Wednesday to press for an immediate \
+ceasefire in Gaza.</p>
+<p>The delegation, formed at the Riyadh summit of the Arab League and the Organisation of \
+Islamic Cooperation, has already visited Beijing and Moscow.</p>
+<p>"We are here to say clearly that this war must stop," Saudi Foreign Minister Prince Faisal \
+bin Farhan told reporters outside the Foreign Office.</p>
+<figure><img src="x.jpg" alt="">
+<figcaption>Prince Faisal arrives. Photo: Reuters</figcaption></figure>
+<p>Cameron said Britain supported humanitarian pauses but stopped short of calling for a \
+ceasefire, a position that has drawn criticism from opposition parties in parliament.</p>
+</article></main>
+<aside class="comments"><h3>Comments</h3><div class="comment">
+<p>Reader99: This is a disgrace, nobody listens to the people!</p></div></aside>
+<footer><p>© 2023 The Daily Ledger. All rights reserved. Privacy policy.</p></footer>
+<script>track()</script>
+</body></html>
+"""
+
+NEWS_PAGE_TEXT = """\
+Arab and Muslim ministers press Cameron on Gaza ceasefire
+
+LONDON, Nov 22 (Reuters) - Foreign ministers from Saudi Arabia, Jordan, Egypt and Indonesia \
+met British Foreign Secretary David Cameron in London on Wednesday to press for an immediate \
+ceasefire in Gaza.
+
+The delegation, formed at the Riyadh summit of the Arab League and the Organisation of \
+Islamic Cooperation, has already visited Beijing and Moscow.
+
+"We are here to say clearly that this war must stop," Saudi Foreign Minister Prince Faisal \
+bin Farhan told reporters outside the Foreign Office.
+
+Cameron said Britain supported humanitarian pauses but stopped short of calling for a \
+ceasefire, a position that has drawn criticism from opposition parties in parliament.
+"""
+
+
+@pytest.fixture
+def project(make_site) -> Path:
+    return make_site(
+        {
+            "seeds/000_aaaaaaaaaaaaaaaa.txt": TASS,
+            "content/sources.yaml": SOURCES_YAML,
+        }
+    )
+
+
+def seeds_of(project: Path) -> list[str]:
+    return sorted(
+        p.relative_to(project).as_posix() for p in (project / "seeds").rglob("*") if p.is_file()
+    )
+
+
+def add(project: Path, *args: str, input: bytes | None = None):  # noqa: A002
+    return CliRunner().invoke(main, ["-C", str(project), "add", *args], input=input)
+
+
+def expected_id(number: int, text: str) -> str:
+    """The id scheme, computed independently: NNN_ + 16 hex of SHA-256 of the normalised text."""
+    return f"{number:03d}_" + hashlib.sha256(normalised(text).encode()).hexdigest()[:16]
+
+
+# -- the three forms ---------------------------------------------------------------------------
+
+
+def test_plain_text_is_stored_verbatim_with_the_next_number(project: Path, tmp_path: Path) -> None:
+    path = tmp_path / "reuters.txt"
+    path.write_text(REUTERS, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    new = expected_id(1, REUTERS)
+    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == REUTERS
+    assert (project / "seeds" / "originals" / f"{new}.txt").read_bytes() == REUTERS.encode()
+    # No metadata to curate: sources.yaml is left alone.
+    assert (project / "content" / "sources.yaml").read_text(encoding="utf-8") == SOURCES_YAML
+    assert f"Added {new} (text) from {path}: seeds/{new}.txt, original kept as " in result.output
+    # The build reads the new seed and not the kept original.
+    assert sorted(check_project(project).site.sources) == ["000_aaaaaaaaaaaaaaaa", new]
+
+
+def test_the_id_is_stable_and_ignores_whitespace_quote_style_and_case(tmp_path: Path) -> None:
+    assert text_digest(REUTERS) == text_digest(REUTERS.replace(" ", "  ").replace('"', "“"))
+    assert text_digest(REUTERS) == text_digest(REUTERS.upper())
+    assert text_digest(REUTERS) != text_digest(REUTERS.replace("Paris", "Oslo"))
+
+
+def test_numbering_continues_after_the_highest_seed(make_site) -> None:
+    project = make_site(
+        {"seeds/000_aaaaaaaaaaaaaaaa.txt": TASS, "seeds/004_bbbbbbbbbbbbbbbb.txt": "Other text."}
+    )
+    result = add_sources(project, [Input("a.txt", REUTERS.encode())])
+    assert [a.id for a in result.added] == [expected_id(5, REUTERS)]
+
+
+def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "paris.md"
+    path.write_text(FRONT_MATTER, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    seed_text = (
+        "Ministers carry Gaza message to Paris\n\n"
+        "PARIS, Nov 22 (AFP) - The ministers met President Emmanuel Macron at the Elysee on "
+        "Wednesday.\n"
+    )
+    new = expected_id(1, seed_text)
+    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == seed_text
+    assert (project / "seeds" / "originals" / f"{new}.md").read_text(
+        encoding="utf-8"
+    ) == FRONT_MATTER
+    assert (project / "content" / "sources.yaml").read_text(encoding="utf-8") == SOURCES_YAML + (
+        f"\n{new}:\n"
+        f'  # added by dossier add, from the front matter of "{path}"\n'
+        '  title: "Ministers carry Gaza message to Paris"\n'
+        '  outlet: "Le Petit Journal"\n'
+        '  url: "https://example.org/paris-gaza"\n'
+        "  published: 2023-11-22\n"
+    )
+    source = check_project(project).site.sources[new]
+    assert (source.title.value, source.title.basis) == (
+        "Ministers carry Gaza message to Paris",
+        "curated",
+    )
+    assert (str(source.published.value), source.published.basis) == ("2023-11-22", "curated")
+    assert (source.outlet.value, source.url) == (
+        "Le Petit Journal",
+        "https://example.org/paris-gaza",
+    )
+    assert source.article.dateline_place.value == "Paris"
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("tittle: X\n", "paris.md:2:1: tittle: unknown field Did you mean 'title'?"),
+        (
+            "date: 22/11/2023\n",
+            "paris.md:2:7: date: not a valid date: '22/11/2023'; write YYYY-MM-DD",
+        ),
+        ("url: example.org\n", "paris.md:2:6: url: must be an http:// or https:// URL"),
+        ("- a list\n", "paris.md:2: front matter must be a mapping (title: ..., date: ...)"),
+    ],
+)
+def test_bad_front_matter_is_refused_at_its_line(project: Path, front: str, message: str) -> None:
+    text = f"---\n{front}---\nSome body text.\n"
+    with pytest.raises(DossierError) as exc:
+        add_sources(project, [Input("paris.md", text.encode(), ".md")])
+    assert [str(p) for p in exc.value.problems] == [message]
+    assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
+
+
+def test_saved_news_page_keeps_the_article_and_drops_the_rest(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ledger.html"
+    path.write_text(NEWS_PAGE, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    new = expected_id(1, NEWS_PAGE_TEXT)
+    seed_text = (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8")
+    assert seed_text == NEWS_PAGE_TEXT
+    for junk in (
+        "Home",
+        "Sport",
+        "Advertisement",
+        "mattress",
+        "dataLayer",
+        "tracking",
+        "Reader99",
+        "disgrace",
+        "All rights reserved",
+        "Photo: Reuters",
+    ):
+        assert junk not in seed_text, junk
+    assert (project / "seeds" / "originals" / f"{new}.html").read_text(
+        encoding="utf-8"
+    ) == NEWS_PAGE
+    appended = (project / "content" / "sources.yaml").read_text(encoding="utf-8")
+    assert appended.startswith(SOURCES_YAML)
+    assert appended[len(SOURCES_YAML) :] == (
+        f"\n{new}:\n"
+        f'  # added by dossier add, from the saved HTML page of "{path}"\n'
+        '  title: "Arab and Muslim ministers press Cameron on Gaza ceasefire"\n'
+        '  outlet: "The Daily Ledger"\n'
+        "  published: 2023-11-22\n"
+        '  byline: "Jane Holloway"\n'
+    )
+    site = check_project(project).site
+    assert sorted(site.sources) == ["000_aaaaaaaaaaaaaaaa", new]  # the .html original is not read
+    assert (
+        site.sources[new].article.title.value
+        == "Arab and Muslim ministers press Cameron on Gaza ceasefire"
+    )
+
+
+def test_stdin_is_read_with_a_dash_and_its_form_detected(project: Path) -> None:
+    result = add(project, "-", input=FRONT_MATTER.encode())
+    assert result.exit_code == 0, result.output
+    (original,) = (project / "seeds" / "originals").iterdir()
+    assert original.suffix == ".md"
+    assert original.read_bytes() == FRONT_MATTER.encode()
+    assert "(front-matter) from <stdin>" in result.output
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def refused(project: Path, *files: tuple[str, bytes]) -> str:
+    """Add the files in one batch through the CLI; it must fail and write nothing."""
+    before = seeds_of(project)
+    yaml_before = (project / "content" / "sources.yaml").read_bytes()
+    paths = []
+    for name, data in files:
+        path = project.parent / name
+        path.write_bytes(data)
+        paths.append(name)
+    result = CliRunner().invoke(main, ["-C", str(project), "add", *paths], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert seeds_of(project) == before
+    assert (project / "content" / "sources.yaml").read_bytes() == yaml_before
+    return result.output
+
+
+@pytest.fixture
+def in_parent(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(project.parent)
+    return project
+
+
+def test_exact_duplicate_is_refused_naming_the_existing_source(in_parent: Path) -> None:
+    copy = TASS.replace("Lavrov said.", "Lavrov  said.").replace("\n", "\r\n").encode()
+    assert refused(in_parent, ("copy.txt", copy)) == (
+        "copy.txt: the same text as the existing source 000_aaaaaaaaaaaaaaaa "
+        "(seeds/000_aaaaaaaaaaaaaaaa.txt); refused\n"
+        "Error: 1 problem; nothing was written.\n"
+    )
+
+
+def test_a_duplicate_inside_the_batch_is_refused(in_parent: Path) -> None:
+    new = expected_id(1, REUTERS)
+    assert refused(in_parent, ("a.txt", REUTERS.encode()), ("b.txt", REUTERS.encode())) == (
+        f"b.txt: the same text as {new} (added from a.txt in this batch); refused\n"
+        "Error: 1 problem; nothing was written.\n"
+    )
+
+
+def test_not_utf8_binary_and_too_large_are_refused_and_nothing_is_written(in_parent: Path) -> None:
+    big = b"word " * (2 * 1024 * 1024 // 5 + 1)
+    output = refused(
+        in_parent,
+        ("good.txt", REUTERS.encode()),
+        ("latin1.txt", "Caf\u00e9 talks in Gen\u00e8ve.".encode("latin-1")),
+        ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"),
+        ("big.txt", big),
+    )
+    # A file over the limit is refused before it is read, so it comes first.
+    assert output == (
+        "big.txt: file is larger than 2048 KiB; refused\n"
+        "latin1.txt:1:4: not valid UTF-8 (byte 0xe9); save the file as UTF-8\n"
+        "photo.jpg:1: looks like a binary file (NUL byte); refused\n"
+        "Error: 3 problems; nothing was written.\n"
+    )
+
+
+def test_empty_text_and_empty_page_are_refused(in_parent: Path) -> None:
+    output = refused(
+        in_parent,
+        ("empty.txt", b"  \n\n"),
+        ("blank.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+    )
+    assert output == (
+        "empty.txt: no article text; refused\n"
+        "blank.html: no article text found in the page; refused\n"
+        "Error: 2 problems; nothing was written.\n"
+    )
+
+
+def test_stdin_over_the_limit_is_refused(project: Path) -> None:
+    result = add(project, "-", input=b"x" * (2 * 1024 * 1024 + 10))
+    assert result.exit_code == 1
+    assert result.output == (
+        "<stdin>: file is larger than 2048 KiB; refused\nError: 1 problem; nothing was written.\n"
+    )
+
+
+# -- near duplicates ----------------------------------------------------------------------------
+
+REPUBLISHED = REUTERS.replace(
+    "Arab, Muslim ministers urge Britain to back Gaza ceasefire",
+    "Ministers urge UK to back ceasefire",
+).replace("Reporting by Andrew MacAskill; Editing by Alex Richardson\n", "")
+
+
+def test_near_duplicate_is_added_with_a_warning_naming_the_earlier_source(make_site) -> None:
+    project = make_site({"seeds/000_aaaaaaaaaaaaaaaa.txt": REUTERS})
+    result = add(project, "-", input=REPUBLISHED.encode())
+    assert result.exit_code == 0, result.output
+    new = expected_id(1, REPUBLISHED)
+    assert (project / "seeds" / f"{new}.txt").is_file()
+    assert (
+        "<stdin>: nearly the same text as 000_aaaaaaaaaaaaaaaa (81% of word 5-grams shared): "
+        "the same story republished? Added anyway. (warning)"
+    ) in result.output
+
+
+def test_near_duplicate_is_refused_with_strict(make_site) -> None:
+    project = make_site({"seeds/000_aaaaaaaaaaaaaaaa.txt": REUTERS})
+    result = add(project, "--strict", "-", input=REPUBLISHED.encode())
+    assert result.exit_code == 1
+    assert result.output == (
+        "<stdin>: nearly the same text as 000_aaaaaaaaaaaaaaaa (81% of word 5-grams shared): "
+        "the same story republished? Refused (--strict).\n"
+        "Error: 1 problem; nothing was written.\n"
+    )
+    assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
+
+
+def test_different_stories_on_the_same_event_are_not_near_duplicates(make_site) -> None:
+    project = make_site({"seeds/000_aaaaaaaaaaaaaaaa.txt": TASS})
+    result = add_sources(project, [Input("r.txt", REUTERS.encode())])
+    assert result.warnings == () and result.added[0].near == ()
+
+
+def test_existing_files_are_never_overwritten(project: Path) -> None:
+    new = expected_id(1, REUTERS)
+    (project / "seeds" / "originals").mkdir(parents=True)
+    # A stray original with the number the next seed would take moves the numbering on.
+    (project / "seeds" / "originals" / f"{new}.txt").write_text("stray", encoding="utf-8")
+    result = add_sources(project, [Input("r.txt", REUTERS.encode())])
+    assert result.added[0].id == expected_id(2, REUTERS)
+    assert (project / "seeds" / "originals" / f"{new}.txt").read_text(encoding="utf-8") == "stray"
+
+
+def test_dry_run_writes_nothing(project: Path, tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text(REUTERS, encoding="utf-8")
+    result = add(project, "--dry-run", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"Would add {expected_id(1, REUTERS)} (text)" in result.output
+    assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
