@@ -215,7 +215,7 @@ def render_svg(
         if len(e.meetings) > 3:
             titles += f"; and {len(e.meetings) - 3} more"
         parts.append(
-            Markup('<path d="M{} {}Q{} {} {} {}" stroke-width="{}"><title>{} and {}: {}</title></path>\n').format(
+            EDGE.format(
                 _num(a.x), _num(a.y), _num(cx), _num(cy), _num(b.x), _num(b.y),
                 _num(min(1 + math.log2(len(e.meetings)), 4)),
                 a.node.name, b.node.name, titles,
@@ -225,17 +225,24 @@ def render_svg(
     for slug in sorted(lay.placed, key=lambda s: (lay.placed[s].ring, s)):
         p = lay.placed[slug]
         r = min(4 + 1.2 * math.sqrt(p.node.degree), 10) if len(lay.placed) <= 60 else 5
-        summary = f"{p.node.name}: {_plural(len(p.node.meetings), 'meeting')}, met {_plural(p.node.degree, 'person')}"
+        meetings, met = _plural(len(p.node.meetings), "meeting"), _plural(p.node.degree, "person")
+        summary = f"{p.node.name}: {meetings}, met {met}"
         label = Markup("")
         if p.labelled:
             label = _radial_label(p, r)
         parts.append(
-            Markup('<a href="{}" aria-label="{}"><circle cx="{}" cy="{}" r="{}"><title>{}</title></circle>{}</a>\n').format(
+            NODE.format(
                 url(slug), summary, _num(p.x), _num(p.y), _num(r), summary, label
             )
         )  # fmt: skip
     parts.append(Markup("</g>\n</svg>"))
     return Markup("").join(parts)
+
+
+EDGE = Markup('<path d="M{} {}Q{} {} {} {}" stroke-width="{}"><title>{} and {}: {}</title></path>\n')
+NODE = Markup(
+    '<a href="{}" aria-label="{}"><circle cx="{}" cy="{}" r="{}"><title>{}</title></circle>{}</a>\n'
+)
 
 
 def _radial_label(p: Placed, r: float) -> Markup:
@@ -247,8 +254,8 @@ def _radial_label(p: Placed, r: float) -> Markup:
     # On the left half, turn the text over so it still reads left to right.
     rotate = degrees + 180 if left else degrees
     return Markup(
-        '<text x="{}" y="{}" transform="rotate({} {} {})" text-anchor="{}" dominant-baseline="middle" '
-        'aria-hidden="true">{}</text>'
+        '<text x="{}" y="{}" transform="rotate({} {} {})" text-anchor="{}" '
+        'dominant-baseline="middle" aria-hidden="true">{}</text>'
     ).format(
         _num(x),
         _num(y),
