@@ -1,0 +1,113 @@
+"""The shipped content: coverage of the seeds, and meeting pages with the right people."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build_project, check_project
+
+
+def section(html: str, title_id: str) -> str:
+    start = html.index(f'id="{title_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def people_with_roles(html: str, title_id: str) -> dict[str, str]:
+    """Person slug -> role text, for each entry of a Hosts/Participants list."""
+    out = {}
+    for item in re.findall(r"<li>(.*?)</li>", section(html, title_id), re.S):
+        person = re.search(r'href="\.\./\.\./people/([a-z0-9-]+)/"', item)
+        role = re.search(r'<span class="role">(.*?)</span>', item)
+        if person:
+            out[person.group(1)] = role.group(1) if role else ""
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    project = tmp_path_factory.mktemp("shipped")
+    for name in ("content", "seeds", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "site.yaml", project / "site.yaml")
+    build_project(project, BuildOptions(search=False))
+    return project / "_site"
+
+
+def test_shipped_content_passes_strict_check() -> None:
+    from tests.conftest import ROOT
+
+    checked = check_project(ROOT, strict=True)
+    cov = checked.coverage
+    assert cov.facts == cov.cited
+    assert cov.citations == cov.verified
+    assert cov.sources_cited == cov.sources == 5
+
+
+def test_coverage_of_the_seeds() -> None:
+    from tests.conftest import ROOT
+
+    site = check_project(ROOT).site
+    for meeting in (
+        "riyadh-summit-2023-11-11",
+        "beijing-wang-yi-2023-11-20",
+        "beijing-han-zheng-2023-11-20",
+        "moscow-lavrov-2023-11-21",
+    ):
+        assert meeting in site.meetings
+    kinds = {m.sheet.kind for m in site.meetings.values()}
+    assert {"summit", "talks", "virtual-summit", "exchange", "phone-call"} <= kinds
+    for person in (
+        "faisal-bin-farhan", "ayman-safadi", "sameh-shoukry", "retno-marsudi", "riyad-al-maliki",
+        "hissein-brahim-taha", "wang-yi", "han-zheng", "sergey-lavrov", "maria-zakharova",
+        "hua-chunying", "xi-jinping", "emmanuel-macron", "cyril-ramaphosa", "vladimir-putin",
+        "mahmoud-abbas", "benjamin-netanyahu", "abdel-fattah-al-sisi",
+    ):  # fmt: skip
+        assert person in site.people, person
+    for org in ("oic", "arab-league", "un-security-council", "brics"):
+        assert org in site.organizations, org
+    # Every person the sources name is covered by a fact sheet.
+    assert [u.name for _, u in site.unknown_names if u.kind == "person"] == []
+
+
+def test_moscow_meeting_lists_host_and_all_six_participants(site: Path) -> None:
+    html = (site / "meetings/moscow-lavrov-2023-11-21/index.html").read_text()
+    assert people_with_roles(html, "hosts-title") == {"sergey-lavrov": "Foreign Minister"}
+    assert people_with_roles(html, "participants-title") == {
+        "faisal-bin-farhan": "Foreign Minister",
+        "sameh-shoukry": "Foreign Minister",
+        "retno-marsudi": "Foreign Minister",
+        "ayman-safadi": "Deputy Prime Minister and Foreign Minister",
+        "riyad-al-maliki": "Foreign Minister",
+        "hissein-brahim-taha": "Secretary General",
+    }
+
+
+def test_beijing_meetings_list_only_the_ministers_the_sources_name(site: Path) -> None:
+    wang = (site / "meetings/beijing-wang-yi-2023-11-20/index.html").read_text()
+    assert people_with_roles(wang, "hosts-title") == {"wang-yi": "Foreign Minister"}
+    assert set(people_with_roles(wang, "participants-title")) == {
+        "faisal-bin-farhan",
+        "ayman-safadi",
+        "riyad-al-maliki",
+    }
+    han = (site / "meetings/beijing-han-zheng-2023-11-20/index.html").read_text()
+    assert people_with_roles(han, "hosts-title") == {"han-zheng": "Vice President"}
+    assert set(people_with_roles(han, "participants-title")) == {
+        "faisal-bin-farhan",
+        "ayman-safadi",
+        "riyad-al-maliki",
+    }
+    # A committee member list is not an attendance list: no Shoukry or Marsudi in Beijing.
+    assert "sameh-shoukry" not in wang and "retno-marsudi" not in wang
+
+
+def test_derived_dates_say_how_they_were_worked_out(site: Path) -> None:
+    han = (site / "meetings/beijing-han-zheng-2023-11-20/index.html").read_text()
+    assert re.search(r'<span class="basis"[^>]*>date (worked out|inferred)', han)
