@@ -200,7 +200,7 @@ def test_search_for_lavrov_reaches_his_page(served: tuple[str, Path], page: Any)
     page.fill("#search-input", "Lavrov")
     page.press("#search-input", "Enter")
     first = page.locator("#search-results li a").first
-    first.wait_for(timeout=15000)
+    first.wait_for(timeout=30000)
     links = page.locator("#search-results li a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     # Results point under the /repo/ base path.
@@ -214,13 +214,13 @@ def test_search_for_lavrov_reaches_his_page(served: tuple[str, Path], page: Any)
 def test_search_filters_by_kind_and_country(served: tuple[str, Path], page: Any) -> None:
     base, _ = served
     page.goto(base + "search/")
-    page.locator("#search-kind option[value='People']").wait_for(state="attached", timeout=15000)
+    page.locator("#search-kind option[value='People']").wait_for(state="attached", timeout=30000)
     countries = page.locator("#search-country option").all_inner_texts()
     assert any(c.startswith("Russia") for c in countries), countries
     page.select_option("#search-kind", "People")
     page.fill("#search-input", "minister")
     page.press("#search-input", "Enter")
-    page.locator("#search-results li").first.wait_for(timeout=15000)
+    page.locator("#search-results li").first.wait_for(timeout=30000)
     kinds = page.locator("#search-results li .meta").all_inner_texts()
     assert kinds and all(k.strip() == "People" for k in kinds), kinds
     page.select_option(
@@ -259,10 +259,19 @@ def test_citation_footnote_leads_to_highlighted_passage(
     assert page.url.endswith(target)
     note = page.locator(f"li{target}")
     assert note.is_visible()
+    href = note.locator("a").first.get_attribute("href")
     note.locator("a").first.click()
+    page.wait_for_url(lambda url: "/sources/" in url and "#" in url)
+    page.wait_for_load_state("load")
     assert page.url.startswith(base + SOURCE.split("/")[0] + "/")
     anchor = page.url.split("#", 1)[1]
-    assert anchor.startswith("q-")
+    assert href.endswith("#" + anchor) and anchor.startswith("q-")
+    # :target applies once the document has scrolled to the fragment; give it a moment.
+    page.wait_for_function(
+        "id => getComputedStyle(document.getElementById(id).closest('mark')).outlineStyle !== 'none'",
+        arg=anchor,
+        timeout=5000,
+    )
     # The target is the <mark> of the quote (or an anchor inside it), outlined by :target.
     marked = page.evaluate(
         """id => {
@@ -290,7 +299,7 @@ def test_axe_finds_no_serious_or_critical_violation(
     page.goto(base + PAGE_KINDS[kind])
     if kind == "search":
         page.locator("#search-kind option[value='People']").wait_for(
-            state="attached", timeout=15000
+            state="attached", timeout=30000
         )
     page.add_script_tag(path=str(axe_script))
     for scheme in ("light", "dark"):

@@ -24,11 +24,62 @@
     }
   }
 
-  function fromQuery() {
-    const params = new URLSearchParams(location.search);
-    input.value = params.get("q") || "";
-    return { kind: params.get("kind") || "", country: params.get("country") || "" };
+  // What the address asks for (?q=...&kind=...&country=...), read before anything is awaited,
+  // so that nothing typed while the index loads is overwritten.
+  const wanted = new URLSearchParams(location.search);
+  if (wanted.get("q") && !input.value) input.value = wanted.get("q");
+
+  let generation = 0;
+  let pagefind = null;
+
+  async function run() {
+    if (!pagefind) return; // start() runs a search as soon as the index is ready
+    const term = input.value.trim();
+    const chosen = {};
+    if (kindSelect.value) chosen.kind = kindSelect.value;
+    if (countrySelect.value) chosen.country = countrySelect.value;
+    const mine = ++generation;
+    if (!term && !Object.keys(chosen).length) {
+      list.replaceChildren();
+      say("Type a name or a word and press Enter.");
+      return;
+    }
+    const search = await pagefind.search(term || null, { filters: chosen });
+    if (!search || mine !== generation) return; // a newer search superseded this one
+    const results = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
+    if (mine !== generation) return;
+    const items = results.map((data) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = data.url;
+      link.textContent = data.meta.title || data.url;
+      link.dir = "auto";
+      const kind = document.createElement("span");
+      kind.className = "meta";
+      kind.textContent = " " + ((data.filters.kind || [])[0] || "");
+      const excerpt = document.createElement("p");
+      // Pagefind's excerpt is the page's own text, escaped, with <mark> around the hits.
+      excerpt.innerHTML = data.excerpt;
+      item.append(link, kind, excerpt);
+      return item;
+    });
+    list.replaceChildren(...items);
+    const n = search.results.length;
+    say(n === 0 ? "No results." : `${n} result${n === 1 ? "" : "s"}${n > 30 ? ", first 30 shown" : ""}.`);
   }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value.trim());
+    if (kindSelect.value) params.set("kind", kindSelect.value);
+    if (countrySelect.value) params.set("country", countrySelect.value);
+    history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
+    run();
+  });
+  input.addEventListener("input", () => run());
+  kindSelect.addEventListener("change", () => run());
+  countrySelect.addEventListener("change", () => run());
 
   async function start() {
     if (location.protocol === "file:") {
@@ -37,71 +88,25 @@
       say("Search is not available from a file: see the note below.");
       return;
     }
+    say("Loading the search index ...");
     const root = new URL(form.dataset.root, location.href).pathname;
-    let pagefind;
+    let loaded;
     try {
-      pagefind = await import(new URL(form.dataset.bundle, location.href).href);
-      await pagefind.options({ baseUrl: root, excerptLength: 24 });
-      await pagefind.init();
+      loaded = await import(new URL(form.dataset.bundle, location.href).href);
+      await loaded.options({ baseUrl: root, excerptLength: 24 });
+      await loaded.init();
     } catch (error) {
       say("The search index could not be loaded. Try reloading the page.");
       return;
     }
-    const filters = await pagefind.filters();
+    const filters = await loaded.filters();
     fill(kindSelect, filters.kind);
     fill(countrySelect, filters.country);
-    const wanted = fromQuery();
-    kindSelect.value = wanted.kind;
-    countrySelect.value = wanted.country;
-
-    let generation = 0;
-    async function run() {
-      const term = input.value.trim();
-      const chosen = {};
-      if (kindSelect.value) chosen.kind = kindSelect.value;
-      if (countrySelect.value) chosen.country = countrySelect.value;
-      const mine = ++generation;
-      list.replaceChildren();
-      if (!term && !Object.keys(chosen).length) {
-        say("Type a name or a word and press Enter.");
-        return;
-      }
-      const search = await pagefind.search(term || null, { filters: chosen });
-      const results = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
-      if (mine !== generation) return;
-      for (const data of results) {
-        const item = document.createElement("li");
-        const link = document.createElement("a");
-        link.href = data.url;
-        link.textContent = data.meta.title || data.url;
-        link.dir = "auto";
-        const kind = document.createElement("span");
-        kind.className = "meta";
-        kind.textContent = " " + ((data.filters.kind || [])[0] || "");
-        const excerpt = document.createElement("p");
-        // Pagefind's excerpt is the page's own text, escaped, with <mark> around the hits.
-        excerpt.innerHTML = data.excerpt;
-        item.append(link, kind, excerpt);
-        list.append(item);
-      }
-      const n = search.results.length;
-      say(n === 0 ? "No results." : `${n} result${n === 1 ? "" : "s"}${n > 30 ? ", first 30 shown" : ""}.`);
-    }
-
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const params = new URLSearchParams();
-      if (input.value.trim()) params.set("q", input.value.trim());
-      if (kindSelect.value) params.set("kind", kindSelect.value);
-      if (countrySelect.value) params.set("country", countrySelect.value);
-      history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
-      run();
-    });
-    input.addEventListener("input", () => run());
-    kindSelect.addEventListener("change", () => run());
-    countrySelect.addEventListener("change", () => run());
-    if (input.value || kindSelect.value || countrySelect.value) run();
-    else say("Type a name or a word and press Enter.");
+    // Keep a choice made while loading; otherwise take the one in the address.
+    if (!kindSelect.value) kindSelect.value = wanted.get("kind") || "";
+    if (!countrySelect.value) countrySelect.value = wanted.get("country") || "";
+    pagefind = loaded;
+    run();
   }
 
   start();
