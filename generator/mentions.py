@@ -133,6 +133,10 @@ class _Token(NamedTuple):
 
 def _fold(word: str) -> str:
     """Casefold, strip diacritics and apostrophes: Hisséin -> hissein, O’Brien -> obrien."""
+    if word.isascii() and word.isalnum():
+        # Most words of English news: skip the Unicode work (the hot path of a large build).
+        key = word.lower()
+        return _KEY_SYNONYMS.get(key, key)
     decomposed = unicodedata.normalize("NFKD", word)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     key = _APOSTROPHES_RE.sub("", bare.casefold())
@@ -152,9 +156,13 @@ def _tokenise(text: str) -> list[_Token]:
         else:
             spans.append((start, end, True))
     tokens: list[_Token] = []
+    folded: dict[str, str] = {}  # words repeat within a block; fold each once
     for index, (start, end, opaque) in enumerate(spans):
         raw = text[start:end]
-        key = "" if opaque else _fold(raw)
+        if opaque:
+            key = ""
+        else:
+            key = folded.get(raw) or folded.setdefault(raw, _fold(raw))
         opaque = opaque or not key  # a lone combining mark names nothing
         joins = hyphen = False
         if not opaque and index + 1 < len(spans) and not spans[index + 1][2]:

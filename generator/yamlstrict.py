@@ -121,8 +121,23 @@ def load_yaml(text: str, path: str) -> YamlDocument:
     the parse, so at most one of those).
     """
     text = _normalise(text)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        # libyaml parses well-formed files several times faster; anything it finds
+        # wrong is parsed again below so that messages read the same either way.
+        doc = _load_with(text, path, fast)
+        if doc is not None:
+            return doc
+    return _load_with(text, path, yaml.SafeLoader, report=True)  # type: ignore[return-value]
+
+
+def _load_with(
+    text: str, path: str, loader: Any, *, report: bool = False
+) -> YamlDocument | None:
+    """Build the document from ``loader``'s events; None (quietly) on any problem unless
+    ``report``, when the problems are raised as a DossierError."""
     builder = _Builder(path)
-    events: Iterator[Event] = yaml.parse(text, Loader=yaml.SafeLoader)
+    events: Iterator[Event] = yaml.parse(text, Loader=loader)
     try:
         for event in events:
             builder.feed(event)
@@ -138,6 +153,8 @@ def load_yaml(text: str, path: str) -> YamlDocument:
         if isinstance(events, Generator):
             events.close()  # release the parser promptly when we stop early
     if builder.problems:
+        if not report:
+            return None
         found = sorted(builder.problems)
         if builder.truncated:
             # Last, after the sort: it has no position of its own.
@@ -364,7 +381,7 @@ class _Builder:
 
     def scalar(self, event: ScalarEvent) -> None:
         slot = self.slot()
-        plain = event.style is None
+        plain = not event.style  # None from PyYAML, "" from libyaml
         if slot.kind == "key":
             self.key(slot, event, plain)
             return
