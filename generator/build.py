@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from generator import search
+from generator.cache import FOLDER as CACHE_FOLDER
+from generator.cache import Cache
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
 from generator.load import load_site
@@ -22,6 +24,9 @@ from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.write import write_site
+
+# What the build keeps in .cache/ (other tools may keep their own folders there).
+CACHE_NAMESPACES = ("yaml", "articles", "mentions", "pages")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class BuildOptions:
     """Called as pages render (``done``, ``total``, ``stage``); the CLI draws it on a terminal."""
     search: bool = True
     """Build the Pagefind index when the binary is there (False: never, e.g. for quick previews)."""
+    cache: bool = True
+    """Keep parsed inputs and page fingerprints in the project's .cache/ to rebuild faster."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -77,10 +84,12 @@ def pages_per_kind(pages: list[Page]) -> dict[str, int]:
     return {k: counts[k] for k in sorted(counts, key=lambda k: (rank.get(k, len(rank)), k))}
 
 
-def check_project(root: Path, *, strict: bool = False, base_url: str | None = None) -> Checked:
+def check_project(
+    root: Path, *, strict: bool = False, base_url: str | None = None, cache: Cache | None = None
+) -> Checked:
     """Run every stage but rendering and writing; raise DossierError if anything is wrong."""
-    inputs = load_site(root)
-    site, problems = build_model(inputs)
+    inputs = load_site(root, cache)
+    site, problems = build_model(inputs, cache)
     pages: list[Page] = []
     cov = None
     if site is not None:
@@ -108,7 +117,9 @@ def _with_base_url(site: Site, base_url: str, problems: list[Problem]) -> Site:
     try:
         config = site.config.model_validate({**site.config.model_dump(), "base_url": base_url})
     except ValidationError:
-        problems.append(Problem("--base-url", message=f"{base_url!r} must be an http:// or https:// URL"))
+        problems.append(
+            Problem("--base-url", message=f"{base_url!r} must be an http:// or https:// URL")
+        )
         return site
     return replace(site, config=config)
 
@@ -173,7 +184,8 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    checked = check_project(root, strict=options.strict, base_url=options.base_url)
+    cache = Cache(root / CACHE_FOLDER if options.cache else None)
+    checked = check_project(root, strict=options.strict, base_url=options.base_url, cache=cache)
     timings = {"check": time.perf_counter() - started}
     output = options.output or (root / checked.site.config.output)
     binary = search.pagefind_binary() if options.search else None
@@ -183,8 +195,12 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     files = render_files(checked, search_binary=binary, progress=options.progress, timings=timings)
     clock = time.perf_counter()
     count = write_site(output, files, root, force=options.force)
+    cache.flush()
+    cache.prune(CACHE_NAMESPACES)
     # write_site consumed the generator, so rendering and indexing are inside this span.
-    timings["write"] = time.perf_counter() - clock - timings.get("render", 0) - timings.get("search", 0)
+    timings["write"] = (
+        time.perf_counter() - clock - timings.get("render", 0) - timings.get("search", 0)
+    )
     return BuildResult(
         output=output,
         files=count,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.article import Article, parse_article
+from generator.cache import Cache
+from generator.parallel import pmap
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
@@ -57,15 +59,32 @@ def display_path(root: Path, file: Path) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], shown)
 
 
-def _load_doc(root: Path, file: Path, problems: list[Problem]) -> YamlDocument | None:
+def _load_doc(
+    root: Path, file: Path, problems: list[Problem], cache: Cache | None = None
+) -> YamlDocument | None:
     shown = display_path(root, file)
+    key = None
+    if cache is not None:
+        try:
+            key = cache.key("yaml", shown, file.read_bytes())
+        except OSError:
+            key = None  # load_yaml_file reports the file as unreadable
+        if key is not None and (doc := cache.get("yaml", key)) is not None:
+            return doc
     try:
         doc = load_yaml_file(file, shown)
         require_mapping(doc)
     except DossierError as exc:
         problems.extend(exc.problems)
         return None
+    if cache is not None and key is not None:
+        cache.put("yaml", key, doc)
     return doc
+
+
+def _parse(item: tuple[str, str]) -> Article:
+    text, source_id = item
+    return parse_article(text, source_id)
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -78,13 +97,17 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     )
 
 
-def load_site(root: Path) -> Inputs:
-    """Read every input of the project at ``root``."""
+def load_site(root: Path, cache: Cache | None = None) -> Inputs:
+    """Read every input of the project at ``root``.
+
+    With a ``cache``, fact sheets and articles whose bytes were seen before are
+    not parsed again; new articles are parsed on all cores.
+    """
     problems: list[Problem] = []
     config_file = root / "site.yaml"
     config: YamlDocument | None = None
     if config_file.is_file():
-        config = _load_doc(root, config_file, problems)
+        config = _load_doc(root, config_file, problems, cache)
     else:
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
@@ -107,17 +130,17 @@ def load_site(root: Path) -> Inputs:
             if reserved := reserved_problem(slug):
                 problems.append(Problem(shown, message=reserved))
                 continue
-            doc = _load_doc(root, file, problems)
+            doc = _load_doc(root, file, problems, cache)
             if doc is not None:
                 sheets.append(SheetFile(kind, slug, shown, doc))
 
     sources_meta = None
     for name in ("sources.yaml", "sources.yml"):
         if (content / name).is_file():
-            sources_meta = _load_doc(root, content / name, problems)
+            sources_meta = _load_doc(root, content / name, problems, cache)
             break
 
-    seeds: list[SeedFile] = []
+    texts: list[tuple[str, str, str]] = []
     for file in _files(root / "seeds", SEED_SUFFIXES):
         shown = display_path(root, file)
         if not SOURCE_ID_RE.fullmatch(file.stem):
@@ -131,6 +154,27 @@ def load_site(root: Path) -> Inputs:
         except DossierError as exc:
             problems.extend(exc.problems)
             continue
-        seeds.append(SeedFile(file.stem, shown, text, parse_article(text, file.stem)))
+        texts.append((file.stem, shown, text))
+
+    articles: dict[int, Article] = {}
+    keys: list[str] = []
+    todo: list[int] = []
+    for i, (source_id, _shown, text) in enumerate(texts):
+        key = cache.key("article", source_id, text) if cache is not None else ""
+        keys.append(key)
+        found = cache.get("articles", key) if cache is not None else None
+        if found is not None:
+            articles[i] = found
+        else:
+            todo.append(i)
+    parsed = pmap(_parse, [(texts[i][2], texts[i][0]) for i in todo])
+    for i, article in zip(todo, parsed, strict=True):
+        articles[i] = article
+        if cache is not None:
+            cache.put("articles", keys[i], article)
+    seeds = [
+        SeedFile(source_id, shown, text, articles[i])
+        for i, (source_id, shown, text) in enumerate(texts)
+    ]
 
     return Inputs(root, config, sources_meta, tuple(sheets), tuple(seeds), tuple(problems))

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -18,9 +19,11 @@ from pydantic import BaseModel, ValidationError
 
 from generator.article import Article
 from generator.article import Field as SourceField
+from generator.cache import Cache, key_of
 from generator.citations import Location, find_quote
 from generator.load import Inputs, SeedFile
 from generator.mentions import (
+    Matcher,
     Mention,
     NameEntry,
     UnknownName,
@@ -30,6 +33,7 @@ from generator.mentions import (
     find_unknown_names,
     sentence_spans,
 )
+from generator.parallel import pmap
 from generator.problems import Problem, did_you_mean
 from generator.schema import (
     SHEETS,
@@ -149,7 +153,9 @@ class Site:
 
     def citation_for(self, kind: str, slug: str, loc: Loc) -> list[CitationUse]:
         return [
-            c for c in self.citations if c.owner_kind == kind and c.owner_slug == slug and c.loc[: len(loc)] == loc
+            c
+            for c in self.citations
+            if c.owner_kind == kind and c.owner_slug == slug and c.loc[: len(loc)] == loc
         ]
 
 
@@ -183,7 +189,9 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str]:
         return f"must be one of {expected}", ""
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, "), ""
-    if kind in ("date_from_datetime_parsing", "date_parsing") and isinstance(error.get("input"), str):
+    if kind in ("date_from_datetime_parsing", "date_parsing") and isinstance(
+        error.get("input"), str
+    ):
         return f"not a valid date: {error['input']!r}; write YYYY-MM-DD", ""
     return _MESSAGES.get(kind, str(error["msg"])), ""
 
@@ -302,7 +310,7 @@ def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
     )
 
 
-def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
+def build_model(inputs: Inputs, cache: Cache | None = None) -> tuple[Site | None, list[Problem]]:
     """Validate every record; return the Site (None without a valid site.yaml) and problems."""
     problems = list(inputs.problems)
     config = validate(SiteConfig, inputs.config, "site.yaml", problems) if inputs.config else None
@@ -314,7 +322,16 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
         for key, value in sorted(doc.data.items()):
             if key not in seed_ids:
                 line, col = doc.key_position((key,))
-                problems.append(Problem(doc.path, line, col, key, "no such source in seeds/", did_you_mean(key, seed_ids)))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        line,
+                        col,
+                        key,
+                        "no such source in seeds/",
+                        did_you_mean(key, seed_ids),
+                    )
+                )
                 continue
             meta = validate(SourceMeta, doc, doc.path, problems, value=value, prefix=(key,))
             if meta is not None:
@@ -326,7 +343,9 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
         model = SHEETS[sheet.kind]
         value = validate(model, sheet.doc, sheet.path, problems)
         if value is not None:
-            by_kind[sheet.kind][sheet.slug] = Record(sheet.kind, sheet.slug, sheet.path, sheet.doc, value)
+            by_kind[sheet.kind][sheet.slug] = Record(
+                sheet.kind, sheet.slug, sheet.path, sheet.doc, value
+            )
 
     if config is None:
         return None, problems
@@ -340,7 +359,18 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
                 location = find_quote(source.article, cite.quote) if source else None
                 speaker = cite.speaker if isinstance(cite, Statement) else None
                 citations.append(
-                    CitationUse(kind, record.slug, record.path, loc, line, col, cite.source, cite.quote, location, speaker)
+                    CitationUse(
+                        kind,
+                        record.slug,
+                        record.path,
+                        loc,
+                        line,
+                        col,
+                        cite.source,
+                        cite.quote,
+                        location,
+                        speaker,
+                    )
                 )
 
     attendance: dict[str, list[Attendance]] = defaultdict(list)
@@ -354,7 +384,8 @@ def build_model(inputs: Inputs) -> tuple[Site | None, list[Problem]]:
         if sheet.follows:
             followed_by[sheet.follows].append(slug)
 
-    mentions, mentioned, unknown = find_all_mentions(sources, by_kind)
+    texts = {seed.id: seed.text for seed in inputs.seeds}
+    mentions, mentioned, unknown = find_all_mentions(sources, by_kind, cache, texts)
 
     site = Site(
         root=inputs.root,
@@ -405,7 +436,9 @@ def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:
     for slug, rec in by_kind["organizations"].items():
         o: OrganizationSheet = rec.sheet
         entries.append(
-            NameEntry("organizations", slug, o.name, tuple(a.name for a in o.aliases), short=o.short)
+            NameEntry(
+                "organizations", slug, o.name, tuple(a.name for a in o.aliases), short=o.short
+            )
         )
     for slug, rec in by_kind["meetings"].items():
         m: MeetingSheet = rec.sheet
@@ -424,25 +457,58 @@ def sentence_at(text: str, start: int, end: int) -> str:
     return text.strip()
 
 
+def _scan_source(
+    matcher: Matcher, article: Article
+) -> tuple[tuple[Mention, ...], tuple[str, ...], tuple[UnknownName, ...]]:
+    """Mentions in one article, the sentence of each, and its uncovered names."""
+    found = tuple(find_mentions(matcher, article))
+    texts = dict(blocks_of(article))
+    sentences = tuple(sentence_at(texts[m.block], m.start, m.end) for m in found)
+    return found, sentences, tuple(find_unknown_names(article, found))
+
+
 def find_all_mentions(
-    sources: dict[str, Source], by_kind: dict[str, dict[str, Record[Any]]]
+    sources: dict[str, Source],
+    by_kind: dict[str, dict[str, Record[Any]]],
+    cache: Cache | None = None,
+    texts: dict[str, str] | None = None,
 ) -> tuple[
     dict[str, tuple[Mention, ...]],
     dict[tuple[str, str], tuple[MentionRef, ...]],
     tuple[tuple[str, UnknownName], ...],
 ]:
-    """Mentions per source, mentions per entity, and names no fact sheet covers."""
-    matcher = build_matcher(name_entries(by_kind))
+    """Mentions per source, mentions per entity, and names no fact sheet covers.
+
+    Results per article are cached by the article's text and every name the
+    fact sheets define, so editing one article rescans only that article.
+    """
+    entries = name_entries(by_kind)
+    matcher = build_matcher(entries)
+    names_key = key_of(repr(entries))
+    results: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    todo: list[str] = []
+    for sid, source in sources.items():
+        if cache is not None and texts is not None and sid in texts:
+            keys[sid] = cache.key("mentions", names_key, sid, texts[sid])
+            found = cache.get("mentions", keys[sid])
+            if found is not None:
+                results[sid] = found
+                continue
+        todo.append(sid)
+    scanned = pmap(partial(_scan_source, matcher), [sources[sid].article for sid in todo])
+    for sid, result in zip(todo, scanned, strict=True):
+        results[sid] = result
+        if cache is not None and sid in keys:
+            cache.put("mentions", keys[sid], result)
+
     per_source: dict[str, tuple[Mention, ...]] = {}
     per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
     unknown: list[tuple[str, UnknownName]] = []
-    for sid, source in sources.items():
-        found = tuple(find_mentions(matcher, source.article))
+    for sid in sources:
+        found, sentences, names = results[sid]
         per_source[sid] = found
-        texts = dict(blocks_of(source.article))
-        for m in found:
-            sentence = sentence_at(texts[m.block], m.start, m.end)
+        for m, sentence in zip(found, sentences, strict=True):
             per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
-        unknown.extend((sid, u) for u in find_unknown_names(source.article, found))
+        unknown.extend((sid, u) for u in names)
     return per_source, {k: tuple(v) for k, v in sorted(per_entity.items())}, tuple(unknown)
-

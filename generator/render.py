@@ -73,12 +73,22 @@ def format_date(value: dt.date | None) -> str:
 
 
 def relative_url(from_url: str, to_url: str) -> str:
-    """Link from page ``from_url`` to ``to_url`` (both site-relative)."""
-    base = posixpath.dirname(from_url.rstrip("/")) if not from_url.endswith("/") else from_url
-    base = base.rstrip("/")
+    """Link from page ``from_url`` to ``to_url`` (both site-relative).
+
+    Plain segment arithmetic, not posixpath.relpath: this runs for every link of
+    every page, and relpath's abspath/getcwd calls dominated rendering.
+    """
+    base = from_url if from_url.endswith("/") else from_url.rpartition("/")[0] + "/"
+    here = [part for part in base.split("/") if part]
     target_dir, _, name = to_url.rpartition("/")
-    rel = posixpath.relpath(target_dir or ".", base or ".")
-    out = "" if rel == "." else rel + "/"
+    there = [part for part in target_dir.split("/") if part]
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(here) - common) + there[common:]
+    out = "/".join(parts) + "/" if parts else ""
     out += name
     return out or "./"
 
@@ -103,9 +113,8 @@ class Footnotes:
             # A note cited twice gets two back-reference ids: fnref-3-1, fnref-3-2.
             self.refs[n] = self.refs.get(n, 0) + 1
             refs.append(
-                Markup('<sup class="fn"><a href="#fn-{0}" id="fnref-{0}-{1}">[{0}]</a></sup>').format(
-                    n, self.refs[n]
-                )
+                Markup('<sup class="fn"><a href="#fn-%s" id="fnref-%s-%s">[%s]</a></sup>')
+                % (n, n, self.refs[n], n)
             )
         return Markup("").join(refs)
 
@@ -138,9 +147,9 @@ class PageView:
             return Markup("")
         name = self.name(kind, slug)
         if kind != "sources" and slug not in self.site.kind(kind):
-            return Markup("<span>{}</span>").format(name)
+            return Markup("<span>%s</span>") % name
         # dir="auto": a name in Arabic or Hebrew is laid out right to left inside English text.
-        return Markup('<a href="{}" dir="auto">{}</a>').format(self.url(entity_url(kind, slug)), name)
+        return Markup('<a href="%s" dir="auto">%s</a>') % (self.url(entity_url(kind, slug)), name)
 
     def name(self, kind: str, slug: str) -> str:
         if kind == "sources":
@@ -167,7 +176,10 @@ class PageView:
         parts: list[Markup | str] = []
         pos = 0
         for start, end in sorted(spans):
-            parts += [escape(sentence[pos:start]), Markup("<strong>{}</strong>").format(sentence[start:end])]
+            parts += [
+                escape(sentence[pos:start]),
+                Markup("<strong>%s</strong>") % sentence[start:end],
+            ]
             pos = end
         parts.append(escape(sentence[pos:]))
         return Markup("").join(parts)
@@ -203,7 +215,9 @@ class PageView:
         from generator.feeds import dumps_html, jsonld
 
         data = jsonld(self.site, self.page, self.absolute)
-        return Markup('<script type="application/ld+json">{}</script>').format(Markup(dumps_html(data)))
+        return Markup('<script type="application/ld+json">{}</script>').format(
+            Markup(dumps_html(data))
+        )
 
     def description(self) -> str:
         """One line describing the page, for <meta name=description> and Open Graph."""
@@ -217,7 +231,9 @@ class PageView:
             where = f" in {m.place.name}" if m.place else ""
             text = f"{m.kind.replace('-', ' ').capitalize()}{where}, {format_date(m.date.value)}. {m.summary}"
         elif kind in ("person", "country", "organization") and slug:
-            plural = {"person": "people", "country": "countries", "organization": "organizations"}[kind]
+            plural = {"person": "people", "country": "countries", "organization": "organizations"}[
+                kind
+            ]
             sheet = self.site.kind(plural)[slug].sheet
             text = sheet.summary
             if kind == "person" and sheet.positions and not text.strip():
@@ -264,9 +280,12 @@ class PageView:
         elif kind == "organization":
             countries.update(self.site.organizations[slug].sheet.members)
         else:
-            countries.update(m.slug for m in self.site.mentions.get(slug, ()) if m.kind == "countries")
+            countries.update(
+                m.slug for m in self.site.mentions.get(slug, ()) if m.kind == "countries"
+            )
         names = sorted(
-            {self.name("countries", c) for c in countries if c in self.site.countries}, key=str.casefold
+            {self.name("countries", c) for c in countries if c in self.site.countries},
+            key=str.casefold,
         )
         return [("kind", KIND_TITLES[_PLURAL[kind]])] + [("country", n) for n in names]
 
@@ -324,7 +343,13 @@ class Renderer:
             return self._render(page)
         except TemplateSyntaxError as exc:
             raise DossierError(
-                [Problem(_template_path(exc.filename, exc.name), exc.lineno, message=exc.message or "")]
+                [
+                    Problem(
+                        _template_path(exc.filename, exc.name),
+                        exc.lineno,
+                        message=exc.message or "",
+                    )
+                ]
             ) from None
         except TemplateError as exc:
             frame = _template_frame(exc)
@@ -369,7 +394,7 @@ class Renderer:
                     for link in block.links
                 )
                 body = body + links
-                meta = Markup('<footer>— {} (@{}){}</footer>').format(
+                meta = Markup("<footer>— {} (@{}){}</footer>").format(
                     block.author, block.handle, ", " + format_date(block.date) if block.date else ""
                 )
                 out.append(
@@ -381,10 +406,10 @@ class Renderer:
                 assert isinstance(block, Paragraph)
                 css = {"standfirst": "standfirst", "blockquote": "quoted"}.get(block.kind, "")
                 out.append(
-                    Markup('<p id="{0}"{1}><a class="pilcrow" href="#{0}" aria-label="Link to '
-                           'this paragraph">¶</a> {2}</p>').format(
-                        block.id, Markup(' class="{}"').format(css) if css else "", body
-                    )
+                    Markup(
+                        '<p id="{0}"{1}><a class="pilcrow" href="#{0}" aria-label="Link to '
+                        'this paragraph">¶</a> {2}</p>'
+                    ).format(block.id, Markup(' class="{}"').format(css) if css else "", body)
                 )
         return out
 
@@ -434,9 +459,8 @@ def _link_names(text: str, start: int, end: int, mentions: list[Mention], view: 
             continue
         parts.append(escape(text[pos:a]))
         parts.append(
-            Markup('<a class="entity {}" href="{}">{}</a>').format(
-                m.kind, view.url(entity_url(m.kind, m.slug)), text[a:b]
-            )
+            Markup('<a class="entity %s" href="%s">%s</a>')
+            % (m.kind, view.url(entity_url(m.kind, m.slug)), text[a:b])
         )
         pos = b
     parts.append(escape(text[pos:end]))
@@ -478,7 +502,7 @@ def _mark(
             if anchor == first_anchor:
                 continue
             inner.append(_link_names(text, cursor, at, names, view))
-            inner.append(Markup('<span id="{}"></span>').format(anchor))
+            inner.append(Markup('<span id="%s"></span>') % anchor)
             cursor = at
         inner.append(_link_names(text, cursor, end, names, view))
         owners = sorted({(u.owner_kind, u.owner_slug) for u in group})

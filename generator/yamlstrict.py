@@ -81,6 +81,10 @@ class YamlDocument:
         default_factory=lambda: MappingProxyType({}), repr=False, compare=False
     )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Read-only views cannot be pickled; the build cache stores plain dicts.
+        return (_rebuild, (self.path, self.data, dict(self._positions), dict(self._key_positions)))
+
     def position(self, keys: Keys) -> Position:
         """1-based ``(line, col)`` of the value at ``keys``.
 
@@ -100,6 +104,10 @@ class YamlDocument:
         entries); otherwise the same as :meth:`position`."""
         found = self._key_positions.get(tuple(keys))
         return found if found is not None else self.position(keys)
+
+
+def _rebuild(path: str, data: Any, positions: dict[Keys, Position], keys: dict[Keys, Position]) -> YamlDocument:
+    return YamlDocument(path, data, MappingProxyType(positions), MappingProxyType(keys))
 
 
 def require_mapping(doc: YamlDocument) -> None:

@@ -1,0 +1,131 @@
+"""A content-addressed cache of intermediate results, under ``.cache/`` in the project.
+
+Entries are keyed by a hash of what produced them (the input bytes, plus a stamp
+of dossier's own code), so a stale entry can never be returned: an edited file
+or a new dossier version simply misses. Entries are pickles written atomically;
+a corrupt or unreadable entry counts as a miss. The cache only ever makes a build
+faster, never different: every test of the incremental build compares its output
+with a clean build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import generator
+
+FOLDER = ".cache"
+
+
+def code_stamp() -> str:
+    """A hash of dossier's own source, so results of older code are never reused."""
+    package = Path(generator.__file__).parent
+    digest = hashlib.sha256(generator.__version__.encode())
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def key_of(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class Cache:
+    """Get and put pickled values by namespace and key; ``root=None`` keeps them in memory.
+
+    One instance per build (or per ``serve`` session); nothing is shared between
+    instances except the files on disk.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.stamp = code_stamp()
+        self.memory: dict[tuple[str, str], Any] = {}
+        self.pending: dict[tuple[str, str], Any] = {}
+        self.used: dict[str, set[str]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, namespace: str, key: str) -> Path:
+        assert self.root is not None
+        return self.root / namespace / key[:2] / key
+
+    def key(self, *parts: bytes | str) -> str:
+        return key_of(self.stamp, *parts)
+
+    def get(self, namespace: str, key: str) -> Any | None:
+        self.used.setdefault(namespace, set()).add(key)
+        found = self.memory.get((namespace, key))
+        if found is not None:
+            self.hits += 1
+            return found
+        if self.root is not None:
+            try:
+                with self._path(namespace, key).open("rb") as handle:
+                    found = pickle.load(handle)
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                    IndexError, TypeError, ValueError):  # fmt: skip
+                found = None
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.memory[(namespace, key)] = found
+        return found
+
+    def put(self, namespace: str, key: str, value: Any) -> None:
+        """Remember ``value``; it reaches the disk only on :meth:`flush`."""
+        self.used.setdefault(namespace, set()).add(key)
+        self.memory[(namespace, key)] = value
+        self.pending[(namespace, key)] = value
+
+    def flush(self) -> None:
+        """Write what this build added. Called only after a build succeeded, so a
+        refused or failed build leaves the project exactly as it was."""
+        pending, self.pending = self.pending, {}
+        if self.root is None:
+            return
+        for (namespace, key), value in sorted(pending.items(), key=lambda kv: kv[0]):
+            path = self._path(namespace, key)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except OSError:
+                continue  # a cache that cannot be written only costs speed
+
+    def prune(self, namespaces: Iterable[str]) -> None:
+        """Drop entries this build did not use, so the cache does not grow without end."""
+        if self.root is None:
+            return
+        for namespace in namespaces:
+            used = self.used.get(namespace, set())
+            base = self.root / namespace
+            if not base.is_dir():
+                continue
+            for shard in os.scandir(base):
+                if not shard.is_dir():
+                    continue
+                for entry in os.scandir(shard.path):
+                    if entry.name not in used:
+                        try:
+                            os.unlink(entry.path)
+                        except OSError:
+                            pass
+        # Values held in memory for a long-running serve session are pruned too.
+        self.memory = {k: v for k, v in self.memory.items() if k[1] in self.used.get(k[0], ())}
+        self.used = {}
