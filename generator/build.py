@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
 from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
-from generator.cache import Cache
+from generator.cache import Cache, key_of
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
+from generator.incremental import Stat, fingerprint, page_inputs, site_stamp, stat_of
 from generator.load import load_site
 from generator.model import Site, build_model
+from generator.parallel import pmap_shared
 from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
-from generator.write import write_site
+from generator.write import MARKER, write_site
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
 CACHE_NAMESPACES = ("yaml", "articles", "mentions", "pages")
@@ -41,6 +43,8 @@ class BuildOptions:
     """Build the Pagefind index when the binary is there (False: never, e.g. for quick previews)."""
     cache: bool = True
     """Keep parsed inputs and page fingerprints in the project's .cache/ to rebuild faster."""
+    carried: Carried | None = None
+    """Filled in with what the build rendered and what it carried over (for tests, --profile)."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -135,32 +139,82 @@ def static_files(root: Path) -> dict[str, bytes]:
     return files
 
 
+def _render_indexed(job: tuple[Renderer, list[Page]], index: int) -> bytes:
+    renderer, pages = job
+    return renderer.render(pages[index])
+
+
+@dataclass
+class Carried:
+    """Bookkeeping of an incremental build: page fingerprints, and what was reused."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
+    """Entity and source pages carried over from the previous site."""
+    rendered: int = 0
+    """Entity and source pages rendered (the site-wide pages are always rendered)."""
+
+
 def render_files(
     checked: Checked,
     *,
     search_binary: Path | None | object = AUTO,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
-) -> Iterator[tuple[str, bytes]]:
+    cache: Cache | None = None,
+    previous: Path | None = None,
+    carried: Carried | None = None,
+) -> list[tuple[str, bytes | Path]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
     ``search_binary`` is the Pagefind executable (found automatically by default;
-    None: no index, and the search page says search is unavailable). Pages are
-    rendered before anything is yielded, because the search index is made from
-    them; a failure anywhere raises before the writer has swapped anything in.
+    None: no index, and the search page says search is unavailable). With a
+    ``cache`` and the ``previous`` site, a page whose inputs did not change is
+    given as the Path of its previous file instead of bytes, and is not rendered.
+    Everything is produced before the writer swaps anything in, so a failure
+    anywhere leaves the previous site as it was.
     """
     site = checked.site
     binary = search.pagefind_binary() if search_binary is AUTO else search_binary
     assert binary is None or isinstance(binary, Path)
     renderer = Renderer(site, search=binary is not None)
+    carried = carried if carried is not None else Carried()
     clock = time.perf_counter()
-    files: list[tuple[str, bytes]] = []
-    total = len(checked.pages)
-    for done, page in enumerate(checked.pages, 1):
-        files.append((page.output, renderer.render(page)))
+    pages = checked.pages
+    manifest: dict[str, tuple[str, Stat]] = {}
+    stamp = ""
+    if cache is not None:
+        stamp = site_stamp(site, renderer, cache.stamp)
+        if previous is not None:
+            manifest = cache.get("pages", manifest_key(previous)) or {}
+    outputs: list[bytes | Path | None] = [None] * len(pages)
+    todo: list[int] = []
+    for i, page in enumerate(pages):
+        inputs = page_inputs(site, renderer, page) if cache is not None else None
+        if inputs is not None:
+            fp = fingerprint(stamp, inputs)
+            carried.fingerprints[page.output] = fp
+            before = manifest.get(page.output)
+            if before is not None and before[0] == fp and previous is not None:
+                old = previous / page.output
+                if stat_of(old) == before[1]:
+                    outputs[i] = old
+                    carried.reused += 1
+                    continue
+        todo.append(i)
+    total = len(todo)
+    job = (renderer, [pages[i] for i in todo])
+    for done, (i, html) in enumerate(
+        zip(todo, pmap_shared(_render_indexed, job, total), strict=True), 1
+    ):
+        outputs[i] = html
         if progress:
             progress(done, total, "render")
-    for doc in documents(site, checked.pages):
+    carried.rendered = sum(1 for i in todo if pages[i].output in carried.fingerprints)
+    files: list[tuple[str, bytes | Path]] = [
+        (page.output, out) for page, out in zip(pages, outputs, strict=True) if out is not None
+    ]
+    for doc in documents(site, pages):
         files.append((doc.output, renderer.render(doc)))
     files.extend(data_files(site, lambda target: urljoin(renderer.base_url, target)))
     files.extend(sorted(static_files(site.root).items()))
@@ -174,10 +228,17 @@ def render_files(
         clock = time.perf_counter()
         if progress:
             progress(total, total, "search")
-        files.extend(search.index_files(files, binary, language=site.config.language))
+        as_bytes = [
+            (path, data if isinstance(data, bytes) else data.read_bytes()) for path, data in files
+        ]
+        files.extend(search.index_files(as_bytes, binary, language=site.config.language))
         if timings is not None:
             timings["search"] = time.perf_counter() - clock
-    yield from files
+    return files
+
+
+def manifest_key(output: Path) -> str:
+    return key_of("manifest", str(output.resolve()))
 
 
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
@@ -192,15 +253,30 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     warnings = list(checked.warnings)
     if options.search and binary is None:
         warnings.append(search.MISSING)
-    files = render_files(checked, search_binary=binary, progress=options.progress, timings=timings)
+    previous = output if (output / MARKER).is_file() else None
+    carried = options.carried if options.carried is not None else Carried()
+    files = render_files(
+        checked,
+        search_binary=binary,
+        progress=options.progress,
+        timings=timings,
+        cache=cache if options.cache else None,
+        previous=previous,
+        carried=carried,
+    )
     clock = time.perf_counter()
     count = write_site(output, files, root, force=options.force)
+    if options.cache:
+        # Record what each page's file now is, so the next build can carry it over.
+        manifest = {}
+        for out, fp in carried.fingerprints.items():
+            st = stat_of(output / out)
+            if st is not None:
+                manifest[out] = (fp, st)
+        cache.put("pages", manifest_key(output), manifest)
     cache.flush()
     cache.prune(CACHE_NAMESPACES)
-    # write_site consumed the generator, so rendering and indexing are inside this span.
-    timings["write"] = (
-        time.perf_counter() - clock - timings.get("render", 0) - timings.get("search", 0)
-    )
+    timings["write"] = time.perf_counter() - clock
     return BuildResult(
         output=output,
         files=count,

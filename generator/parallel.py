@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 MIN_PARALLEL = 200
 
@@ -39,3 +40,38 @@ def pmap(func: Callable[[T], R], items: Sequence[T], *, min_items: int = MIN_PAR
     chunk = max(1, len(items) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(func, items, chunksize=chunk))
+
+
+# The function and data a forked worker serves; set only inside worker processes
+# (by _install), never in the main process.
+_WORKER: list[Any] = []
+
+
+def _install(func: Callable[[Any, int], Any], shared: Any) -> None:
+    _WORKER[:] = [func, shared]
+
+
+def _call(index: int) -> Any:
+    func, shared = _WORKER
+    return func(shared, index)
+
+
+def pmap_shared(
+    func: Callable[[S, int], R], shared: S, count: int, *, min_items: int = MIN_PARALLEL
+) -> Iterator[R]:
+    """``func(shared, i)`` for i in range(count), in order, on several processes when it pays.
+
+    ``shared`` (a renderer with the whole site, say) reaches the workers through
+    fork, not pickling, so it may be large; only the results travel back.
+    """
+    jobs = workers()
+    if jobs < 2 or count < min_items or multiprocessing.current_process().daemon:
+        for i in range(count):
+            yield func(shared, i)
+        return
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, count // (jobs * 16))
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_install, initargs=(func, shared)
+    ) as pool:
+        yield from pool.map(_call, range(count), chunksize=chunk)

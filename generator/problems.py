@@ -64,6 +64,10 @@ class DossierError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.__str__())
 
+    def __reduce__(self) -> tuple[type[DossierError], tuple[tuple[Problem, ...]]]:
+        # Rebuilt from the problems when it crosses a process boundary (parallel rendering).
+        return (DossierError, (tuple(self.problems),))
+
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 

@@ -36,7 +36,9 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
             [Problem(shown, message="output folder is the project or contains it; refused")]
         )
     if out == home or out == Path(out.anchor):
-        raise DossierError([Problem(shown, message="output folder is your home or the root folder; refused")])
+        raise DossierError(
+            [Problem(shown, message="output folder is your home or the root folder; refused")]
+        )
     if out.exists() and not out.is_dir():
         raise DossierError([Problem(shown, message="output exists and is not a folder; refused")])
     if output.is_symlink() and not force:
@@ -63,6 +65,36 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
             )
 
 
+def _place(target: Path, data: bytes | Path, old: Path | None) -> None:
+    """Put one file of the new site in staging: carried over, linked if unchanged, or written."""
+    if isinstance(data, Path):
+        _carry(data, target)
+    elif old is None or not _link_if_same(old, data, target):
+        target.write_bytes(data)
+        os.chmod(target, 0o644)
+
+
+def _carry(old: Path, target: Path) -> None:
+    """Bring a previous file into the new site: a hard link, or a copy where links fail."""
+    try:
+        os.link(old, target)
+    except OSError:
+        target.write_bytes(old.read_bytes())
+    os.chmod(target, 0o644)
+
+
+def _link_if_same(old: Path, data: bytes, target: Path) -> bool:
+    """Link the previous file instead of writing ``data`` when the bytes are the same."""
+    try:
+        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, target)
+    except OSError:
+        return False
+    os.chmod(target, 0o644)
+    return True
+
+
 def clear_leftovers(output: Path) -> None:
     """Remove staging folders left by a build that was killed."""
     for tag in ("staging", "old"):
@@ -79,28 +111,38 @@ def _remove(path: Path) -> None:
 
 def write_site(
     output: Path,
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, bytes | Path]],
     project: Path,
     *,
     force: bool = False,
 ) -> int:
-    """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count."""
+    """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count.
+
+    A pair may give a Path instead of bytes: an unchanged file of the previous
+    site, carried over as a hard link. A file whose bytes equal the previous
+    site's is linked too, so a rebuild writes only what changed.
+    """
     check_output(output, project, force=force)
     output.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(output)
+    previous = output if (output / MARKER).is_file() and not output.is_symlink() else None
     staging = _staging_name(output, "staging")
     staging.mkdir(mode=0o755)
     count = 0
+    made: set[Path] = {staging}
     try:
         root = staging.resolve()
         for rel, data in files:
             target = (staging / rel).resolve()
             # Containment on resolved paths: a string prefix test would let 'site-evil' pass.
             if root not in target.parents:
-                raise DossierError([Problem(rel, message="page path leaves the output folder; refused")])
-            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            target.write_bytes(data)
-            os.chmod(target, 0o644)
+                raise DossierError(
+                    [Problem(rel, message="page path leaves the output folder; refused")]
+                )
+            if target.parent not in made:
+                target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                made.add(target.parent)
+            _place(target, data, previous / rel if previous is not None else None)
             count += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(staging / MARKER, 0o644)

@@ -37,6 +37,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import generator.write as write_module
 from generator.article import parse_article
 from generator.build import BuildOptions, build_project, check_project
 from generator.citations import find_quote, normalise
@@ -1143,19 +1144,19 @@ def test_exception_while_writing_page_n_keeps_the_previous_site(
     project = make_site(SMALL_SITE)
     build_project(project, QUIET)
     before = tree(project / "_site")
-    count = len(before) - 1  # every file but the marker goes through write_bytes
+    count = len(before) - 1  # every file but the marker is placed by write._place
     failing_write = {"first": 1, "middle": count // 2, "last": count}[which]
-    real = Path.write_bytes
+    real = write_module._place
     calls = {"n": 0}
 
-    def failing(self: Path, data: bytes) -> int:
-        if ".dossier-staging" in str(self):
+    def failing(target: Path, data: bytes | Path, old: Path | None) -> None:
+        if ".dossier-staging" in str(target):
             calls["n"] += 1
             if calls["n"] == failing_write:
                 raise OSError(28, "No space left on device")
-        return real(self, data)
+        real(target, data, old)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(write_module, "_place", failing)
     write = SMALL_SITE["content/meetings/talks.yaml"]
     (project / "content/meetings/talks.yaml").write_text(write.replace("Talks", "New talks"))
     with pytest.raises(OSError, match="No space left"):

@@ -1,0 +1,129 @@
+"""Incremental builds: after any series of changes, the site equals a clean build, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from generator.build import BuildOptions, build_project
+
+NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman that the committee \
+would travel on to London.
+
+“We will carry the same message to every capital,” Safadi said.
+"""
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def clean_build(project: Path, tmp: Path) -> dict[str, bytes]:
+    """The same inputs built from scratch, without any cache, elsewhere."""
+    fresh = tmp / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    fresh.mkdir()
+    for name in ("content", "seeds", "templates", "site.yaml"):
+        src = project / name
+        if src.is_dir():
+            shutil.copytree(src, fresh / name)
+        elif src.exists():
+            shutil.copy(src, fresh / name)
+    build_project(fresh, BuildOptions(search=False, cache=False))
+    return tree(fresh / "_site")
+
+
+def step(project: Path, tmp: Path) -> tuple[int, int]:
+    """Build incrementally, compare with a clean build; return (pages re-rendered, reused)."""
+    from generator.build import Carried
+
+    carried = Carried()
+    result = build_project(project, BuildOptions(search=False, carried=carried))
+    assert tree(project / "_site") == clean_build(project, tmp)
+    assert result.pages > 0
+    return carried.rendered, carried.reused
+
+
+def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path) -> None:
+    first, _ = step(bundled, tmp_path)
+    # Nothing changed: no entity or source page is rendered again.
+    rendered, reused = step(bundled, tmp_path)
+    assert rendered == 0 and reused == first
+
+    # Add an article: its page and the pages of what it names are rendered, not the rest.
+    (bundled / "seeds/005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    rendered, reused = step(bundled, tmp_path)
+    assert 1 <= rendered < first // 2, rendered
+
+    # Edit an article without touching any cited passage.
+    seed = bundled / "seeds/001_662a9fa97c2a1bbd.txt"
+    seed.write_text(seed.read_text().replace("alleviate the suffering", "ease the suffering"))
+    rendered, _ = step(bundled, tmp_path)
+    assert rendered < first // 2
+
+    # Edit a fact sheet: a person's name shows on many pages, all of which change.
+    sheet = bundled / "content/people/ayman-safadi.yaml"
+    sheet.write_text(sheet.read_text().replace("name: Ayman Safadi", "name: Ayman al-Safadi"))
+    step(bundled, tmp_path)
+
+    # Move a meeting's date: every page that lists the meeting shows the new date.
+    meeting = bundled / "content/meetings/moscow-lavrov-2023-11-21.yaml"
+    meeting.write_text(meeting.read_text().replace("value: 2023-11-21", "value: 2023-11-22", 1))
+    step(bundled, tmp_path)
+
+    # Change the site's title in site.yaml.
+    config = bundled / "site.yaml"
+    config.write_text(config.read_text().replace("title: ", "title: Draft of ", 1))
+    step(bundled, tmp_path)
+
+    # Edit a template and the stylesheet.
+    base = bundled / "templates/base.html"
+    base.write_text(base.read_text().replace("Skip to content", "Skip to the content"))
+    css = bundled / "templates/static/style.css"
+    css.write_text(css.read_text() + "\n/* local change */\n")
+    step(bundled, tmp_path)
+
+    # Delete the new article and a fact sheet: their pages are gone.
+    (bundled / "seeds/005_new.txt").unlink()
+    (bundled / "content/organizations/tass.yaml").unlink()
+    step(bundled, tmp_path)
+    assert not (bundled / "_site/sources/005_new").exists()
+    assert not (bundled / "_site/organizations/tass").exists()
+
+    # A hand-edited output file is never carried over as if it were ours.
+    page = bundled / "_site/people/wang-yi/index.html"
+    page.write_text("tampered")
+    os.utime(page, ns=(1, 1))
+    step(bundled, tmp_path)
+    assert "tampered" not in page.read_text()
+
+
+def test_unchanged_pages_keep_their_files(bundled: Path) -> None:
+    build_project(bundled, BuildOptions(search=False))
+    page = bundled / "_site/people/wang-yi/index.html"
+    before = page.stat()
+    seed = bundled / "seeds/001_662a9fa97c2a1bbd.txt"
+    seed.write_text(seed.read_text().replace("alleviate the suffering", "ease the suffering"))
+    build_project(bundled, BuildOptions(search=False))
+    after = page.stat()
+    # Not rewritten: the same file (inode) was carried into the new site.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path) -> None:
+    build_project(bundled, BuildOptions(search=False))
+    cache = bundled / ".cache"
+    entries = [p for p in cache.rglob("*") if p.is_file()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"not a pickle")
+    before = tree(bundled / "_site")
+    shutil.rmtree(bundled / "_site")
+    build_project(bundled, BuildOptions(search=False))
+    assert tree(bundled / "_site") == before
