@@ -45,11 +45,29 @@ class BuildOptions:
     """Keep parsed inputs and page fingerprints in the project's .cache/ to rebuild faster."""
     carried: Carried | None = None
     """Filled in with what the build rendered and what it carried over (for tests, --profile)."""
+    previous: Path | None = None
+    """An earlier build of this site to carry unchanged pages over from (default: the output)."""
+    profile: bool = False
+    """Time each stage and each template (renders in one process, so the times add up)."""
 
 
 Progress = Callable[[int, int, str], None]
 
 AUTO = object()
+
+
+class Stopwatch:
+    """Adds the time since the last lap to ``timings[name]`` (does nothing without a dict)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 @dataclass(frozen=True)
@@ -89,11 +107,19 @@ def pages_per_kind(pages: list[Page]) -> dict[str, int]:
 
 
 def check_project(
-    root: Path, *, strict: bool = False, base_url: str | None = None, cache: Cache | None = None
+    root: Path,
+    *,
+    strict: bool = False,
+    base_url: str | None = None,
+    cache: Cache | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Checked:
     """Run every stage but rendering and writing; raise DossierError if anything is wrong."""
+    clock = Stopwatch(timings)
     inputs = load_site(root, cache)
+    clock.lap("load")
     site, problems = build_model(inputs, cache)
+    clock.lap("model")
     pages: list[Page] = []
     cov = None
     if site is not None:
@@ -101,8 +127,10 @@ def check_project(
             site = _with_base_url(site, base_url, problems)
         found, cov = check_site(site)
         problems.extend(found)
+        clock.lap("checks")
         pages, collisions = plan_pages(site)
         problems.extend(collisions)
+        clock.lap("plan")
     errors = [p for p in problems if p.is_error or strict]
     if errors or site is None or cov is None:
         raise DossierError(sorted(errors, key=_order))
@@ -153,6 +181,8 @@ class Carried:
     """Entity and source pages carried over from the previous site."""
     rendered: int = 0
     """Entity and source pages rendered (the site-wide pages are always rendered)."""
+    template_times: dict[str, list[float]] = field(default_factory=dict)
+    """Per template: [pages rendered, seconds] (complete only in a --profile build)."""
 
 
 def render_files(
@@ -164,6 +194,7 @@ def render_files(
     cache: Cache | None = None,
     previous: Path | None = None,
     carried: Carried | None = None,
+    profile: bool = False,
 ) -> list[tuple[str, bytes | Path]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
@@ -179,6 +210,7 @@ def render_files(
     assert binary is None or isinstance(binary, Path)
     renderer = Renderer(site, search=binary is not None)
     carried = carried if carried is not None else Carried()
+    carried.template_times = renderer.template_times
     clock = time.perf_counter()
     pages = checked.pages
     manifest: dict[str, tuple[str, Stat]] = {}
@@ -246,14 +278,19 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     options = options or BuildOptions()
     started = time.perf_counter()
     cache = Cache(root / CACHE_FOLDER if options.cache else None)
-    checked = check_project(root, strict=options.strict, base_url=options.base_url, cache=cache)
+    stages: dict[str, float] = {}
+    checked = check_project(
+        root, strict=options.strict, base_url=options.base_url, cache=cache, timings=stages
+    )
     timings = {"check": time.perf_counter() - started}
+    if options.profile:
+        timings = dict(stages)
     output = options.output or (root / checked.site.config.output)
     binary = search.pagefind_binary() if options.search else None
     warnings = list(checked.warnings)
     if options.search and binary is None:
         warnings.append(search.MISSING)
-    previous = output if (output / MARKER).is_file() else None
+    previous = options.previous or (output if (output / MARKER).is_file() else None)
     carried = options.carried if options.carried is not None else Carried()
     files = render_files(
         checked,
@@ -263,9 +300,10 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache=cache if options.cache else None,
         previous=previous,
         carried=carried,
+        profile=options.profile,
     )
     clock = time.perf_counter()
-    count = write_site(output, files, root, force=options.force)
+    count = write_site(output, files, root, force=options.force, previous=previous)
     if options.cache:
         # Record what each page's file now is, so the next build can carry it over.
         manifest = {}

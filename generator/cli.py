@@ -86,17 +86,40 @@ def _print_warnings(ctx: Context, warnings: list[Any]) -> None:
 @click.option("--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Replace an output folder that dossier did not write.")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
+@click.option("--no-cache", is_flag=True, help="Build from scratch: ignore and do not write .cache/.")
+@click.option("--profile", is_flag=True, help="Print the time of each stage and the slowest templates.")
 @pass_ctx
 @reports_problems
-def build(ctx: Context, output: Path | None, base_url: str | None, strict: bool, force: bool) -> None:
+def build(
+    ctx: Context,
+    output: Path | None,
+    base_url: str | None,
+    strict: bool,
+    force: bool,
+    no_search: bool,
+    no_cache: bool,
+    profile: bool,
+) -> None:
     """Build the site."""
-    from generator.build import BuildOptions, build_project
+    from generator.build import BuildOptions, Carried, build_project
 
     progress = _Progress() if ctx.verbosity >= 0 and sys.stdout.isatty() else None
+    carried = Carried()
     try:
         result = build_project(
             ctx.project,
-            BuildOptions(output=output, base_url=base_url, strict=strict, force=force, progress=progress),
+            BuildOptions(
+                output=output,
+                base_url=base_url,
+                strict=strict,
+                force=force,
+                progress=progress,
+                search=not no_search,
+                cache=not no_cache,
+                profile=profile,
+                carried=carried,
+            ),
         )
     finally:
         if progress:
@@ -108,6 +131,26 @@ def build(ctx: Context, output: Path | None, base_url: str | None, strict: bool,
     )
     for line in summary_table(result.kinds, result.timings):
         ctx.info(line)
+    if profile:
+        for line in profile_lines(result.timings, carried):
+            click.echo(line)
+
+
+def profile_lines(timings: dict[str, float], carried: Any) -> list[str]:
+    """Time per stage, pages rendered or carried over, and the slowest templates."""
+    total = sum(timings.values()) or 1.0
+    lines = ["profile: time per stage"]
+    lines += [f"  {name:<8} {sec:7.3f}s {100 * sec / total:5.1f}%" for name, sec in timings.items()]
+    lines.append(
+        f"  pages rendered: {carried.rendered}, carried over unchanged: {carried.reused}"
+    )
+    slow = sorted(carried.template_times.items(), key=lambda kv: -kv[1][1])[:5]
+    if slow:
+        lines.append("profile: slowest templates (total, pages, per page)")
+        for name, (count, sec) in slow:
+            per = 1000 * sec / count if count else 0.0
+            lines.append(f"  {name:<20} {sec:7.3f}s {int(count):6d} {per:8.2f}ms")
+    return lines
 
 
 KIND_LABELS = {

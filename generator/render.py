@@ -9,7 +9,7 @@ path; absolute URLs come only from ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,8 +34,8 @@ from generator.article import Paragraph, Post
 from generator.citations import normalise
 from generator.mentions import Mention
 from generator.model import CitationUse, Site
-from generator.problems import DossierError, Problem
 from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, entity_url
+from generator.problems import DossierError, Problem
 from generator.schema import Citation
 
 MONTHS = (
@@ -324,6 +324,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["date"] = format_date
+        self.template_times: dict[str, list[float]] = {}
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
         self.uses: dict[tuple[str, str], CitationUse] = {}
         self.by_source: dict[str, list[CitationUse]] = defaultdict(list)
@@ -339,6 +340,7 @@ class Renderer:
         return sanitize(self._md.convert(text))
 
     def render(self, page: Page) -> bytes:
+        started = time.perf_counter()
         try:
             return self._render(page)
         except TemplateSyntaxError as exc:
@@ -356,6 +358,10 @@ class Renderer:
             raise DossierError(
                 [Problem(frame[0], frame[1], message=f"{exc} (rendering {page.output})")]
             ) from None
+        finally:
+            spent = self.template_times.setdefault(page.template, [0, 0.0])
+            spent[0] += 1
+            spent[1] += time.perf_counter() - started
 
     def _render(self, page: Page) -> bytes:
         view = PageView(self, page)

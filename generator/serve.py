@@ -699,7 +699,13 @@ class Preview:
         started = time.perf_counter()
         try:
             result = build_project(
-                self.root, BuildOptions(output=output, base_url=self.origin + base_path)
+                self.root,
+                BuildOptions(
+                    output=output,
+                    base_url=self.origin + base_path,
+                    # Carry unchanged pages over from the build being served.
+                    previous=self.snapshot.site_dir,
+                ),
             )
         except DossierError as exc:
             problems = tuple(str(p) for p in exc.problems) or ("the build failed",)

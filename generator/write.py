@@ -115,6 +115,7 @@ def write_site(
     project: Path,
     *,
     force: bool = False,
+    previous: Path | None = None,
 ) -> int:
     """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count.
 
@@ -125,7 +126,8 @@ def write_site(
     check_output(output, project, force=force)
     output.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(output)
-    previous = output if (output / MARKER).is_file() and not output.is_symlink() else None
+    if previous is None and (output / MARKER).is_file() and not output.is_symlink():
+        previous = output
     staging = _staging_name(output, "staging")
     staging.mkdir(mode=0o755)
     count = 0

@@ -124,3 +124,20 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"dossier, version {__version__}"
+
+
+def test_profile_prints_stages_and_slowest_templates(bundled: Path) -> None:
+    code, out, err = run("-C", str(bundled), "build", "--profile", "--no-search")
+    assert code == 0, err
+    lines = out.splitlines()
+    start = lines.index("profile: time per stage")
+    stages = [line.split()[0] for line in lines[start + 1 : start + 7]]
+    assert stages == ["load", "model", "checks", "plan", "render", "write"]
+    assert "profile: slowest templates (total, pages, per page)" in lines
+    assert any(line.strip().startswith("person.html") for line in lines)
+    first = next(line for line in lines if line.startswith("  pages rendered: "))
+    rendered = int(first.split(":")[1].split(",")[0])
+    assert rendered > 50
+    # A second build carries every page over.
+    code, out, _ = run("-C", str(bundled), "build", "--profile", "--no-search")
+    assert f"  pages rendered: 0, carried over unchanged: {rendered}" in out.splitlines()
