@@ -46,6 +46,7 @@ import corpus as corpus_mod  # noqa: E402  (sibling script, not a package)
 CASES = ("cold", "warm", "edit", "add")
 TOOLS = ("dossier", "hugo", "pelican")
 SERVER = "hugo-server"
+SESSION = "dossier-serve"
 CORPUS_DIR = HERE / ".corpus"
 
 
@@ -195,6 +196,8 @@ class Dossier(Tool):
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "generator", "-C", str(self.site), "build", "-o", str(self.out),
+            # Hugo and Pelican build no search index; Pagefind is timed apart when wanted.
+            "--no-search",
         ]
 
     def clean(self) -> None:
@@ -319,6 +322,43 @@ class HugoServer:
 # --------------------------------------------------------------------------
 
 
+class DossierSession:
+    """benchmarks/session.py kept running: dossier's in-process rebuild, as in ``dossier serve``."""
+
+    def __init__(self, site: Path, out: Path) -> None:
+        self.site = site
+        script = Path(__file__).with_name("session.py")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script), str(site), str(out)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.build()  # the first build fills the session; not measured
+
+    def build(self) -> Sample:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("build\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise BuildFailed("dossier session ended")
+        data = json.loads(line)
+        peak = 0.0
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+            found = re.search(r"VmHWM:\s+(\d+) kB", status)
+            peak = int(found.group(1)) / 1024 if found else 0.0
+        return Sample(wall_s=data["seconds"], cpu_s=data["cpu"], peak_mib=peak, pages=data["pages"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=30)
+
+
 def corpus_for(size: int, seed: int, cache: Path) -> Path:
     """The generated corpus, cached per size, seed and version of corpus.py."""
     version = hashlib.sha256(Path(corpus_mod.__file__).read_bytes()).hexdigest()[:10]
@@ -397,6 +437,7 @@ class Bench:
         self.added = 0
         self.primed: set[str] = set()
         self.server: HugoServer | None = None
+        self.session: DossierSession | None = None
 
     # -- changes ------------------------------------------------------------
 
@@ -428,8 +469,21 @@ class Bench:
         except (BuildFailed, OSError) as exc:
             self.notes.append(f"hugo server could not be measured: {exc}")
 
+    def _start_session(self) -> None:
+        dossier = next((b for b in self.builders if b.name == "dossier"), None)
+        if self.session or dossier is None:
+            return
+        site = self.work / SESSION
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.copytree(dossier.site, site)  # the same state: edits and adds so far
+        try:
+            self.session = DossierSession(site, self.work / f"out-{SESSION}")
+        except (BuildFailed, OSError) as exc:
+            self.notes.append(f"dossier session could not be measured: {exc}")
+
     def run_case(self, case: str) -> None:
         samples: dict[str, list[Sample]] = {b.name: [] for b in self.builders}
+        session_samples: list[Sample] = []
         server_samples: list[Sample] = []
         latencies: list[float] = []
         failed: set[str] = set()
@@ -441,6 +495,7 @@ class Bench:
                     self.primed.add(b.name)
         if case in ("edit", "add"):
             self._start_server()
+            self._start_session()
         for _ in range(self.runs):
             number = self.added
             if case == "add":
@@ -461,6 +516,17 @@ class Bench:
                     failed.add(b.name)
                     self.primed.discard(b.name)
                     self.notes.append(f"{b.name} {case} failed: {exc}")
+                if b.name == "dossier" and self.session and case in ("edit", "add"):
+                    if case == "edit":
+                        self.edit("dossier", self.session.site)
+                    else:
+                        self.add("dossier", self.session.site, number)
+                    try:
+                        session_samples.append(self.session.build())
+                    except BuildFailed as exc:
+                        self.notes.append(str(exc))
+                        self.session.stop()
+                        self.session = None
                 if b.name == "hugo" and self.server and case in ("edit", "add"):
                     server = self.server
                     change = functools.partial(
@@ -479,6 +545,8 @@ class Bench:
         for b in self.builders:
             if samples[b.name] and b.name not in failed:
                 self.results.append(Result(b.name, self.size, case, samples[b.name]))
+        if session_samples:
+            self.results.append(Result(SESSION, self.size, case, session_samples))
         if server_samples:
             self.results.append(Result(SERVER, self.size, case, server_samples))
             self.notes.append(
@@ -491,6 +559,9 @@ class Bench:
         if self.server:
             self.server.stop()
             self.server = None
+        if self.session:
+            self.session.stop()
+            self.session = None
 
 
 # --------------------------------------------------------------------------
@@ -533,6 +604,8 @@ def table(results: list[Result], size: int, case: str, missing: dict[str, str]) 
     ]
     if SERVER in by:
         ratios.append(f"dossier/hugo-server {_ratio(by.get('dossier'), by.get(SERVER))}")
+    if SESSION in by and SERVER in by:
+        ratios.append(f"dossier-serve/hugo-server {_ratio(by.get(SESSION), by.get(SERVER))}")
     lines += ["", "Ratios of median wall time: " + ", ".join(ratios), ""]
     return "\n".join(lines)
 

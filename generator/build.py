@@ -49,6 +49,8 @@ class BuildOptions:
     """An earlier build of this site to carry unchanged pages over from (default: the output)."""
     profile: bool = False
     """Time each stage and each template (renders in one process, so the times add up)."""
+    session: Cache | None = None
+    """A cache kept in memory between the builds of one process (``serve``), over .cache/."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -277,7 +279,10 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    cache = Cache(root / CACHE_FOLDER if options.cache else None)
+    if options.session is not None:
+        cache = options.session
+    else:
+        cache = Cache(root / CACHE_FOLDER if options.cache else None)
     stages: dict[str, float] = {}
     checked = check_project(
         root, strict=options.strict, base_url=options.base_url, cache=cache, timings=stages

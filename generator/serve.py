@@ -58,6 +58,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import watchfiles
 
 from generator.build import BuildOptions, build_project
+from generator.cache import FOLDER as CACHE_FOLDER
+from generator.cache import Cache
 from generator.problems import DossierError
 
 #: Reserved path of the Server-Sent Events stream (outside any base path).
@@ -534,6 +536,8 @@ class Preview:
         self._watching = threading.Semaphore(0)
         self._token = secrets.token_hex(4)
         self._builds = 0
+        # One cache for the whole session: a rebuild reparses only what changed.
+        self._cache = Cache(self.root / CACHE_FOLDER)
         self._workdir: Path | None = None
         self._server: PreviewServer | None = None
         self._serving = False
@@ -703,8 +707,10 @@ class Preview:
                 BuildOptions(
                     output=output,
                     base_url=self.origin + base_path,
-                    # Carry unchanged pages over from the build being served.
+                    # Carry unchanged pages over from the build being served, and keep
+                    # parsed inputs in memory from one rebuild to the next.
                     previous=self.snapshot.site_dir,
+                    session=self._cache,
                 ),
             )
         except DossierError as exc:
