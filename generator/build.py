@@ -25,7 +25,7 @@ from generator.parallel import pmap_shared
 from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
-from generator.write import MARKER, write_site
+from generator.write import MARKER, check_output, write_site
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
 CACHE_NAMESPACES = ("yaml", "articles", "mentions", "pages")
@@ -115,12 +115,13 @@ def check_project(
     base_url: str | None = None,
     cache: Cache | None = None,
     timings: dict[str, float] | None = None,
+    unknown_names: bool = True,
 ) -> Checked:
     """Run every stage but rendering and writing; raise DossierError if anything is wrong."""
     clock = Stopwatch(timings)
     inputs = load_site(root, cache)
     clock.lap("load")
-    site, problems = build_model(inputs, cache)
+    site, problems = build_model(inputs, cache, unknown_names=unknown_names)
     clock.lap("model")
     pages: list[Page] = []
     cov = None
@@ -210,7 +211,11 @@ def render_files(
     site = checked.site
     binary = search.pagefind_binary() if search_binary is AUTO else search_binary
     assert binary is None or isinstance(binary, Path)
-    renderer = Renderer(site, search=binary is not None)
+    jinja_cache = None
+    if cache is not None and cache.root is not None:
+        jinja_cache = cache.root / "jinja"
+        jinja_cache.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer(site, search=binary is not None, bytecode_cache=jinja_cache)
     carried = carried if carried is not None else Carried()
     carried.template_times = renderer.template_times
     clock = time.perf_counter()
@@ -285,12 +290,19 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache = Cache(root / CACHE_FOLDER if options.cache else None)
     stages: dict[str, float] = {}
     checked = check_project(
-        root, strict=options.strict, base_url=options.base_url, cache=cache, timings=stages
+        root,
+        strict=options.strict,
+        base_url=options.base_url,
+        cache=cache,
+        timings=stages,
+        unknown_names=False,
     )
     timings = {"check": time.perf_counter() - started}
     if options.profile:
         timings = dict(stages)
     output = options.output or (root / checked.site.config.output)
+    # Refuse a dangerous output before rendering, which already writes compiled templates.
+    check_output(output, root, force=options.force)
     binary = search.pagefind_binary() if options.search else None
     warnings = list(checked.warnings)
     if options.search and binary is None:

@@ -85,6 +85,17 @@ class Cache:
         self.memory[(namespace, key)] = found
         return found
 
+    def remember(self, namespace: str, key: str, value: Any) -> None:
+        """Keep ``value`` in memory only: for results that are cheaper to rebuild than to
+        read back from disk, but worth keeping between the builds of one session."""
+        self.used.setdefault(namespace, set()).add(key)
+        self.memory[(namespace, key)] = value
+
+    def recall(self, namespace: str, key: str) -> Any | None:
+        """A value kept with :meth:`remember` (memory only; never touches the disk)."""
+        self.used.setdefault(namespace, set()).add(key)
+        return self.memory.get((namespace, key))
+
     def put(self, namespace: str, key: str, value: Any) -> None:
         """Remember ``value``; it reaches the disk only on :meth:`flush`."""
         self.used.setdefault(namespace, set()).add(key)

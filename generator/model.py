@@ -310,8 +310,14 @@ def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
     )
 
 
-def build_model(inputs: Inputs, cache: Cache | None = None) -> tuple[Site | None, list[Problem]]:
-    """Validate every record; return the Site (None without a valid site.yaml) and problems."""
+def build_model(
+    inputs: Inputs, cache: Cache | None = None, *, unknown_names: bool = True
+) -> tuple[Site | None, list[Problem]]:
+    """Validate every record; return the Site (None without a valid site.yaml) and problems.
+
+    ``unknown_names``: also look for names no fact sheet covers (for check, add and
+    suggest; a build does not show them, so it skips the work).
+    """
     problems = list(inputs.problems)
     config = validate(SiteConfig, inputs.config, "site.yaml", problems) if inputs.config else None
 
@@ -351,12 +357,17 @@ def build_model(inputs: Inputs, cache: Cache | None = None) -> tuple[Site | None
         return None, problems
 
     citations: list[CitationUse] = []
+    texts_by_id = {seed.id: seed.text for seed in inputs.seeds}
     for kind, records in by_kind.items():
         for record in records.values():
             for loc, cite in walk_citations(record.sheet):
                 line, col = record.doc.position((*loc, "quote"))
                 source = sources.get(cite.source)
-                location = find_quote(source.article, cite.quote) if source else None
+                location = (
+                    _locate(cache, source.article, texts_by_id[cite.source], cite.quote)
+                    if source
+                    else None
+                )
                 speaker = cite.speaker if isinstance(cite, Statement) else None
                 citations.append(
                     CitationUse(
@@ -385,7 +396,9 @@ def build_model(inputs: Inputs, cache: Cache | None = None) -> tuple[Site | None
             followed_by[sheet.follows].append(slug)
 
     texts = {seed.id: seed.text for seed in inputs.seeds}
-    mentions, mentioned, unknown = find_all_mentions(sources, by_kind, cache, texts)
+    mentions, mentioned, unknown = find_all_mentions(
+        sources, by_kind, cache, texts, unknown=unknown_names
+    )
 
     site = Site(
         root=inputs.root,
@@ -403,6 +416,18 @@ def build_model(inputs: Inputs, cache: Cache | None = None) -> tuple[Site | None
         unknown_names=unknown,
     )
     return site, problems
+
+
+def _locate(cache: Cache | None, article: Article, text: str, quote: str) -> Location | None:
+    """find_quote, remembered for the session by the source's text and the quote."""
+    if cache is None:
+        return find_quote(article, quote)
+    key = key_of(article.id, text, quote)
+    found = cache.recall("quotes", key)
+    if found is None:
+        found = (find_quote(article, quote),)
+        cache.remember("quotes", key, found)
+    return found[0]
 
 
 def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:
@@ -451,20 +476,32 @@ def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:
 
 def sentence_at(text: str, start: int, end: int) -> str:
     """The sentence of ``text`` that holds the range [start, end)."""
-    for first, last in sentence_spans(text):
+    return _sentence_in(text, sentence_spans(text), start, end)
+
+
+def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    for first, last in spans:
         if first <= start < last or (first < end <= last):
             return text[first:last].strip()
     return text.strip()
 
 
 def _scan_source(
-    matcher: Matcher, article: Article
+    matcher: Matcher, unknown: bool, article: Article
 ) -> tuple[tuple[Mention, ...], tuple[str, ...], tuple[UnknownName, ...]]:
-    """Mentions in one article, the sentence of each, and its uncovered names."""
+    """Mentions in one article, the sentence of each, and (if asked) its uncovered names."""
     found = tuple(find_mentions(matcher, article))
     texts = dict(blocks_of(article))
-    sentences = tuple(sentence_at(texts[m.block], m.start, m.end) for m in found)
-    return found, sentences, tuple(find_unknown_names(article, found))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    sentences = []
+    for m in found:
+        # Sentence boundaries once per block, not once per mention.
+        block_spans = spans.get(m.block)
+        if block_spans is None:
+            block_spans = spans[m.block] = sentence_spans(texts[m.block])
+        sentences.append(_sentence_in(texts[m.block], block_spans, m.start, m.end))
+    names = tuple(find_unknown_names(article, found)) if unknown else ()
+    return found, tuple(sentences), names
 
 
 def find_all_mentions(
@@ -472,6 +509,7 @@ def find_all_mentions(
     by_kind: dict[str, dict[str, Record[Any]]],
     cache: Cache | None = None,
     texts: dict[str, str] | None = None,
+    unknown: bool = True,
 ) -> tuple[
     dict[str, tuple[Mention, ...]],
     dict[tuple[str, str], tuple[MentionRef, ...]],
@@ -483,20 +521,24 @@ def find_all_mentions(
     fact sheets define, so editing one article rescans only that article.
     """
     entries = name_entries(by_kind)
-    matcher = build_matcher(entries)
     names_key = key_of(repr(entries))
+    matcher = cache.recall("matcher", names_key) if cache is not None else None
+    if matcher is None:
+        matcher = build_matcher(entries)
+        if cache is not None:
+            cache.remember("matcher", names_key, matcher)
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
     for sid, source in sources.items():
         if cache is not None and texts is not None and sid in texts:
-            keys[sid] = cache.key("mentions", names_key, sid, texts[sid])
+            keys[sid] = cache.key("mentions", names_key, str(unknown), sid, texts[sid])
             found = cache.get("mentions", keys[sid])
             if found is not None:
                 results[sid] = found
                 continue
         todo.append(sid)
-    scanned = pmap(partial(_scan_source, matcher), [sources[sid].article for sid in todo])
+    scanned = pmap(partial(_scan_source, matcher, unknown), [sources[sid].article for sid in todo])
     for sid, result in zip(todo, scanned, strict=True):
         results[sid] = result
         if cache is not None and sid in keys:

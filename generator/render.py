@@ -22,6 +22,7 @@ import nh3
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -305,7 +306,14 @@ _PLURAL = {v: k for k, v in KIND_SINGULAR.items()}
 class Renderer:
     """Holds the Jinja environment and per-site lookups; renders pages one at a time."""
 
-    def __init__(self, site: Site, *, base_url: str | None = None, search: bool = False) -> None:
+    def __init__(
+        self,
+        site: Site,
+        *,
+        base_url: str | None = None,
+        search: bool = False,
+        bytecode_cache: Path | None = None,
+    ) -> None:
         self.site = site
         self.search = search
         self.base_url = base_url or site.config.base_url
@@ -322,6 +330,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Compiled templates kept in .cache/ spare every build the compile step.
+            bytecode_cache=FileSystemBytecodeCache(str(bytecode_cache)) if bytecode_cache else None,
         )
         self.env.filters["date"] = format_date
         self.template_times: dict[str, list[float]] = {}
