@@ -14,7 +14,14 @@ spec="."
 stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${1:-base}"
 if [ ! -f "$stamp" ]; then
   echo "Installing dossier ($spec) into .venv ..."
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  log="$venv/install.log"
+  # pip's and setuptools' chatter goes to a log, shown only if the install fails.
+  if ! { "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
+         && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"; } \
+       >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "error: installing dossier into .venv failed (log: $log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
