@@ -28,7 +28,7 @@ from generator.render import Renderer, theme_dir
 from generator.write import MARKER, check_output, write_site
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
-CACHE_NAMESPACES = ("yaml", "articles", "mentions", "pages")
+CACHE_NAMESPACES = ("yaml", "articles", "mentions", "markdown", "pages")
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,8 @@ class Carried:
     """Entity and source pages carried over from the previous site."""
     rendered: int = 0
     """Entity and source pages rendered (the site-wide pages are always rendered)."""
+    rendered_pages: list[str] = field(default_factory=list)
+    """The output paths of the entity and source pages rendered."""
     template_times: dict[str, list[float]] = field(default_factory=dict)
     """Per template: [pages rendered, seconds] (complete only in a --profile build)."""
 
@@ -216,6 +218,7 @@ def render_files(
         jinja_cache = cache.root / "jinja"
         jinja_cache.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(site, search=binary is not None, bytecode_cache=jinja_cache)
+    renderer.prepare_prose(cache)
     carried = carried if carried is not None else Carried()
     carried.template_times = renderer.template_times
     clock = time.perf_counter()
@@ -249,7 +252,8 @@ def render_files(
         outputs[i] = html
         if progress:
             progress(done, total, "render")
-    carried.rendered = sum(1 for i in todo if pages[i].output in carried.fingerprints)
+    carried.rendered_pages = [pages[i].output for i in todo if pages[i].output in carried.fingerprints]
+    carried.rendered = len(carried.rendered_pages)
     files: list[tuple[str, bytes | Path]] = [
         (page.output, out) for page, out in zip(pages, outputs, strict=True) if out is not None
     ]

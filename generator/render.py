@@ -32,6 +32,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from generator.article import Paragraph, Post
+from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention
 from generator.model import CitationUse, Site
@@ -335,6 +336,7 @@ class Renderer:
         )
         self.env.filters["date"] = format_date
         self.template_times: dict[str, list[float]] = {}
+        self.prose: dict[str, Markup] = {}  # Markdown source -> sanitised HTML
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
         self.uses: dict[tuple[str, str], CitationUse] = {}
         self.by_source: dict[str, list[CitationUse]] = defaultdict(list)
@@ -346,8 +348,34 @@ class Renderer:
     def markdown(self, text: str) -> Markup:
         if not text.strip():
             return Markup("")
+        done = self.prose.get(text)
+        if done is not None:
+            return done
         self._md.reset()
         return sanitize(self._md.convert(text))
+
+    def prepare_prose(self, cache: Cache | None) -> None:
+        """Render every Markdown summary of the site once, through the build cache.
+
+        Done in the main process before pages are rendered on several cores, so the
+        workers find each summary ready and nothing they compute is lost.
+        """
+        texts: set[str] = set()
+        for kind in ("meetings", "people", "countries", "organizations"):
+            for record in self.site.kind(kind).values():
+                if record.sheet.summary.strip():
+                    texts.add(record.sheet.summary)
+        for text in sorted(texts):
+            key = cache.key("markdown", text) if cache is not None else ""
+            kept = cache.get("markdown", key) if cache is not None else None
+            if kept is not None:
+                # Sanitised again on the way in: the cache is a file anyone could edit.
+                self.prose[text] = sanitize(kept)
+                continue
+            html = self.markdown(text)
+            if cache is not None:
+                cache.put("markdown", key, str(html))
+            self.prose[text] = html
 
     def render(self, page: Page) -> bytes:
         started = time.perf_counter()
