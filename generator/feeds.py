@@ -13,12 +13,14 @@ into them is prepared here.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import nh3
 from pydantic.json_schema import models_json_schema
 
 from generator.model import Site
@@ -55,7 +57,12 @@ def atom_time(value: dt.date) -> str:
 
 
 def _plain(text: str, limit: int = 400) -> str:
-    """Markdown prose as one line of plain text, cut at a word boundary."""
+    """Markdown prose as one line of plain text, cut at a word boundary.
+
+    Any HTML in the prose is dropped (script and style with their content) by the
+    same sanitiser as the pages use, so a description never shows markup.
+    """
+    text = html.unescape(nh3.clean(text, tags=set()))
     text = re.sub(r"[*_`#>]+", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))
     text = " ".join(text.split())
     if len(text) > limit:
