@@ -149,29 +149,38 @@ def _tokenise(text: str) -> list[_Token]:
     for m in _TOKEN_RE.finditer(text):
         start, end = m.span()
         if m.lastgroup == "word":
-            p = _POSSESSIVE_RE.search(m.group())
-            if p is not None and p.start() >= 2:  # "Lavrov’s" -> "Lavrov"
-                end = start + p.start()
+            word = m.group()
+            # Only a word with an apostrophe can end in a possessive (the hot path skips it).
+            if "'" in word or "’" in word or "ʼ" in word:
+                p = _POSSESSIVE_RE.search(word)
+                if p is not None and p.start() >= 2:  # "Lavrov’s" -> "Lavrov"
+                    end = start + p.start()
             spans.append((start, end, False))
         else:
             spans.append((start, end, True))
     tokens: list[_Token] = []
     folded: dict[str, str] = {}  # words repeat within a block; fold each once
+    last = len(spans) - 1
     for index, (start, end, opaque) in enumerate(spans):
         raw = text[start:end]
         if opaque:
             key = ""
         else:
-            key = folded.get(raw) or folded.setdefault(raw, _fold(raw))
+            key = folded.get(raw)
+            if key is None:
+                key = folded[raw] = _fold(raw)
         opaque = opaque or not key  # a lone combining mark names nothing
         joins = hyphen = False
-        if not opaque and index + 1 < len(spans) and not spans[index + 1][2]:
+        if not opaque and index < last and not spans[index + 1][2]:
             # A possessive ends a name: "China’s top" leaves "’s " in the gap.
             gap = text[end : spans[index + 1][0]]
-            hyphen = _HYPHEN_GAP_RE.fullmatch(gap) is not None
-            joins = _SPACE_GAP_RE.fullmatch(gap) is not None or hyphen or (
-                (len(raw) == 1 or key in _DOTTED) and _DOT_GAP_RE.fullmatch(gap) is not None
-            )
+            if gap == " ":  # by far the most common gap: no pattern needed
+                joins = True
+            else:
+                hyphen = _HYPHEN_GAP_RE.fullmatch(gap) is not None
+                joins = _SPACE_GAP_RE.fullmatch(gap) is not None or hyphen or (
+                    (len(raw) == 1 or key in _DOTTED) and _DOT_GAP_RE.fullmatch(gap) is not None
+                )
         particle = key == "al" or (key == "el" and hyphen)
         tokens.append(_Token(start, end, key, raw, joins, particle, opaque))
     return tokens
@@ -349,8 +358,13 @@ def _honorific_start(tokens: Sequence[_Token], first: int) -> int:
 def _scan(matcher: Matcher, tokens: Sequence[_Token], stats: ScanStats) -> list[_Candidate]:
     """Walk the trie from every token; each walk is at most a name long."""
     found: list[_Candidate] = []
+    starts = matcher.root.children
     for i, tok in enumerate(tokens):
         if tok.opaque:
+            continue
+        if not tok.particle and tok.key not in starts:
+            # Most words begin no name: one look-up, no walk.
+            stats.steps += 1
             continue
         node = matcher.root
         length = 0
