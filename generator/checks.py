@@ -79,6 +79,8 @@ def check_references(site: Site) -> list[Problem]:
                 targets = REFERENCE_FIELDS[name]
                 if any(ref in ids[t] for t in targets):
                     continue
+                if any((t, ref) in site.broken for t in targets):
+                    continue  # the sheet exists; its own problems are reported against it
                 known = set().union(*(ids[t] for t in targets))
                 line, col = record.where(loc)
                 what = " or ".join(t.rstrip("s") if t != "people" else "person" for t in targets)

@@ -48,6 +48,8 @@ class Inputs:
     sheets: tuple[SheetFile, ...]
     seeds: tuple[SeedFile, ...]
     problems: tuple[Problem, ...]
+    broken: tuple[tuple[str, str], ...] = ()
+    """(kind, slug) of fact sheets that exist but could not be read."""
 
 
 def display_path(root: Path, file: Path) -> str:
@@ -113,6 +115,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
 
     content = root / "content"
     sheets: list[SheetFile] = []
+    broken: list[tuple[str, str]] = []
     for kind in SHEETS:
         for file in _files(content / kind, (".yaml", ".yml")):
             shown = display_path(root, file)
@@ -133,6 +136,8 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             doc = _load_doc(root, file, problems, cache)
             if doc is not None:
                 sheets.append(SheetFile(kind, slug, shown, doc))
+            else:
+                broken.append((kind, slug))
 
     sources_meta = None
     for name in ("sources.yaml", "sources.yml"):
@@ -177,4 +182,6 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
         for i, (source_id, shown, text) in enumerate(texts)
     ]
 
-    return Inputs(root, config, sources_meta, tuple(sheets), tuple(seeds), tuple(problems))
+    return Inputs(
+        root, config, sources_meta, tuple(sheets), tuple(seeds), tuple(problems), tuple(broken)
+    )

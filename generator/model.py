@@ -8,6 +8,7 @@ input can still be checked in the same run.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -142,6 +143,8 @@ class Site:
     mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
     mentioned: dict[tuple[str, str], tuple[MentionRef, ...]] = field(default_factory=dict)
     unknown_names: tuple[tuple[str, UnknownName], ...] = ()
+    broken: frozenset[tuple[str, str]] = frozenset()
+    """(kind, slug) of fact sheets that exist but could not be read (reported already)."""
 
     def kind(self, kind: str) -> dict[str, Record[Any]]:
         return {
@@ -192,6 +195,8 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str]:
     if kind in ("date_from_datetime_parsing", "date_parsing") and isinstance(
         error.get("input"), str
     ):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", error["input"]):
+            return f"no such date: {error['input']!r}", ""
         return f"not a valid date: {error['input']!r}; write YYYY-MM-DD", ""
     return _MESSAGES.get(kind, str(error["msg"])), ""
 
@@ -345,6 +350,7 @@ def build_model(
     sources = {s.id: _source(s, metas.get(s.id)) for s in sorted(inputs.seeds, key=lambda s: s.id)}
 
     by_kind: dict[str, dict[str, Record[Any]]] = {kind: {} for kind in SHEETS}
+    broken: set[tuple[str, str]] = set(inputs.broken)
     for sheet in sorted(inputs.sheets, key=lambda s: (s.kind, s.slug)):
         model = SHEETS[sheet.kind]
         value = validate(model, sheet.doc, sheet.path, problems)
@@ -352,6 +358,8 @@ def build_model(
             by_kind[sheet.kind][sheet.slug] = Record(
                 sheet.kind, sheet.slug, sheet.path, sheet.doc, value
             )
+        else:
+            broken.add((sheet.kind, sheet.slug))
 
     if config is None:
         return None, problems
@@ -414,6 +422,7 @@ def build_model(
         mentions=mentions,
         mentioned=mentioned,
         unknown_names=unknown,
+        broken=frozenset(broken),
     )
     return site, problems
 

@@ -45,6 +45,9 @@ class Problem:
             text += f"{self.field}: "
         text += self.message
         if self.hint:
+            # "unknown field. Did you mean ...?" reads as two sentences, as it should.
+            if not self.message.endswith((".", "?", "!", ":")):
+                text += "."
             text += f" {self.hint}"
         if self.severity is Severity.WARNING:
             text = f"{text} (warning)"

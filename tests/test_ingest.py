@@ -209,7 +209,7 @@ def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
 @pytest.mark.parametrize(
     ("front", "message"),
     [
-        ("tittle: X\n", "paris.md:2:1: tittle: unknown field Did you mean 'title'?"),
+        ("tittle: X\n", "paris.md:2:1: tittle: unknown field. Did you mean 'title'?"),
         (
             "date: 22/11/2023\n",
             "paris.md:2:7: date: not a valid date: '22/11/2023'; write YYYY-MM-DD",

@@ -19,7 +19,7 @@ def problems_of(project: Path) -> list[str]:
 def test_unknown_field_suggests_the_right_one(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site({"content/people/lavrov.yaml": "name: Sergey Lavrov\nhonorfic: Mr\n"})
     assert problems_of(project) == [
-        "content/people/lavrov.yaml:2:1: honorfic: unknown field Did you mean 'honorific'?"
+        "content/people/lavrov.yaml:2:1: honorfic: unknown field. Did you mean 'honorific'?"
     ]
 
 
@@ -31,7 +31,7 @@ def test_missing_required_field(make_site) -> None:  # type: ignore[no-untyped-d
 def test_impossible_date(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site({"content/meetings/m.yaml": "title: Talks\ndate: 2023-02-30\n"})
     assert problems_of(project) == [
-        "content/meetings/m.yaml:2:7: date: not a valid date: '2023-02-30'; write YYYY-MM-DD"
+        "content/meetings/m.yaml:2:7: date: no such date: '2023-02-30'"
     ]
 
 
@@ -114,7 +114,7 @@ def test_all_problems_in_all_files_are_collected(make_site) -> None:  # type: ig
         "content/countries/c.yaml:1:1: expected a mapping at the top level, got a list",
         "content/people/a.yaml:2:1: name: duplicate key 'name' (first defined on line 1)",
         "content/people/b.yaml:1:1: name: required field is missing",
-        "content/people/b.yaml:1:1: nme: unknown field Did you mean 'name'?",
+        "content/people/b.yaml:1:1: nme: unknown field. Did you mean 'name'?",
     ]
 
 
@@ -126,7 +126,7 @@ def test_sources_yaml_must_name_real_sources(make_site) -> None:  # type: ignore
         }
     )
     assert problems_of(project) == [
-        "content/sources.yaml:1:1: 001_abd: no such source in seeds/ Did you mean '001_abc'?",
+        "content/sources.yaml:1:1: 001_abd: no such source in seeds/. Did you mean '001_abc'?",
         "content/sources.yaml:4:12: 001_abc.excerpt: must be true or false",
     ]
 
@@ -142,3 +142,16 @@ def test_curated_metadata_overrides_parsed_fields(make_site) -> None:  # type: i
     assert (source.outlet.value, source.outlet.basis) == ("TASS", "curated")
     assert (str(source.published.value), source.published.basis) == ("2023-11-21", "curated")
     assert source.title.basis == "derived"
+
+
+def test_a_broken_sheet_causes_no_false_errors_elsewhere(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/meetings/beijing.yaml": "title: Beijing talks\ndate: 20-11-2023\n",
+            "content/meetings/moscow.yaml": "title: Moscow talks\ndate: 2023-11-31\nfollows: beijing\n",
+        }
+    )
+    assert problems_of(project) == [
+        "content/meetings/beijing.yaml:2:7: date: not a valid date: '20-11-2023'; write YYYY-MM-DD",
+        "content/meetings/moscow.yaml:2:7: date: no such date: '2023-11-31'",
+    ]

@@ -462,7 +462,7 @@ def test_document_is_frozen() -> None:
 def test_file_cp1252_names_line(tmp_path: Path) -> None:
     raw = "title: x\nb: ok\nquote: \u201chi\u201d\n".encode("cp1252")
     assert file_problems(tmp_path, raw) == [
-        "content/people/x.yaml:3: not valid UTF-8 at line 3 (byte 0x93) Save the file as UTF-8."
+        "content/people/x.yaml:3: not valid UTF-8 at line 3 (byte 0x93). Save the file as UTF-8."
     ]
 
 
