@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator.citations import closest_passage
+from generator.mentions import normalise_name
 from generator.model import Loc, Site
 from generator.problems import Problem, Severity, did_you_mean
 from generator.schema import (
@@ -106,7 +107,9 @@ def _check_meeting_links(site: Site, record: Any) -> list[Problem]:
     for name in ("part_of", "follows"):
         if getattr(sheet, name) == record.slug:
             line, col = record.where((name,))
-            problems.append(Problem(record.path, line, col, name, "a meeting cannot refer to itself"))
+            problems.append(
+                Problem(record.path, line, col, name, "a meeting cannot refer to itself")
+            )
     return problems
 
 
@@ -200,10 +203,43 @@ def coverage(site: Site) -> Coverage:
     )
 
 
+def check_shared_names(site: Site) -> list[Problem]:
+    """Warn when two records of one kind answer to the same name: mentions of it would go
+    to one of them only (a copy made by ``dossier new --from``, say)."""
+    problems = []
+    for kind in ("people", "countries", "organizations"):
+        owner: dict[str, str] = {}
+        for slug, record in sorted(site.kind(kind).items()):
+            sheet = record.sheet
+            names = [("name", sheet.name)] + [
+                (f"aliases.{i}", a.name) for i, a in enumerate(sheet.aliases)
+            ]
+            for loc, name in names:
+                key = normalise_name(name)
+                if not key:
+                    continue
+                first = owner.setdefault(key, slug)
+                if first != slug:
+                    line, col = record.where(
+                        tuple(int(p) if p.isdigit() else p for p in loc.split("."))
+                    )
+                    problems.append(
+                        Problem(
+                            record.path,
+                            line,
+                            col,
+                            loc,
+                            f"{name!r} is also a name of {site.kind(kind)[first].path}; "
+                            "mentions of it cannot tell the two apart",
+                            severity=Severity.WARNING,
+                        )
+                    )
+    return problems
+
+
 def check_site(site: Site) -> tuple[list[Problem], Coverage]:
     """All whole-site problems, and the coverage figures for the report."""
-    problems = check_references(site) + check_citations(site)
+    problems = check_references(site) + check_citations(site) + check_shared_names(site)
     cov = coverage(site)
     problems.extend(cov.uncited)
     return problems, cov
-

@@ -113,3 +113,19 @@ def test_meeting_page_mentioned_in_uses_aliases_and_citations(make_site) -> None
     section = html[html.index('id="mentioned-title"') :]
     assert "The <strong>Riyadh summit</strong> formed a committee." in section
     assert "It met on 11 November." in section
+
+
+def test_two_people_with_one_name_are_flagged(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/wang-yi.yaml": "name: Wang Yi\n",
+            "content/people/wang-yi-2.yaml": "name: Wang Y.\naliases: [Wang Yi]\n",
+        }
+    )
+    result = CliRunner().invoke(main, ["-C", str(project), "check"])
+    assert result.exit_code == 0
+    assert (
+        "content/people/wang-yi-2.yaml:2:11: aliases.0: 'Wang Yi' is also a name of "
+        "content/people/wang-yi.yaml; mentions of it cannot tell the two apart (warning)"
+    ) in result.stderr
+    assert CliRunner().invoke(main, ["-C", str(project), "check", "--strict"]).exit_code == 1
