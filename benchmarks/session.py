@@ -19,7 +19,7 @@ from generator.cache import FOLDER, Cache
 
 def main() -> int:
     site, out = Path(sys.argv[1]), Path(sys.argv[2])
-    session = Cache(site / FOLDER)
+    session = Cache(site / FOLDER, session=True)
     for line in sys.stdin:
         if line.strip() == "quit":
             break

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -200,7 +200,7 @@ def render_files(
     previous: Path | None = None,
     carried: Carried | None = None,
     profile: bool = False,
-) -> list[tuple[str, bytes | Path]]:
+) -> Iterable[tuple[str, bytes | Path]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
     ``search_binary`` is the Pagefind executable (found automatically by default;
@@ -245,38 +245,58 @@ def render_files(
                     continue
         todo.append(i)
     total = len(todo)
-    job = (renderer, [pages[i] for i in todo])
-    for done, (i, html) in enumerate(
-        zip(todo, pmap_shared(_render_indexed, job, total), strict=True), 1
-    ):
-        outputs[i] = html
-        if progress:
-            progress(done, total, "render")
-    carried.rendered_pages = [pages[i].output for i in todo if pages[i].output in carried.fingerprints]
-    carried.rendered = len(carried.rendered_pages)
-    files: list[tuple[str, bytes | Path]] = [
-        (page.output, out) for page, out in zip(pages, outputs, strict=True) if out is not None
+    carried.rendered_pages = [
+        pages[i].output for i in todo if pages[i].output in carried.fingerprints
     ]
-    for doc in documents(site, pages):
-        files.append((doc.output, renderer.render(doc)))
-    files.extend(data_files(site, lambda target: urljoin(renderer.base_url, target)))
-    files.extend(sorted(static_files(site.root).items()))
-    # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
-    files.append((".nojekyll", b""))
-    if site.config.domain:
-        files.append(("CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")))
-    if timings is not None:
-        timings["render"] = time.perf_counter() - clock
-    if binary is not None:
-        clock = time.perf_counter()
-        if progress:
-            progress(total, total, "search")
-        as_bytes = [
-            (path, data if isinstance(data, bytes) else data.read_bytes()) for path, data in files
+    carried.rendered = len(carried.rendered_pages)
+    spent = [0.0]
+
+    def produce() -> Iterator[tuple[str, bytes | Path]]:
+        """Pages in plan order as they are rendered, then the site-wide files.
+
+        Time spent here is counted as rendering; time the consumer spends between
+        items (writing them) is not.
+        """
+        started = time.perf_counter()
+        rendered = iter(pmap_shared(_render_indexed, (renderer, [pages[i] for i in todo]), total))
+        done = 0
+        for i, page in enumerate(pages):
+            out = outputs[i]
+            if out is None:
+                out = next(rendered)
+                done += 1
+                if progress:
+                    progress(done, total, "render")
+            spent[0] += time.perf_counter() - started
+            yield page.output, out
+            started = time.perf_counter()
+        extra: list[tuple[str, bytes | Path]] = [
+            (doc.output, renderer.render(doc)) for doc in documents(site, pages)
         ]
-        files.extend(search.index_files(as_bytes, binary, language=site.config.language))
+        extra.extend(data_files(site, lambda target: urljoin(renderer.base_url, target)))
+        extra.extend(sorted(static_files(site.root).items()))
+        # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
+        extra.append((".nojekyll", b""))
+        if site.config.domain:
+            extra.append(("CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")))
+        spent[0] += time.perf_counter() - started
         if timings is not None:
-            timings["search"] = time.perf_counter() - clock
+            timings["render"] = spent[0]
+        yield from extra
+
+    if binary is None:
+        # Streamed to the writer: a large site is never held in memory all at once.
+        return produce()
+    files = list(produce())
+    clock = time.perf_counter()
+    if progress:
+        progress(total, total, "search")
+    as_bytes = [
+        (path, data if isinstance(data, bytes) else data.read_bytes()) for path, data in files
+    ]
+    files.extend(search.index_files(as_bytes, binary, language=site.config.language))
+    if timings is not None:
+        timings["search"] = time.perf_counter() - clock
     return files
 
 
@@ -325,6 +345,7 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     )
     clock = time.perf_counter()
     count = write_site(output, files, root, force=options.force, previous=previous)
+    spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
     if options.cache:
         # Record what each page's file now is, so the next build can carry it over.
         manifest = {}
@@ -335,7 +356,10 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache.put("pages", manifest_key(output), manifest)
     cache.flush()
     cache.prune(CACHE_NAMESPACES)
-    timings["write"] = time.perf_counter() - clock
+    # With streaming, rendering happened while writing; count it once, as rendering.
+    timings["write"] = max(
+        0.0, time.perf_counter() - clock - (spent_rendering if binary is None else 0.0)
+    )
     return BuildResult(
         output=output,
         files=count,

@@ -49,8 +49,11 @@ class Cache:
     instances except the files on disk.
     """
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, *, session: bool = False) -> None:
         self.root = root
+        # A session (serve) keeps what it read in memory for the next build; a single
+        # build hands each value to its caller and keeps no second copy.
+        self.session = session or root is None
         self.stamp = code_stamp()
         self.memory: dict[tuple[str, str], Any] = {}
         self.pending: dict[tuple[str, str], Any] = {}
@@ -82,7 +85,8 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
-        self.memory[(namespace, key)] = found
+        if self.session:
+            self.memory[(namespace, key)] = found
         return found
 
     def remember(self, namespace: str, key: str, value: Any) -> None:
@@ -99,7 +103,8 @@ class Cache:
     def put(self, namespace: str, key: str, value: Any) -> None:
         """Remember ``value``; it reaches the disk only on :meth:`flush`."""
         self.used.setdefault(namespace, set()).add(key)
-        self.memory[(namespace, key)] = value
+        if self.session:
+            self.memory[(namespace, key)] = value
         self.pending[(namespace, key)] = value
 
     def flush(self) -> None:

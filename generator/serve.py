@@ -537,7 +537,7 @@ class Preview:
         self._token = secrets.token_hex(4)
         self._builds = 0
         # One cache for the whole session: a rebuild reparses only what changed.
-        self._cache = Cache(self.root / CACHE_FOLDER)
+        self._cache = Cache(self.root / CACHE_FOLDER, session=True)
         self._workdir: Path | None = None
         self._server: PreviewServer | None = None
         self._serving = False
