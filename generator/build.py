@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -25,10 +25,12 @@ from generator.parallel import pmap_shared
 from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
+from generator.uptodate import input_digest, output_stats, state_key
 from generator.write import MARKER, check_output, write_site
+from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
-CACHE_NAMESPACES = ("yaml", "articles", "mentions", "markdown", "pages")
+CACHE_NAMESPACES = ("yaml", "articles", "mentions", "markdown", "pages", "state")
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,40 @@ def manifest_key(output: Path) -> str:
     return key_of("manifest", str(output.resolve()))
 
 
+def _configured_output(root: Path) -> Path | None:
+    """The output folder site.yaml asks for, read without the rest of the pipeline."""
+    try:
+        data = load_yaml_file(root / "site.yaml", "site.yaml").data
+    except DossierError:
+        return None
+    value = data.get("output", "_site") if isinstance(data, dict) else None
+    return root / value if isinstance(value, str) and value else None
+
+
+def _up_to_date(
+    root: Path, options: BuildOptions, cache: Cache, started: float
+) -> tuple[BuildResult | None, str, Path | None]:
+    """The recorded result if nothing changed since the last build; else None and the digest."""
+    output = options.output or _configured_output(root)
+    if output is None or not options.cache or options.profile or options.previous is not None:
+        return None, "", output
+    binary = search.pagefind_binary() if options.search else None
+    digest = input_digest(
+        root,
+        cache.stamp,
+        (str(output.resolve()), options.base_url, options.search, str(binary), options.strict),
+    )
+    state = cache.get("state", state_key(output))
+    if not state or state.get("digest") != digest or not (output / MARKER).is_file():
+        return None, digest, output
+    if output_stats(output) != state["stats"]:
+        return None, digest, output
+    if options.carried is not None:
+        options.carried.reused = state["entity_pages"]
+    result = replace(state["result"], seconds=time.perf_counter() - started)
+    return replace(result, timings={"check": result.seconds}), digest, output
+
+
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
@@ -312,6 +348,11 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache = options.session
     else:
         cache = Cache(root / CACHE_FOLDER if options.cache else None)
+    done, digest, planned_output = _up_to_date(root, options, cache, started)
+    if done is not None:
+        check_output(done.output, root, force=options.force)
+        cache.prune(())  # nothing read that needs keeping
+        return done
     stages: dict[str, float] = {}
     checked = check_project(
         root,
@@ -346,21 +387,11 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     clock = time.perf_counter()
     count = write_site(output, files, root, force=options.force, previous=previous)
     spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
-    if options.cache:
-        # Record what each page's file now is, so the next build can carry it over.
-        manifest = {}
-        for out, fp in carried.fingerprints.items():
-            st = stat_of(output / out)
-            if st is not None:
-                manifest[out] = (fp, st)
-        cache.put("pages", manifest_key(output), manifest)
-    cache.flush()
-    cache.prune(CACHE_NAMESPACES)
     # With streaming, rendering happened while writing; count it once, as rendering.
     timings["write"] = max(
         0.0, time.perf_counter() - clock - (spent_rendering if binary is None else 0.0)
     )
-    return BuildResult(
+    result = BuildResult(
         output=output,
         files=count,
         pages=len(checked.pages),
@@ -370,3 +401,25 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         kinds=pages_per_kind(checked.pages),
         timings=timings,
     )
+    if options.cache:
+        # Record what each page's file now is, so the next build can carry it over.
+        manifest = {}
+        for out, fp in carried.fingerprints.items():
+            st = stat_of(output / out)
+            if st is not None:
+                manifest[out] = (fp, st)
+        cache.put("pages", manifest_key(output), manifest)
+        if digest and planned_output is not None and planned_output.resolve() == output.resolve():
+            cache.put(
+                "state",
+                state_key(output),
+                {
+                    "digest": digest,
+                    "stats": output_stats(output),
+                    "entity_pages": len(carried.fingerprints),
+                    "result": result,
+                },
+            )
+    cache.flush()
+    cache.prune(CACHE_NAMESPACES)
+    return result

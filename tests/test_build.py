@@ -96,6 +96,9 @@ def test_error_while_writing_keeps_previous_site(bundled: Path, monkeypatch: pyt
         return real(self, page)
 
     monkeypatch.setattr(build_module.Renderer, "render", failing)
+    # A real change, so that the rebuild renders (an unchanged site has nothing to do).
+    base = bundled / "templates/base.html"
+    base.write_text(base.read_text().replace("Skip to content", "Skip to the content"))
     with pytest.raises(OSError):
         build_project(bundled)
     assert tree(bundled / "_site") == before
