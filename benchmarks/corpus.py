@@ -43,8 +43,29 @@ EDIT_WORDS = ("expected", "likely")  # the closing paragraph always has one of t
 # Syllables for invented names: invented so that no name is an English word
 # and none collides with another entity (checked below).
 _ONSETS = (
-    "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
-    "br", "dr", "gr", "kr", "tr", "sh", "kh", "th", "ch",
+    "b",
+    "d",
+    "f",
+    "g",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "z",
+    "br",
+    "dr",
+    "gr",
+    "kr",
+    "tr",
+    "sh",
+    "kh",
+    "th",
+    "ch",
 )
 _VOWELS = ("a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou")
 _CODAS = ("", "", "", "n", "r", "l", "s", "m", "sh", "t", "k")
@@ -52,58 +73,182 @@ _COUNTRY_ENDINGS = ("ia", "ova", "istan", "ar", "enia", "onia", "ea", "and", "es
 
 # First names with their usual transliteration variants (Sergey/Sergei).
 _FIRST_NAMES: tuple[tuple[str, ...], ...] = (
-    ("Sergey", "Sergei"), ("Mohammed", "Muhammad", "Mohamed"), ("Hussein", "Hussain"),
-    ("Yusuf", "Youssef"), ("Ahmed", "Ahmad"), ("Ali",), ("Omar", "Umar"), ("Khalid", "Khaled"),
-    ("Abdullah", "Abdallah"), ("Hassan", "Hasan"), ("Ibrahim", "Ebrahim"), ("Mustafa", "Mostafa"),
-    ("Yevgeny", "Evgeny"), ("Dmitry", "Dmitri"), ("Alexei", "Alexey"), ("Andrei", "Andrey"),
-    ("Yuri", "Yury"), ("Nikolai", "Nikolay"), ("Olena", "Elena"), ("Tatyana", "Tatiana"),
-    ("Wang",), ("Li",), ("Zhang",), ("Chen",), ("Liu",), ("Retno",), ("Budi",), ("Siti",),
-    ("Fatima", "Fatma"), ("Aisha", "Ayesha"), ("Layla", "Leila"), ("Mariam", "Maryam"),
-    ("Nadia", "Nadiya"), ("Samir", "Sameer"), ("Tariq", "Tarek"), ("Walid", "Waleed"),
-    ("Jean",), ("Pierre",), ("Marie",), ("Anna",), ("Maria",), ("Elena",), ("Carlos",),
-    ("Ana",), ("Luis",), ("Sofia",), ("Jorge",), ("Paulo",), ("Kwame",), ("Amara",),
-    ("Chidi",), ("Ngozi",), ("Thabo",), ("Zanele",), ("Ravi",), ("Priya",), ("Arjun",),
-    ("Sunita",), ("Kenji",), ("Yuki",), ("Hiroshi",), ("Min-jun", "Minjun"), ("Ji-woo", "Jiwoo"),
-    ("Oksana",), ("Bogdan",), ("Milan",), ("Ivana",), ("Tomas", "Thomas"), ("Katarina",),
-    ("Emine",), ("Mehmet", "Mehmed"), ("Ayse", "Ayshe"), ("Reza",), ("Farid", "Fareed"),
-    ("Javad",), ("Parisa",), ("Nurlan",), ("Aigul",), ("Rustam",), ("Dilnoza",),
+    ("Sergey", "Sergei"),
+    ("Mohammed", "Muhammad", "Mohamed"),
+    ("Hussein", "Hussain"),
+    ("Yusuf", "Youssef"),
+    ("Ahmed", "Ahmad"),
+    ("Ali",),
+    ("Omar", "Umar"),
+    ("Khalid", "Khaled"),
+    ("Abdullah", "Abdallah"),
+    ("Hassan", "Hasan"),
+    ("Ibrahim", "Ebrahim"),
+    ("Mustafa", "Mostafa"),
+    ("Yevgeny", "Evgeny"),
+    ("Dmitry", "Dmitri"),
+    ("Alexei", "Alexey"),
+    ("Andrei", "Andrey"),
+    ("Yuri", "Yury"),
+    ("Nikolai", "Nikolay"),
+    ("Olena", "Elena"),
+    ("Tatyana", "Tatiana"),
+    ("Wang",),
+    ("Li",),
+    ("Zhang",),
+    ("Chen",),
+    ("Liu",),
+    ("Retno",),
+    ("Budi",),
+    ("Siti",),
+    ("Fatima", "Fatma"),
+    ("Aisha", "Ayesha"),
+    ("Layla", "Leila"),
+    ("Mariam", "Maryam"),
+    ("Nadia", "Nadiya"),
+    ("Samir", "Sameer"),
+    ("Tariq", "Tarek"),
+    ("Walid", "Waleed"),
+    ("Jean",),
+    ("Pierre",),
+    ("Marie",),
+    ("Anna",),
+    ("Maria",),
+    ("Elena",),
+    ("Carlos",),
+    ("Ana",),
+    ("Luis",),
+    ("Sofia",),
+    ("Jorge",),
+    ("Paulo",),
+    ("Kwame",),
+    ("Amara",),
+    ("Chidi",),
+    ("Ngozi",),
+    ("Thabo",),
+    ("Zanele",),
+    ("Ravi",),
+    ("Priya",),
+    ("Arjun",),
+    ("Sunita",),
+    ("Kenji",),
+    ("Yuki",),
+    ("Hiroshi",),
+    ("Min-jun", "Minjun"),
+    ("Ji-woo", "Jiwoo"),
+    ("Oksana",),
+    ("Bogdan",),
+    ("Milan",),
+    ("Ivana",),
+    ("Tomas", "Thomas"),
+    ("Katarina",),
+    ("Emine",),
+    ("Mehmet", "Mehmed"),
+    ("Ayse", "Ayshe"),
+    ("Reza",),
+    ("Farid", "Fareed"),
+    ("Javad",),
+    ("Parisa",),
+    ("Nurlan",),
+    ("Aigul",),
+    ("Rustam",),
+    ("Dilnoza",),
 )
 # Surname spelling variants: applied to make an alias (Shoukry/Shoukri).
 _SURNAME_VARIANTS: tuple[tuple[str, str], ...] = (
-    ("ou", "u"), ("sh", "ch"), ("k", "q"), ("i", "y"), ("ai", "ay"), ("ee", "i"),
-    ("v", "w"), ("e", "a"), ("o", "u"), ("a", "e"),
+    ("ou", "u"),
+    ("sh", "ch"),
+    ("k", "q"),
+    ("i", "y"),
+    ("ai", "ay"),
+    ("ee", "i"),
+    ("v", "w"),
+    ("e", "a"),
+    ("o", "u"),
+    ("a", "e"),
 )
 _ROLES = (
-    "Foreign Minister", "Foreign Minister", "Foreign Minister", "Prime Minister", "President",
-    "Defence Minister", "Trade Minister", "Finance Minister", "Energy Minister",
-    "Deputy Foreign Minister", "Interior Minister", "Minister of State",
+    "Foreign Minister",
+    "Foreign Minister",
+    "Foreign Minister",
+    "Prime Minister",
+    "President",
+    "Defence Minister",
+    "Trade Minister",
+    "Finance Minister",
+    "Energy Minister",
+    "Deputy Foreign Minister",
+    "Interior Minister",
+    "Minister of State",
 )
 _AGENCIES = (
-    ("Meridian News Agency", "MNA"), ("Continental Press", "CP"), ("Global Wire", "GW"),
-    ("Atlas News Service", "ANS"), ("Horizon Press Agency", "HPA"), ("Crescent News", "CN"),
+    ("Meridian News Agency", "MNA"),
+    ("Continental Press", "CP"),
+    ("Global Wire", "GW"),
+    ("Atlas News Service", "ANS"),
+    ("Horizon Press Agency", "HPA"),
+    ("Crescent News", "CN"),
 )
 _TOPICS = (
-    "grain exports", "border security", "energy prices", "a ceasefire", "refugee returns",
-    "fisheries rights", "debt relief", "water sharing", "a prisoner exchange",
-    "humanitarian corridors", "rail links", "visa rules", "port access", "arms control",
-    "customs tariffs", "nuclear safety", "pipeline transit", "election monitoring",
-    "climate finance", "maritime boundaries", "counterterrorism cooperation",
-    "public health cooperation", "student exchanges", "air traffic rights",
+    "grain exports",
+    "border security",
+    "energy prices",
+    "a ceasefire",
+    "refugee returns",
+    "fisheries rights",
+    "debt relief",
+    "water sharing",
+    "a prisoner exchange",
+    "humanitarian corridors",
+    "rail links",
+    "visa rules",
+    "port access",
+    "arms control",
+    "customs tariffs",
+    "nuclear safety",
+    "pipeline transit",
+    "election monitoring",
+    "climate finance",
+    "maritime boundaries",
+    "counterterrorism cooperation",
+    "public health cooperation",
+    "student exchanges",
+    "air traffic rights",
 )
 _HEADLINE_VERBS = (
-    "discuss", "hold talks on", "seek deal on", "agree to resume talks on", "clash over",
-    "pledge cooperation on", "sign accord on", "narrow differences on",
+    "discuss",
+    "hold talks on",
+    "seek deal on",
+    "agree to resume talks on",
+    "clash over",
+    "pledge cooperation on",
+    "sign accord on",
+    "narrow differences on",
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _OUTCOMES = (
-    "agreed to set up a joint working group", "signed a memorandum of understanding",
-    "issued a joint statement", "agreed to meet again within three months",
-    "failed to agree on a final text", "announced a new credit line",
-    "agreed to reopen a border crossing", "promised to exchange technical data",
+    "agreed to set up a joint working group",
+    "signed a memorandum of understanding",
+    "issued a joint statement",
+    "agreed to meet again within three months",
+    "failed to agree on a final text",
+    "announced a new credit line",
+    "agreed to reopen a border crossing",
+    "promised to exchange technical data",
 )
 _QUOTE_SENTENCES = (
     "We have agreed that dialogue is the only way forward",
@@ -120,8 +265,11 @@ _QUOTE_SENTENCES = (
     "We are ready to help, but the parties must take the decisions",
 )
 _ATTRIBUTIONS = (
-    "told reporters after the meeting", "said at a joint news conference",
-    "said in a statement", "told state television", "wrote on social media",
+    "told reporters after the meeting",
+    "said at a joint news conference",
+    "said in a statement",
+    "told state television",
+    "wrote on social media",
     "told a briefing later in the day",
 )
 _FILLER: tuple[str, ...] = (
@@ -254,8 +402,16 @@ class _Names:
 
 
 def _demonym(name: str) -> str:
-    for end, dem in (("istan", "istani"), ("ia", "ian"), ("ea", "ean"), ("and", "andic"),
-                     ("esh", "eshi"), ("ir", "iri"), ("ova", "ovan"), ("ar", "ari")):
+    for end, dem in (
+        ("istan", "istani"),
+        ("ia", "ian"),
+        ("ea", "ean"),
+        ("and", "andic"),
+        ("esh", "eshi"),
+        ("ir", "iri"),
+        ("ova", "ovan"),
+        ("ar", "ari"),
+    ):
         if name.endswith(end):
             return name[: -len(end)] + dem
     return name + "ian"
@@ -284,7 +440,7 @@ def _surname_variant(rng: random.Random, surname: str) -> str | None:
     old, new = rng.choice(rules)
     low = surname.lower()
     i = low.find(old)
-    variant = low[:i] + new + low[i + len(old):]
+    variant = low[:i] + new + low[i + len(old) :]
     # "Trekusmou" -> "Trekusmuu" reads like a typo, not a transliteration.
     if re.search(r"([aeiou])\1", variant) and not re.search(r"([aeiou])\1", low):
         return None
@@ -331,7 +487,10 @@ def _money(rng: random.Random) -> str:
 
 
 def make_article(
-    rng: random.Random, article_id: str, date: dt.date, corpus: Corpus,
+    rng: random.Random,
+    article_id: str,
+    date: dt.date,
+    corpus: Corpus,
     by_country: dict[str, list[Person]],
 ) -> Article:
     countries = rng.sample(corpus.countries, rng.choice((2, 2, 3, 4)))
@@ -428,9 +587,15 @@ def make_article(
 
     title = f"{host.country.name} and {guest.country.name} {rng.choice(_HEADLINE_VERBS)} {topic}"
     return Article(
-        id=article_id, date=date, title=title, paragraphs=tuple(paragraphs),
-        people=tuple(people), countries=tuple(countries), place=capital,
-        intros=tuple((p, intro(p)) for p in people), meeting_quote=meeting_quote,
+        id=article_id,
+        date=date,
+        title=title,
+        paragraphs=tuple(paragraphs),
+        people=tuple(people),
+        countries=tuple(countries),
+        place=capital,
+        intros=tuple((p, intro(p)) for p in people),
+        meeting_quote=meeting_quote,
         outcome=outcome,
     )
 
@@ -465,9 +630,7 @@ def extra_article(corpus: Corpus, number: int) -> Article:
     """The ``number``-th article added after generation (the benchmark's 'add' case)."""
     rng = random.Random(f"{corpus.seed}-extra-{number}")
     index = len(corpus.articles) + number
-    return make_article(
-        rng, _article_id(rng, index), LAST_DAY, corpus, _people_by_country(corpus)
-    )
+    return make_article(rng, _article_id(rng, index), LAST_DAY, corpus, _people_by_country(corpus))
 
 
 # --------------------------------------------------------------------------
@@ -492,10 +655,7 @@ def dossier_seed(article: Article) -> str:
 
 
 def _cite(source: str, quote: str, indent: str) -> str:
-    return (
-        f"{indent}cite:\n{indent}  - source: {source}\n"
-        f"{indent}    quote: {_yaml_str(quote)}\n"
-    )
+    return f"{indent}cite:\n{indent}  - source: {source}\n{indent}    quote: {_yaml_str(quote)}\n"
 
 
 def write_dossier(corpus: Corpus, root: Path) -> None:
@@ -525,8 +685,7 @@ def write_dossier(corpus: Corpus, root: Path) -> None:
             position += _cite(*first_intro[p.slug], indent="    ")
         _write(
             root / "content" / "people" / f"{p.slug}.yaml",
-            f"name: {_yaml_str(p.name)}\naliases:\n{aliases}country: {p.country.slug}\n"
-            + position,
+            f"name: {_yaml_str(p.name)}\naliases:\n{aliases}country: {p.country.slug}\n" + position,
         )
     for i, a in enumerate(corpus.articles):
         if i % MEETING_EVERY:
@@ -549,8 +708,10 @@ def write_dossier(corpus: Corpus, root: Path) -> None:
             + _cite(a.id, a.meeting_quote, "  ")
             + f"place:\n  name: {_yaml_str(a.place)}\n  country: {host.country.slug}\n"
             + _cite(a.id, a.meeting_quote, "  ")
-            + "hosts:\n" + party(host)
-            + "participants:\n" + participants
+            + "hosts:\n"
+            + party(host)
+            + "participants:\n"
+            + participants
             + f"outcomes:\n  - text: {_yaml_str('The two sides ' + a.outcome + '.')}\n"
             + _cite(a.id, f"The two sides {a.outcome}", "    ")
             + _cite(a.id, a.meeting_quote, ""),

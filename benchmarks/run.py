@@ -195,7 +195,14 @@ class Tool:
 class Dossier(Tool):
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "generator", "-C", str(self.site), "build", "-o", str(self.out),
+            sys.executable,
+            "-m",
+            "generator",
+            "-C",
+            str(self.site),
+            "build",
+            "-o",
+            str(self.out),
             # Hugo and Pelican build no search index; Pagefind is timed apart when wanted.
             "--no-search",
         ]
@@ -212,8 +219,14 @@ class Hugo(Tool):
 
     def command(self) -> list[str]:
         return [
-            self.binary, "--source", str(self.site), "--destination", str(self.out),
-            "--cacheDir", str(self.cache), "--quiet",
+            self.binary,
+            "--source",
+            str(self.site),
+            "--destination",
+            str(self.out),
+            "--cacheDir",
+            str(self.cache),
+            "--quiet",
         ]
 
     def clean(self) -> None:
@@ -226,8 +239,14 @@ class Hugo(Tool):
 class Pelican(Tool):
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "pelican", "-s", str(self.site / "pelicanconf.py"),
-            "-o", str(self.out), "-q",
+            sys.executable,
+            "-m",
+            "pelican",
+            "-s",
+            str(self.site / "pelicanconf.py"),
+            "-o",
+            str(self.out),
+            "-q",
         ]
 
     def clean(self) -> None:
@@ -248,9 +267,24 @@ class HugoServer:
             port = s.getsockname()[1]
         self.lines: queue.Queue[str] = queue.Queue()
         self.proc = subprocess.Popen(
-            [binary, "server", "--source", str(site), "--renderToMemory", "--bind", "127.0.0.1",
-             "--port", str(port), "--cacheDir", str(cache), "--disableLiveReload"],
-            cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                binary,
+                "server",
+                "--source",
+                str(site),
+                "--renderToMemory",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--cacheDir",
+                str(cache),
+                "--disableLiveReload",
+            ],
+            cwd=site,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         threading.Thread(target=self._pump, daemon=True).start()
         started = time.perf_counter()
@@ -631,11 +665,15 @@ def versions(hugo_bin: str | None) -> str:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         rev = subprocess.run(
             ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(HERE.parent), "status", "--porcelain", "generator", "templates"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         parts.append(f"dossier {rev}{' + uncommitted changes' if dirty else ''}")
     # The child runs `python -m generator`, so PYTHONPATH may point it at a snapshot.
@@ -667,7 +705,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the rows as JSON to this file")
     parser.add_argument(
-        "--cache-dir", type=Path, default=CORPUS_DIR,
+        "--cache-dir",
+        type=Path,
+        default=CORPUS_DIR,
         help="where corpora are generated and built (default benchmarks/.corpus)",
     )
     args = parser.parse_args(argv)
@@ -696,8 +736,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(table(bench.results, size, case, bench.missing), flush=True)
         finally:
             bench.close()
-        if "hugo" in bench.tools and "hugo" not in bench.missing and not any(
-            c in cases for c in ("edit", "add")
+        if (
+            "hugo" in bench.tools
+            and "hugo" not in bench.missing
+            and not any(c in cases for c in ("edit", "add"))
         ):
             bench.notes.append("hugo server not measured (no edit/add case)")
         for note in bench.notes:

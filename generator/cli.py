@@ -48,7 +48,9 @@ def reports_problems(func: F) -> F:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             count = len(exc.problems)
-            click.echo(f"Error: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True)
+            click.echo(
+                f"Error: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -82,13 +84,24 @@ def _print_warnings(ctx: Context, warnings: list[Any]) -> None:
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default from site.yaml: _site).")
-@click.option("--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default from site.yaml: _site).",
+)
+@click.option(
+    "--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Replace an output folder that dossier did not write.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster previews).")
-@click.option("--no-cache", is_flag=True, help="Build from scratch: ignore and do not write .cache/.")
-@click.option("--profile", is_flag=True, help="Print the time of each stage and the slowest templates.")
+@click.option(
+    "--no-cache", is_flag=True, help="Build from scratch: ignore and do not write .cache/."
+)
+@click.option(
+    "--profile", is_flag=True, help="Print the time of each stage and the slowest templates."
+)
 @pass_ctx
 @reports_problems
 def build(
@@ -141,9 +154,7 @@ def profile_lines(timings: dict[str, float], carried: Any) -> list[str]:
     total = sum(timings.values()) or 1.0
     lines = ["profile: time per stage"]
     lines += [f"  {name:<8} {sec:7.3f}s {100 * sec / total:5.1f}%" for name, sec in timings.items()]
-    lines.append(
-        f"  pages rendered: {carried.rendered}, carried over unchanged: {carried.reused}"
-    )
+    lines.append(f"  pages rendered: {carried.rendered}, carried over unchanged: {carried.reused}")
     slow = sorted(carried.template_times.items(), key=lambda kv: -kv[1][1])[:5]
     if slow:
         lines.append("profile: slowest templates (total, pages, per page)")
@@ -222,7 +233,9 @@ def check(ctx: Context, strict: bool) -> None:
         for source_id, name in unknown:
             path = checked.site.sources[source_id].path
             context = f" ({name.context})" if name.context else ""
-            ctx.info(f'  {path}: {name.block}: {name.kind} "{name.name}"{context}: "{name.sentence}"')
+            ctx.info(
+                f'  {path}: {name.block}: {name.kind} "{name.name}"{context}: "{name.sentence}"'
+            )
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
 
 

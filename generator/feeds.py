@@ -108,7 +108,9 @@ def feed_entries(site: Site) -> list[FeedEntry]:
             date = reported_date(site, slug)
             if date is None:
                 continue
-            text += f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
+            text += (
+                f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
+            )
         entries.append(
             FeedEntry("sources", slug, source.title.value or slug, date, text, source.url)
         )

@@ -239,7 +239,9 @@ def render_svg(
     return Markup("").join(parts)
 
 
-EDGE = Markup('<path d="M{} {}Q{} {} {} {}" stroke-width="{}"><title>{} and {}: {}</title></path>\n')
+EDGE = Markup(
+    '<path d="M{} {}Q{} {} {} {}" stroke-width="{}"><title>{} and {}: {}</title></path>\n'
+)
 NODE = Markup(
     '<a href="{}" aria-label="{}"><circle cx="{}" cy="{}" r="{}"><title>{}</title></circle>{}</a>\n'
 )

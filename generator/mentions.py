@@ -87,14 +87,31 @@ _HONORIFICS: tuple[tuple[str, ...], ...] = (
     ("crown", "prince"),
     ("h", "e"),
     ("he",),
-    ("prince",), ("princess",), ("sheikh",), ("sheikha",), ("shaikh",), ("mr",), ("mrs",),
-    ("ms",), ("dr",), ("lord",), ("king",), ("queen",), ("emir",), ("sir",),
+    ("prince",),
+    ("princess",),
+    ("sheikh",),
+    ("sheikha",),
+    ("shaikh",),
+    ("mr",),
+    ("mrs",),
+    ("ms",),
+    ("dr",),
+    ("lord",),
+    ("king",),
+    ("queen",),
+    ("emir",),
+    ("sir",),
 )
 # Same spelling for the same particle.
 _KEY_SYNONYMS = {"ibn": "bin"}
 # Relative order of the forms when two candidates cover the same tokens.
 _FORM_RANK: dict[str, int] = {
-    "name": 0, "alias": 0, "short": 1, "demonym": 2, "capital": 2, "surname": 3,
+    "name": 0,
+    "alias": 0,
+    "short": 1,
+    "demonym": 2,
+    "capital": 2,
+    "surname": 3,
 }
 # Meetings are matched by their aliases only ("the Riyadh summit"), which beat the place.
 _KIND_RANK: dict[str, int] = {"meetings": 0, "organizations": 0, "countries": 1, "people": 2}
@@ -178,8 +195,12 @@ def _tokenise(text: str) -> list[_Token]:
                 joins = True
             else:
                 hyphen = _HYPHEN_GAP_RE.fullmatch(gap) is not None
-                joins = _SPACE_GAP_RE.fullmatch(gap) is not None or hyphen or (
-                    (len(raw) == 1 or key in _DOTTED) and _DOT_GAP_RE.fullmatch(gap) is not None
+                joins = (
+                    _SPACE_GAP_RE.fullmatch(gap) is not None
+                    or hyphen
+                    or (
+                        (len(raw) == 1 or key in _DOTTED) and _DOT_GAP_RE.fullmatch(gap) is not None
+                    )
                 )
         particle = key == "al" or (key == "el" and hyphen)
         tokens.append(_Token(start, end, key, raw, joins, particle, opaque))
@@ -381,9 +402,11 @@ def _scan(matcher: Matcher, tokens: Sequence[_Token], stats: ScanStats) -> list[
                 node = child
                 length += 1
                 for target in node.targets:
-                    if target.exact is not None and tuple(
-                        x.raw for x in tokens[i : j + 1] if not x.particle
-                    ) != target.exact:
+                    if (
+                        target.exact is not None
+                        and tuple(x.raw for x in tokens[i : j + 1] if not x.particle)
+                        != target.exact
+                    ):
                         continue
                     first = _honorific_start(tokens, i) if target.kind == "people" else i
                     found.append(_Candidate(first, j, length, target))
@@ -443,14 +466,19 @@ def find_mentions(
     }
     mentions: list[Mention] = []
     for block_id, text, tokens, candidates, taken, chosen in scanned:
-        surnames = [
-            c for c in candidates if c.target.form == "surname" and c.target.slug in named
-        ]
+        surnames = [c for c in candidates if c.target.form == "surname" and c.target.slug in named]
         for c in sorted(chosen + _take(surnames, tokens, taken), key=lambda c: c.first):
             start, end = tokens[c.first].start, tokens[c.last].end
             mentions.append(
-                Mention(c.target.kind, c.target.slug, block_id, start, end, text[start:end],
-                        c.target.form)
+                Mention(
+                    c.target.kind,
+                    c.target.slug,
+                    block_id,
+                    start,
+                    end,
+                    text[start:end],
+                    c.target.form,
+                )
             )
     return mentions
 
@@ -509,13 +537,21 @@ _TITLE_COMMA_NAME_RE = re.compile(
 )
 _PERSON_PATTERNS = (_TITLE_THEN_NAME_RE, _NAME_THEN_TITLE_RE, _TITLE_COMMA_NAME_RE)
 # A run of capitalised words, with "of (the)", "for", "on" inside ("Bank of England").
-_ORG_RE = re.compile(
-    rf"(?<![\w-]){_CAP_WORD}(?:\s+(?:(?:of|for|on)(?:\s+the)?\s+)?{_CAP_WORD})*"
-)
+_ORG_RE = re.compile(rf"(?<![\w-]){_CAP_WORD}(?:\s+(?:(?:of|for|on)(?:\s+the)?\s+)?{_CAP_WORD})*")
 _ORG_KEYWORDS = frozenset(
     [
-        "organisation", "organization", "league", "council", "union", "ministry", "agency",
-        "committee", "assembly", "bank", "fund", "court"
+        "organisation",
+        "organization",
+        "league",
+        "council",
+        "union",
+        "ministry",
+        "agency",
+        "committee",
+        "assembly",
+        "bank",
+        "fund",
+        "court",
     ]
 )
 _CONNECTORS = frozenset(["of", "for", "on", "the"])
@@ -524,30 +560,122 @@ _NOT_ORGANISATIONS = frozenset({"west bank"})
 # Words that extend a title to its left in the context: "Foreign Ministry Spokesperson".
 _TITLE_MODIFIERS = frozenset(
     [
-        "foreign", "ministry", "deputy", "vice", "prime", "crown", "chief", "senior",
-        "acting", "former", "top"
+        "foreign",
+        "ministry",
+        "deputy",
+        "vice",
+        "prime",
+        "crown",
+        "chief",
+        "senior",
+        "acting",
+        "former",
+        "top",
     ]
 )
 # Capitalised words that are not names: sentence openers and dates.
 _STOP_WORDS = frozenset(
     [
-        "the", "a", "an", "on", "in", "at", "as", "by", "for", "from", "of", "to",
-        "yesterday", "today", "tonight", "tomorrow", "however", "meanwhile", "but", "and",
-        "also", "then", "later", "earlier", "this", "that", "these", "those", "it", "he",
-        "she", "they", "we", "his", "her", "their", "its", "after", "before", "while",
-        "when", "since", "with", "both", "all", "according", "january", "february", "march",
-        "april", "may", "june", "july", "august", "september", "october", "november",
-        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday"
+        "the",
+        "a",
+        "an",
+        "on",
+        "in",
+        "at",
+        "as",
+        "by",
+        "for",
+        "from",
+        "of",
+        "to",
+        "yesterday",
+        "today",
+        "tonight",
+        "tomorrow",
+        "however",
+        "meanwhile",
+        "but",
+        "and",
+        "also",
+        "then",
+        "later",
+        "earlier",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "his",
+        "her",
+        "their",
+        "its",
+        "after",
+        "before",
+        "while",
+        "when",
+        "since",
+        "with",
+        "both",
+        "all",
+        "according",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     ]
 )
 # Role words: never part of a person's name.
 _ROLE_WORDS = frozenset(
     [
-        "minister", "ministers", "president", "vice", "prime", "foreign", "deputy",
-        "secretary", "general", "secretary-general", "spokesperson", "spokesman",
-        "spokeswoman", "diplomat", "envoy", "ambassador", "king", "emir", "sheikh", "crown",
-        "prince", "princess", "mr", "mrs", "ms", "dr", "sir", "lord", "h.e", "ministry"
+        "minister",
+        "ministers",
+        "president",
+        "vice",
+        "prime",
+        "foreign",
+        "deputy",
+        "secretary",
+        "general",
+        "secretary-general",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "diplomat",
+        "envoy",
+        "ambassador",
+        "king",
+        "emir",
+        "sheikh",
+        "crown",
+        "prince",
+        "princess",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sir",
+        "lord",
+        "h.e",
+        "ministry",
     ]
 )
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[0-9A-ZÀ-ÖØ-Þ])")
@@ -555,8 +683,25 @@ _LAST_WORD_RE = re.compile(r"[\w.]*\w$")
 _INITIALS_RE = re.compile(r"(?:[A-Z]\.)*[A-Z]")
 _ABBREVIATIONS = frozenset(
     [
-        "mr", "mrs", "ms", "dr", "prof", "st", "gen", "sen", "rep", "gov", "lt", "col",
-        "capt", "sgt", "jr", "sr", "no", "vs", "h.e"
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "h.e",
     ]
 )
 _WORD_RE = re.compile(r"\S+")
@@ -598,8 +743,11 @@ def _trim(
 
     while words and drop(words[0]):
         words.pop(0)
-    while words and (drop(words[-1]) or _bare(text[words[-1][0] : words[-1][1]]) in
-                     _CONNECTORS | {"bin", "ibn", "al", "de", "van"}):
+    while words and (
+        drop(words[-1])
+        or _bare(text[words[-1][0] : words[-1][1]])
+        in _CONNECTORS | {"bin", "ibn", "al", "de", "van"}
+    ):
         words.pop()
     if len(words) < 2:
         return None
@@ -633,7 +781,8 @@ def _person_candidates(
                 continue  # "African President Cyril Ramaphosa": two things run together
             title = m.span("title")
             context = (
-                _context(text, *title) if pattern is _TITLE_THEN_NAME_RE
+                _context(text, *title)
+                if pattern is _TITLE_THEN_NAME_RE
                 else " ".join(m.group("title").split())
             )
             out[span] = context
@@ -671,9 +820,7 @@ def _organisation_candidates(
                 continue
             # Known if a mention overlaps it, unless that is a country named inside
             # it: "Russian Foreign Ministry" is not the Russia page.
-            inside = [
-                c for c in countries if span[0] <= c[0] and c[1] <= span[1] and c != span
-            ]
+            inside = [c for c in countries if span[0] <= c[0] and c[1] <= span[1] and c != span]
             if _overlaps(*span, [c for c in covered if c not in inside]):
                 continue
             out.append(span)
@@ -691,14 +838,17 @@ def find_unknown_names(article: Article, mentions: Sequence[Mention]) -> list[Un
     seen: set[tuple[str, str]] = set()
     for block, text in named_blocks(article):
         covered = [(m.start, m.end) for m in mentions if m.block == block]
-        countries = [(m.start, m.end) for m in mentions
-                     if m.block == block and m.kind == "countries"]
+        countries = [
+            (m.start, m.end) for m in mentions if m.block == block and m.kind == "countries"
+        ]
         sentences = sentence_spans(text)
         spans: list[tuple[tuple[int, int], Literal["person", "organization"], str]] = [
             (span, "person", context) for span, context in _person_candidates(text, covered)
         ]
-        spans += [(span, "organization", "") for span in
-                  _organisation_candidates(text, covered, countries)]
+        spans += [
+            (span, "organization", "")
+            for span in _organisation_candidates(text, covered, countries)
+        ]
         for (start, end), kind, context in sorted(spans, key=lambda x: x[0]):
             name = text[start:end]
             key = (kind, normalise_name(name))
@@ -709,7 +859,8 @@ def find_unknown_names(article: Article, mentions: Sequence[Mention]) -> list[Un
             found.append(UnknownName(name, kind, context, sentence.strip(), block))
     orgs = [normalise_name(u.name) for u in found if u.kind == "organization"]
     return [
-        u for u in found
+        u
+        for u in found
         if u.kind == "person"
         or not any(o != (n := normalise_name(u.name)) and o.endswith(" " + n) for o in orgs)
     ]

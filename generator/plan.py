@@ -98,7 +98,13 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
     }
     for kind in KINDS:
         pages.append(
-            Page(f"{kind}/", "index.html", KIND_TITLES[kind], "index", {"of": kind, "slugs": orders[kind]})
+            Page(
+                f"{kind}/",
+                "index.html",
+                KIND_TITLES[kind],
+                "index",
+                {"of": kind, "slugs": orders[kind]},
+            )
         )
         template = f"{KIND_SINGULAR[kind]}.html"
         for slug in orders[kind]:
@@ -291,7 +297,9 @@ class Related:
         """People named in the same sources as this person, most shared sources first."""
         counts = self.co.get(slug, {})
         names = self.site.people
-        return sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0]].sheet.name.casefold(), kv[0]))
+        return sorted(
+            counts.items(), key=lambda kv: (-kv[1], names[kv[0]].sheet.name.casefold(), kv[0])
+        )
 
     def name_variants(self, slug: str) -> list[tuple[str, str, list[str]]]:
         """(spelling, form, sources) for each way the sources write a person's name."""

@@ -554,10 +554,10 @@ def _mark(
         # A short label in the text ("↩ meeting"); the full name is in the tooltip and
         # for screen readers, so a passage cited by long-titled facts stays readable.
         links = Markup("").join(
-            Markup('<a class="backref" href="{}" title="Cited by: {}" aria-label="Cited by: {}">'
-                   "↩ {}</a>").format(
-                view.url(entity_url(k, s)), view.name(k, s), view.name(k, s), KIND_SINGULAR[k]
-            )
+            Markup(
+                '<a class="backref" href="{}" title="Cited by: {}" aria-label="Cited by: {}">'
+                "↩ {}</a>"
+            ).format(view.url(entity_url(k, s)), view.name(k, s), view.name(k, s), KIND_SINGULAR[k])
             for k, s in owners
         )
         parts.append(

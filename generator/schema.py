@@ -117,7 +117,6 @@ class DateFact(Fact):
     note: str = Field("", description="How the date was worked out, shown on the page.")
 
 
-
 PlaceBasis = Literal["stated", "dateline", "inferred"]
 
 
@@ -128,13 +127,11 @@ class PlaceFact(Fact):
     note: str = ""
 
 
-
 class Alias(Sheet):
     name: NonEmpty = Field(description="Another spelling or form of the name.")
     sources: list[SourceId] = Field(
         default_factory=list, description="Sources that spell the name this way."
     )
-
 
 
 def _shorthand(key: str) -> Any:
@@ -152,7 +149,9 @@ DateValue = Annotated[
 PlaceValue = Annotated[
     PlaceFact, BeforeValidator(_shorthand("name"), json_schema_input_type=str | PlaceFact)
 ]
-AliasValue = Annotated[Alias, BeforeValidator(_shorthand("name"), json_schema_input_type=str | Alias)]
+AliasValue = Annotated[
+    Alias, BeforeValidator(_shorthand("name"), json_schema_input_type=str | Alias)
+]
 
 
 class Position(Fact):
@@ -244,7 +243,6 @@ class Participation(Fact):
         return self
 
 
-
 class Outcome(Fact):
     text: NonEmpty
 
@@ -298,7 +296,9 @@ class SiteConfig(Sheet):
 
     title: NonEmpty = Field(description="Site title.")
     description: str = ""
-    base_url: HttpUrl = Field(description="Where the site is published, e.g. https://x.github.io/repo/.")
+    base_url: HttpUrl = Field(
+        description="Where the site is published, e.g. https://x.github.io/repo/."
+    )
     language: str = "en"
     output: str = Field("_site", description="Output folder, relative to the project.")
     domain: str | None = Field(None, description="Custom domain: written to CNAME.")

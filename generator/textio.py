@@ -57,5 +57,7 @@ def read_text(file: Path, display_path: str, *, limit: int = MAX_INPUT_BYTES) ->
             raise DossierError([_too_large(display_path, limit)])
         raw = file.read_bytes()
     except OSError as exc:
-        raise DossierError([Problem(display_path, message=f"cannot read: {exc.strerror}")]) from None
+        raise DossierError(
+            [Problem(display_path, message=f"cannot read: {exc.strerror}")]
+        ) from None
     return decode_text(raw, display_path, limit=limit)

@@ -106,7 +106,9 @@ class YamlDocument:
         return found if found is not None else self.position(keys)
 
 
-def _rebuild(path: str, data: Any, positions: dict[Keys, Position], keys: dict[Keys, Position]) -> YamlDocument:
+def _rebuild(
+    path: str, data: Any, positions: dict[Keys, Position], keys: dict[Keys, Position]
+) -> YamlDocument:
     return YamlDocument(path, data, MappingProxyType(positions), MappingProxyType(keys))
 
 
@@ -139,9 +141,7 @@ def load_yaml(text: str, path: str) -> YamlDocument:
     return _load_with(text, path, yaml.SafeLoader, report=True)  # type: ignore[return-value]
 
 
-def _load_with(
-    text: str, path: str, loader: Any, *, report: bool = False
-) -> YamlDocument | None:
+def _load_with(text: str, path: str, loader: Any, *, report: bool = False) -> YamlDocument | None:
     """Build the document from ``loader``'s events; None (quietly) on any problem unless
     ``report``, when the problems are raised as a DossierError."""
     builder = _Builder(path)

@@ -609,7 +609,10 @@ def test_weekday_in_a_future_sentence_counts_forward() -> None:
 def test_seed_001_weekday_is_derived_from_its_date_header() -> None:
     (r,) = seed("001").relative_dates
     assert (r.text, r.paragraph, r.date.value, r.date.basis) == (
-        "on Tuesday", "p1", dt.date(2023, 11, 21), "derived"
+        "on Tuesday",
+        "p1",
+        dt.date(2023, 11, 21),
+        "derived",
     )
 
 

@@ -17,9 +17,18 @@ SIZE = 20
 
 def _generate(out: Path, seed: int = 1) -> None:
     subprocess.run(
-        [sys.executable, str(BENCH / "corpus.py"), "--size", str(SIZE), "--out", str(out),
-         "--seed", str(seed)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(BENCH / "corpus.py"),
+            "--size",
+            str(SIZE),
+            "--out",
+            str(out),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -28,8 +37,8 @@ def _same_tree(a: Path, b: Path) -> bool:
     if cmp.left_only or cmp.right_only or cmp.funny_files:
         return False
     _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
-    return not mismatch and not errors and all(
-        _same_tree(a / sub, b / sub) for sub in cmp.common_dirs
+    return (
+        not mismatch and not errors and all(_same_tree(a / sub, b / sub) for sub in cmp.common_dirs)
     )
 
 
@@ -65,9 +74,18 @@ def test_corpus_has_three_equivalent_sites(corpus: Path) -> None:
 
 def test_dossier_builds_the_corpus(corpus: Path, tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "-C", str(corpus / "dossier"), "build",
-         "-o", str(tmp_path / "site")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "-C",
+            str(corpus / "dossier"),
+            "build",
+            "-o",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
@@ -76,9 +94,23 @@ def test_dossier_builds_the_corpus(corpus: Path, tmp_path: Path) -> None:
 def test_run_writes_rows(tmp_path: Path) -> None:
     rows_file = tmp_path / "rows.json"
     result = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--sizes", str(SIZE), "--cases", "cold",
-         "--runs", "1", "--json", str(rows_file), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--sizes",
+            str(SIZE),
+            "--cases",
+            "cold",
+            "--runs",
+            "1",
+            "--json",
+            str(rows_file),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| dossier |" in result.stdout
@@ -93,7 +125,15 @@ def test_run_writes_rows(tmp_path: Path) -> None:
     for tool in expected:
         row = by_tool[tool]
         assert set(row) == {
-            "tool", "size", "case", "median_s", "min_s", "max_s", "cpu_s", "peak_mib", "pages",
+            "tool",
+            "size",
+            "case",
+            "median_s",
+            "min_s",
+            "max_s",
+            "cpu_s",
+            "peak_mib",
+            "pages",
         }
         assert (row["size"], row["case"]) == (SIZE, "cold")
         assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]

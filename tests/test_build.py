@@ -14,7 +14,9 @@ from tests.linkcheck import broken_links
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -49,9 +51,10 @@ def test_no_broken_internal_links_under_project_path(bundled: Path) -> None:
     assert broken_links(site, "/repo/") == []
     # The 404 page is served at any depth, so its links are rooted at the base path.
     assert 'href="/repo/static/style.css"' in (site / "404.html").read_text()
-    assert 'href="https://user.github.io/repo/people/sergey-lavrov/"' in (
-        site / "people/sergey-lavrov/index.html"
-    ).read_text()
+    assert (
+        'href="https://user.github.io/repo/people/sergey-lavrov/"'
+        in (site / "people/sergey-lavrov/index.html").read_text()
+    )
 
 
 def test_two_builds_are_byte_identical(bundled: Path, tmp_path: Path) -> None:
@@ -81,7 +84,9 @@ def test_failed_build_leaves_previous_site_byte_identical(bundled: Path) -> None
     assert not [p for p in bundled.iterdir() if p.name.startswith("._site")]
 
 
-def test_error_while_writing_keeps_previous_site(bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_while_writing_keeps_previous_site(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build_project(bundled)
     before = tree(bundled / "_site")
     import generator.build as build_module

@@ -34,7 +34,9 @@ def test_find_quote_returns_offsets_in_the_original_text() -> None:
 
 
 def test_find_quote_misses_a_changed_word() -> None:
-    assert find_quote(article("the war must stop immediately"), "the war must end immediately") is None
+    assert (
+        find_quote(article("the war must stop immediately"), "the war must end immediately") is None
+    )
 
 
 @given(st.text(), st.text())
@@ -82,7 +84,9 @@ def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
         assert match, anchor
     mark = re.search(r'<mark id="q-p1-[^"]*"[^>]*>(.*?)</mark>', source)
     assert mark
-    assert re.sub(r"<[^>]+>", "", mark.group(1)).startswith("On November 21, Foreign Minister Sergey")
+    assert re.sub(r"<[^>]+>", "", mark.group(1)).startswith(
+        "On November 21, Foreign Minister Sergey"
+    )
     # The highlighted passage links back to the fact that cites it.
     assert 'class="backref" href="../../meetings/moscow-lavrov-2023-11-21/"' in source
 
@@ -108,7 +112,9 @@ def test_coverage_report_lists_uncited_facts(make_site) -> None:  # type: ignore
     )
     result = CliRunner().invoke(main, ["-C", str(project), "check"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == "content/meetings/talks.yaml:7:8: place: fact has no citation (warning)\n"
+    assert (
+        result.stderr == "content/meetings/talks.yaml:7:8: place: fact has no citation (warning)\n"
+    )
     assert result.stdout.splitlines()[:3] == [
         "facts: 2, cited: 1, uncited: 1",
         "citations: 1, verified: 1",

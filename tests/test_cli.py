@@ -30,7 +30,9 @@ def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -
     assert code == 0, err
     lines = out.splitlines()
     # The first line stays the one-line summary that scripts read.
-    assert re.fullmatch(r"Built (\d+) pages \((\d+) files\) in \d+\.\d\ds into .*_site", lines[0]), lines[0]
+    assert re.fullmatch(
+        r"Built (\d+) pages \((\d+) files\) in \d+\.\d\ds into .*_site", lines[0]
+    ), lines[0]
     pages = int(lines[0].split()[1])
     # Then a table of pages per kind (counts as the build computed them) and the time per stage;
     # no progress line, since stdout is not a terminal here.
@@ -44,7 +46,8 @@ def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -
     assert lines[1:-1] == expected
     assert sum(kinds.values()) == pages
     assert re.fullmatch(
-        r"  time: check \d+\.\d\ds, render \d+\.\d\ds(, search \d+\.\d\ds)?, write \d+\.\d\ds", lines[-1]
+        r"  time: check \d+\.\d\ds, render \d+\.\d\ds(, search \d+\.\d\ds)?, write \d+\.\d\ds",
+        lines[-1],
     ), lines[-1]
     assert "\r" not in out
     assert "  meetings   " in out and "  people   " in out and "  sources   " in out
@@ -57,7 +60,9 @@ def test_quiet_build_prints_nothing(bundled: Path) -> None:
 
 def test_build_with_output_and_base_url(bundled: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "public"
-    code, _, err = run("-C", str(bundled), "build", "-o", str(out_dir), "--base-url", "https://u.github.io/r/")
+    code, _, err = run(
+        "-C", str(bundled), "build", "-o", str(out_dir), "--base-url", "https://u.github.io/r/"
+    )
     assert code == 0, err
     assert 'href="https://u.github.io/r/"' in (out_dir / "index.html").read_text()
 
@@ -120,7 +125,10 @@ def test_python_dash_m_entry_point() -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "generator", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"dossier, version {__version__}"

@@ -20,8 +20,15 @@ def page(site: Path, url: str) -> str:
 def test_person_page_lists_spellings_with_their_sources(bundled: Path) -> None:
     build_project(bundled)
     html = page(bundled / "_site", "people/sergey-lavrov")
-    variants = html[html.index('id="variants-title"') : html.index("</section>", html.index('id="variants-title"'))]
-    assert '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/" dir="auto">' in variants
+    variants = html[
+        html.index('id="variants-title"') : html.index(
+            "</section>", html.index('id="variants-title"')
+        )
+    ]
+    assert (
+        '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/" dir="auto">'
+        in variants
+    )
     assert '<span dir="auto">Sergey Lavrov</span>' in variants
     assert "(surname alone)" in variants
     assert 'href="../../discrepancies/#variants-sergey-lavrov"' in variants
@@ -37,8 +44,13 @@ def test_person_page_shows_mentions_with_sentences_and_appears_with(bundled: Pat
     ) in section
     assert "<strong>Ayman Safadi</strong>" in section
     with_section = html[html.index('id="with-title"') : html.index('id="mentioned-title"')]
-    assert '<a href="../sergey-lavrov/" dir="auto">Sergey Lavrov</a> <span class="meta">in 2 sources</span>' in with_section
-    assert with_section.index("faisal-bin-farhan") < with_section.index("sergey-lavrov")  # 3 shared first
+    assert (
+        '<a href="../sergey-lavrov/" dir="auto">Sergey Lavrov</a> <span class="meta">in 2 sources</span>'
+        in with_section
+    )
+    assert with_section.index("faisal-bin-farhan") < with_section.index(
+        "sergey-lavrov"
+    )  # 3 shared first
 
 
 def test_country_and_organisation_pages_have_mentioned_in(bundled: Path) -> None:
@@ -55,10 +67,18 @@ def test_source_page_links_every_recognised_name(bundled: Path) -> None:
     build_project(bundled)
     html = page(bundled / "_site", f"sources/{TASS}")
     assert '<a class="entity people" href="../../people/sameh-shoukry/">Sameh Shoukri</a>' in html
-    assert '<a class="entity people" href="../../people/hissein-brahim-taha/">Hissein Brahim Taha</a>' in html
-    assert '<a class="entity countries" href="../../countries/saudi-arabia/">Saudi Arabia</a>' in html
+    assert (
+        '<a class="entity people" href="../../people/hissein-brahim-taha/">Hissein Brahim Taha</a>'
+        in html
+    )
+    assert (
+        '<a class="entity countries" href="../../countries/saudi-arabia/">Saudi Arabia</a>' in html
+    )
     # A cited passage is highlighted and links back to the fact that cites it.
-    assert re.search(r'<mark id="q-p1-[^"]+"[^>]*>.*?</mark><span class="backrefs"><a class="backref" href="\.\./\.\./meetings/', html)
+    assert re.search(
+        r'<mark id="q-p1-[^"]+"[^>]*>.*?</mark><span class="backrefs"><a class="backref" href="\.\./\.\./meetings/',
+        html,
+    )
 
 
 def test_discrepancies_page_lists_automatic_name_variants(bundled: Path) -> None:
@@ -67,7 +87,11 @@ def test_discrepancies_page_lists_automatic_name_variants(bundled: Path) -> None
     taha = html[html.index('id="variants-hissein-brahim-taha"') :]
     taha = taha[: taha.index("</section>")]
     assert "Hussein Ibrahim Taha" in taha and "Hissein Brahim Taha" in taha
-    shoukry = html[html.index('id="variants-sameh-shoukry"') - 200 :] if 'id="variants-sameh-shoukry"' in html else ""
+    shoukry = (
+        html[html.index('id="variants-sameh-shoukry"') - 200 :]
+        if 'id="variants-sameh-shoukry"' in html
+        else ""
+    )
     # Shoukry is spelled one way in the seeds (Shoukri), so he is not a variant there.
     assert shoukry == "" or "Sameh Shoukri" in shoukry
 

@@ -32,7 +32,10 @@ ENTRIES: tuple[NameEntry, ...] = (
     NameEntry("people", "hissein-brahim-taha", "Hissein Brahim Taha", ("Hussein Ibrahim Taha",)),
     NameEntry("people", "sameh-shoukry", "Sameh Shoukry", ("Sameh Shoukri",)),
     NameEntry(
-        "people", "faisal-bin-farhan", "Faisal bin Farhan Al Saud", ("Faisal Bin Farhan",),
+        "people",
+        "faisal-bin-farhan",
+        "Faisal bin Farhan Al Saud",
+        ("Faisal Bin Farhan",),
         honorific="Prince",
     ),
     NameEntry("people", "riyad-al-maliki", "Riyad al-Maliki", ("Riyad Al-Maliki",)),
@@ -52,8 +55,11 @@ ENTRIES: tuple[NameEntry, ...] = (
         "organizations", "arab-league", "League of Arab States", ("Arab League",), short="LAS"
     ),
     NameEntry(
-        "organizations", "oic", "Organisation of Islamic Cooperation",
-        ("Organization of Islamic Cooperation",), short="OIC",
+        "organizations",
+        "oic",
+        "Organisation of Islamic Cooperation",
+        ("Organization of Islamic Cooperation",),
+        short="OIC",
     ),
 )
 
@@ -231,14 +237,18 @@ def test_a_surname_alone_needs_the_full_name_in_the_article(matcher: Matcher) ->
     # The full name may be in the title only.
     a = article("Lavrov said.", title="Sergey Lavrov meets ministers")
     assert [(m.block, m.form) for m in find_mentions(matcher, a)] == [
-        ("title", "name"), ("p1", "surname")
+        ("title", "name"),
+        ("p1", "surname"),
     ]
     # Surnames of aliases and with "al-": "Maliki" / "al-Maliki".
     assert [m[2] for m in found(matcher, "Riyad Al-Maliki came; al-Maliki and Maliki spoke")] == [
-        "Riyad Al-Maliki", "al-Maliki", "Maliki"
+        "Riyad Al-Maliki",
+        "al-Maliki",
+        "Maliki",
     ]
     assert [m[2] for m in found(matcher, "Hussein Ibrahim Taha came. Taha spoke")] == [
-        "Hussein Ibrahim Taha", "Taha"
+        "Hussein Ibrahim Taha",
+        "Taha",
     ]
 
 
@@ -251,7 +261,8 @@ def test_chinese_family_name_comes_first(matcher: Matcher) -> None:
     # Without the explicit surname, the last token would be used.
     default = build_matcher([NameEntry("people", "s", "Sergey Lavrov")])
     assert [m.text for m in find_mentions(default, article("Sergey Lavrov; Lavrov; Sergey"))] == [
-        "Sergey Lavrov", "Lavrov"
+        "Sergey Lavrov",
+        "Lavrov",
     ]
 
 
@@ -291,10 +302,12 @@ def test_short_forms_are_case_sensitive_when_all_caps(matcher: Matcher) -> None:
         ("arab-league", "short", "LAS"),
     ]
     assert slugs(matcher, "las personas; the oic; Las Vegas; Oic") == []
-    mixed = build_matcher([NameEntry("organizations", "mercosur", "Southern Common Market",
-                                     short="Mercosur")])
+    mixed = build_matcher(
+        [NameEntry("organizations", "mercosur", "Southern Common Market", short="Mercosur")]
+    )
     assert found(mixed, "MERCOSUR and mercosur") == [
-        ("mercosur", "short", "MERCOSUR"), ("mercosur", "short", "mercosur")
+        ("mercosur", "short", "MERCOSUR"),
+        ("mercosur", "short", "mercosur"),
     ]
 
 
@@ -303,9 +316,7 @@ def test_longest_match_wins_and_matches_do_not_overlap(matcher: Matcher) -> None
         ("saudi-arabia", "name", "Saudi Arabia"),
         ("saudi-arabia", "demonym", "Saudi"),
     ]
-    assert found(matcher, "the Russian Foreign Ministry said") == [
-        ("russia", "demonym", "Russian")
-    ]
+    assert found(matcher, "the Russian Foreign Ministry said") == [("russia", "demonym", "Russian")]
     with_ministry = build_matcher(
         [*ENTRIES, NameEntry("organizations", "mid", "Russian Foreign Ministry", ("MFA Russia",))]
     )
@@ -361,12 +372,15 @@ def test_seed_surnames_and_titles(matcher: Matcher) -> None:
     tass = find_mentions(matcher, seed("004"))
     # The headline's "— Lavrov" counts: the body names Sergey Lavrov in full.
     assert [(m.block, m.text, m.form) for m in tass if m.slug == "sergey-lavrov"] == [
-        ("title", "Lavrov", "surname"), ("p2", "Sergey Lavrov", "name"), ("p4", "Lavrov", "surname")
+        ("title", "Lavrov", "surname"),
+        ("p2", "Sergey Lavrov", "name"),
+        ("p4", "Lavrov", "surname"),
     ]
     # 002's title is its own; its mentions are in block "title".
     kremlin = find_mentions(matcher, seed("002"))
     assert [(m.slug, m.text) for m in kremlin if m.block == "title"] == [
-        ("sergey-lavrov", "Sergey Lavrov"), ("oic", "Organisation of Islamic Cooperation")
+        ("sergey-lavrov", "Sergey Lavrov"),
+        ("oic", "Organisation of Islamic Cooperation"),
     ]
     # 000's title is derived from its first paragraph: not counted twice.
     assert seed("000").title.basis == "derived"
@@ -405,8 +419,13 @@ def unknown(matcher: Matcher, a: Article) -> list[UnknownName]:
 
 def test_seed_unknown_people_with_their_titles(matcher: Matcher) -> None:
     xinhua = {u.name: u for u in unknown(matcher, seed("003")) if u.kind == "person"}
-    assert set(xinhua) == {"Xi Jinping", "Emmanuel Macron", "Cyril Ramaphosa", "Hua Chunying",
-                           "Han Zheng"}
+    assert set(xinhua) == {
+        "Xi Jinping",
+        "Emmanuel Macron",
+        "Cyril Ramaphosa",
+        "Hua Chunying",
+        "Han Zheng",
+    }
     assert xinhua["Hua Chunying"].context == "Foreign Ministry Spokesperson"
     assert xinhua["Hua Chunying"].block == "p5"
     assert xinhua["Hua Chunying"].sentence == (
@@ -417,8 +436,11 @@ def test_seed_unknown_people_with_their_titles(matcher: Matcher) -> None:
     assert xinhua["Cyril Ramaphosa"].context == "President"
 
     tass = {u.name: u.context for u in unknown(matcher, seed("004")) if u.kind == "person"}
-    assert tass == {"Vladimir Putin": "President", "Mahmoud Abbas": "President",
-                    "Benjamin Netanyahu": "Prime Minister"}
+    assert tass == {
+        "Vladimir Putin": "President",
+        "Mahmoud Abbas": "President",
+        "Benjamin Netanyahu": "Prime Minister",
+    }
 
     # An appositive after the title: "spokesperson for ..., Maria Zakharova,".
     aljazeera = [u for u in unknown(matcher, seed("000")) if u.kind == "person"]
@@ -450,12 +472,20 @@ def test_unknown_appositive_after_the_name(matcher: Matcher) -> None:
         "Sergey Lavrov, the Russian Foreign Minister, agreed."
     )
     assert unknown(matcher, a) == [
-        UnknownName("Maria Zakharova", "person", "spokesperson for the Russian Foreign Ministry",
-                    "On Monday Maria Zakharova, spokesperson for the Russian Foreign Ministry, "
-                    "said so.", "p1"),
-        UnknownName("Russian Foreign Ministry", "organization", "",
-                    "On Monday Maria Zakharova, spokesperson for the Russian Foreign Ministry, "
-                    "said so.", "p1"),
+        UnknownName(
+            "Maria Zakharova",
+            "person",
+            "spokesperson for the Russian Foreign Ministry",
+            "On Monday Maria Zakharova, spokesperson for the Russian Foreign Ministry, said so.",
+            "p1",
+        ),
+        UnknownName(
+            "Russian Foreign Ministry",
+            "organization",
+            "",
+            "On Monday Maria Zakharova, spokesperson for the Russian Foreign Ministry, said so.",
+            "p1",
+        ),
     ]
 
 
@@ -502,24 +532,40 @@ def test_unknown_names_dedupe_and_keep_first_occurrence(matcher: Matcher) -> Non
 
 # Pieces of names and the characters around them, so generated text does hit names.
 PIECES = st.sampled_from(
-    [*"abcdeilmnorsuwyAELMORSW -’'.,@#é\u0301\n", "Lavrov", "Sergei ", "al-", "Saudi", " Arabia",
-     "OIC", "’s", "Prince ", "H.E. ", "bin ", "Wang", " Yi", "https://x", "President ",
-     " Council", ", spokesperson for "]
+    [
+        *"abcdeilmnorsuwyAELMORSW -’'.,@#é\u0301\n",
+        "Lavrov",
+        "Sergei ",
+        "al-",
+        "Saudi",
+        " Arabia",
+        "OIC",
+        "’s",
+        "Prince ",
+        "H.E. ",
+        "bin ",
+        "Wang",
+        " Yi",
+        "https://x",
+        "President ",
+        " Council",
+        ", spokesperson for ",
+    ]
 )
 BLOCK_TEXT = st.lists(PIECES, max_size=60).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(BLOCK_TEXT, min_size=1, max_size=4), title=st.none() | BLOCK_TEXT)
-def test_find_mentions_never_raises_and_slices_match(
-    texts: list[str], title: str | None
-) -> None:
+def test_find_mentions_never_raises_and_slices_match(texts: list[str], title: str | None) -> None:
     m = build_matcher(ENTRIES)
     a = Article(
         id="h",
         title=Field(title, "parsed") if title is not None else Field(),
-        blocks=(*(Paragraph(f"p{i}", t) for i, t in enumerate(texts)),
-                Post("post1", texts[0], "A", "a", dt.date(2023, 11, 21))),
+        blocks=(
+            *(Paragraph(f"p{i}", t) for i, t in enumerate(texts)),
+            Post("post1", texts[0], "A", "a", dt.date(2023, 11, 21)),
+        ),
     )
     block_text = {"title": title or "", **{b.id: b.text for b in a.blocks}}
     mentions = find_mentions(m, a)

@@ -30,15 +30,17 @@ def test_missing_required_field(make_site) -> None:  # type: ignore[no-untyped-d
 
 def test_impossible_date(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site({"content/meetings/m.yaml": "title: Talks\ndate: 2023-02-30\n"})
-    assert problems_of(project) == [
-        "content/meetings/m.yaml:2:7: date: no such date: '2023-02-30'"
-    ]
+    assert problems_of(project) == ["content/meetings/m.yaml:2:7: date: no such date: '2023-02-30'"]
 
 
 def test_enum_lists_the_choices(make_site) -> None:  # type: ignore[no-untyped-def]
-    project = make_site({"content/meetings/m.yaml": "title: Talks\ndate: 2023-11-21\nkind: party\n"})
+    project = make_site(
+        {"content/meetings/m.yaml": "title: Talks\ndate: 2023-11-21\nkind: party\n"}
+    )
     [message] = problems_of(project)
-    assert message.startswith("content/meetings/m.yaml:3:7: kind: must be one of 'talks', 'meeting'")
+    assert message.startswith(
+        "content/meetings/m.yaml:3:7: kind: must be one of 'talks', 'meeting'"
+    )
 
 
 def test_nested_field_is_located(make_site) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,10 @@ from pathlib import Path
 def run_on_terminal(args: list[str]) -> str:
     """Run ``args`` with stdout on a pseudo-terminal; return everything it wrote there."""
     master, slave = pty.openpty()
-    env = {**os.environ, "PAGEFIND_BINARY_PATH": "/nonexistent"}  # faster; search is tested elsewhere
+    env = {
+        **os.environ,
+        "PAGEFIND_BINARY_PATH": "/nonexistent",
+    }  # faster; search is tested elsewhere
     proc = subprocess.Popen(args, stdout=slave, stderr=subprocess.DEVNULL, env=env)
     os.close(slave)
     chunks = []

@@ -19,7 +19,9 @@ def test_new_writes_a_valid_stub_with_modeline(make_site, kind: str) -> None:  #
     project = make_site()
     result = CliRunner().invoke(main, ["-C", str(project), "new", kind, "abu-dhabi-talks"])
     assert result.exit_code == 0, result.output
-    folder = {"meeting": "meetings", "person": "people", "country": "countries"}.get(kind, "organizations")
+    folder = {"meeting": "meetings", "person": "people", "country": "countries"}.get(
+        kind, "organizations"
+    )
     path = project / "content" / folder / "abu-dhabi-talks.yaml"
     assert result.output == f"Wrote content/{folder}/abu-dhabi-talks.yaml\n"
     assert path.read_text().startswith(

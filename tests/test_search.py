@@ -71,7 +71,9 @@ def test_build_without_pagefind_warns_and_says_search_is_unavailable(
     assert broken_links(site, "/repo/") == []
 
 
-def test_cli_prints_the_missing_pagefind_warning(bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_prints_the_missing_pagefind_warning(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(bundled / "no-such-binary"))
     result = CliRunner().invoke(main, ["-C", str(bundled), "build"])
     assert result.exit_code == 0, result.output
@@ -111,11 +113,13 @@ def test_cbor_round_trip_and_sorted_filters() -> None:
     out = search.canonical_bundle(files)
     entry = json.loads(out["pagefind-entry.json"])
     new_meta = search._unpack(out[f"pagefind.{entry['languages']['en']['hash']}.pf_meta"])
-    (name, new_hash), = new_meta[3]
+    ((name, new_hash),) = new_meta[3]
     assert name == "kind"
     index = search._unpack(out[f"filter/{new_hash}.pf_filter"])
     assert index == ["kind", [["Countries", [0]], ["People", [1, 3]], ["Ära", [2]]]]
     assert "filter/en_old.pf_filter" not in out
     # Shuffled input, same output.
-    shuffled = dict(files, **{"filter/en_old.pf_filter": search._pack(["kind", list(reversed(value[1]))])})
+    shuffled = dict(
+        files, **{"filter/en_old.pf_filter": search._pack(["kind", list(reversed(value[1]))])}
+    )
     assert search.canonical_bundle(shuffled) == out

@@ -27,7 +27,9 @@ def test_a_site_overrides_any_template_and_static_file(make_site) -> None:  # ty
     assert (site / "static/extra.js").read_text() == "// mine\n"
     # Templates not overridden still come from the theme, and use the site's base.html.
     assert "<h1>Timeline</h1>" in (site / "timeline/index.html").read_text()
-    assert (site / "static/search.js").read_bytes() == (theme_dir() / "static/search.js").read_bytes()
+    assert (site / "static/search.js").read_bytes() == (
+        theme_dir() / "static/search.js"
+    ).read_bytes()
 
 
 def test_base_template_override_applies_to_every_page(make_site) -> None:  # type: ignore[no-untyped-def]
