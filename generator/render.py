@@ -552,12 +552,12 @@ def _mark(
         owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
         title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
         # A short label in the text ("↩ meeting"); the full name is in the tooltip and
-        # for screen readers, so a passage cited by long-titled facts stays readable.
+        # read out after the visible label, so a passage cited by long-titled facts stays readable.
         links = Markup("").join(
             Markup(
-                '<a class="backref" href="{}" title="Cited by: {}" aria-label="Cited by: {}">'
-                "↩ {}</a>"
-            ).format(view.url(entity_url(k, s)), view.name(k, s), view.name(k, s), KIND_SINGULAR[k])
+                '<a class="backref" href="{}" title="Cited by: {}">'
+                '↩ {}<span class="vh">: {}</span></a>'
+            ).format(view.url(entity_url(k, s)), view.name(k, s), KIND_SINGULAR[k], view.name(k, s))
             for k, s in owners
         )
         parts.append(
