@@ -142,7 +142,8 @@ def build(
         f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s "
         f"into {result.output}"
     )
-    for line in summary_table(result.kinds, result.timings):
+    # With --profile the stage times come below, in more detail, instead of in the table.
+    for line in summary_table(result.kinds, {} if profile else result.timings):
         ctx.info(line)
     if profile:
         for line in profile_lines(result.timings, carried):

@@ -350,6 +350,11 @@ class Handler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "dossier"
     sys_version = ""
+
+    def version_string(self) -> str:
+        # The standard one joins the two with a space, leaving "dossier " behind.
+        return self.server_version
+
     error_content_type = "text/plain; charset=utf-8"
     error_message_format = "%(code)d %(message)s\n"
 

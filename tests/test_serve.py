@@ -599,3 +599,16 @@ def test_read_base_path(tmp_path: Path, base_url: str, path: str) -> None:
 
 def test_read_base_path_without_site_yaml(tmp_path: Path) -> None:
     assert read_base_path(tmp_path) == "/"
+
+
+def test_server_header_has_no_trailing_space(bundled: Path) -> None:
+    with Preview(bundled, ServeOptions(port=0, step_ms=50)) as preview:
+        raw = (
+            f"GET /dossier/ HTTP/1.1\r\nHost: 127.0.0.1:{preview.port}\r\nConnection: close\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", preview.port), timeout=10) as sock:
+            sock.sendall(raw.encode("latin-1"))
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert b"\r\nServer: dossier\r\n" in data.partition(b"\r\n\r\n")[0] + b"\r\n"
