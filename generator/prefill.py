@@ -52,6 +52,7 @@ class _Found:
     end: int
     sentence: str
     context: str = ""
+    known: str = ""  # slug of the record that already covers this name, if any
 
 
 def _locate(text: str, name: str, sentence: str) -> tuple[int, int]:
@@ -79,9 +80,28 @@ def _find(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
         if m.kind == mention_kind and m.form != "surname" and _matches(slug, m.text):
             sentence = _sentence(texts[m.block], m.start)
             found.append(
-                (order[m.block], m.start, _Found(m.text, m.block, m.start, m.end, sentence))
+                (
+                    order[m.block],
+                    m.start,
+                    _Found(m.text, m.block, m.start, m.end, sentence, known=m.slug),
+                )
             )
-    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
+    if not found:
+        return None
+    first = min(found, key=lambda f: (f[0], f[1]))[2]
+    if first.known and first.known != slug:
+        # A second sheet for someone already covered would split their mentions in two.
+        folder = "people" if kind == "person" else "organizations"
+        raise DossierError(
+            [
+                Problem(
+                    f"content/{folder}/{first.known}.yaml",
+                    message=f"already covers {first.name!r} in {source.id}; "
+                    "add what is new to that sheet instead",
+                )
+            ]
+        )
+    return first
 
 
 def _sentence(text: str, pos: int) -> str:

@@ -344,3 +344,19 @@ def test_new_from_a_source_that_does_not_name_it(project: Path) -> None:
         "Error: 1 problem; nothing was written.\n"
     )
     assert not (project / "content" / "people" / "hua-chunying.yaml").exists()
+
+
+def test_new_from_refuses_a_second_sheet_for_a_covered_name(bundled: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(
+        main, ["-C", str(bundled), "new", "person", "wang-yi-2", "--from", "003_ab5f22e0f36654c7"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/people/wang-yi.yaml: already covers 'Wang Yi' in 003_ab5f22e0f36654c7; "
+        "add what is new to that sheet instead"
+    )
+    assert not (bundled / "content/people/wang-yi-2.yaml").exists()
