@@ -374,10 +374,27 @@ def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> No
         if added.meta:
             keys = ", ".join(added.meta)
             ctx.info(f"  curated metadata appended to content/sources.yaml: {keys}")
-    if dry_run:
-        return
     from generator.report import format_report, load_model, source_report
 
+    if dry_run:
+        # The report needs the new articles among the others: add them to a scratch copy
+        # of the project's inputs, and report from there. Nothing of the project changes.
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="dossier-dry-run-") as scratch:
+            copy = Path(scratch)
+            for name in ("content", "seeds"):
+                if (ctx.project / name).is_dir():
+                    shutil.copytree(ctx.project / name, copy / name)
+            shutil.copy(ctx.project / "site.yaml", copy / "site.yaml")
+            trial = add_sources(copy, inputs, strict=strict, dry_run=False)
+            site = load_model(copy)
+            for added in trial.added:
+                for line in format_report(source_report(site, added.id)):
+                    ctx.info(line)
+        ctx.info("Dry run: nothing was written.")
+        return
     site = load_model(ctx.project)
     for added in result.added:
         for line in format_report(source_report(site, added.id)):

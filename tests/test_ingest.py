@@ -415,3 +415,8 @@ def test_dry_run_writes_nothing(project: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"Would add {expected_id(1, REUTERS)} (text)" in result.output
     assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
+    # The report is the same as a real add's, and says that nothing was written.
+    real = add(project, str(path))
+    report = real.output.splitlines()[1:]
+    assert report and result.output.splitlines()[1:-1] == report
+    assert result.output.splitlines()[-1] == "Dry run: nothing was written."
