@@ -746,14 +746,32 @@ def _dateline_date(m: re.Match[str], published: Field[dt.date]) -> Field[dt.date
         return Field(
             note=f"the dateline gives {stated} without a year and the publication date is unknown"
         )
-    year_of = published.value.year
-    date = _make_date(str(year_of), mon, day)
+    return dateline_in_year(stated, published.value)
+
+
+def dateline_in_year(stated: str, published: dt.date) -> Field[dt.date]:
+    """A dateline's "Nov 21" as a date, its year taken from the publication date.
+
+    Also used when the publication date is curated (content/sources.yaml) rather
+    than parsed: the note the parser leaves names the day and month it saw.
+    """
+    mon, _, day = stated.partition(" ")
+    date = _make_date(str(published.year), mon, day)
     # A dateline is never much later than publication: "Dec 31" published on 1 Jan.
-    if date is not None and date > published.value + dt.timedelta(days=1):
-        date = _make_date(str(year_of - 1), mon, day)
+    if date is not None and date > published + dt.timedelta(days=1):
+        date = _make_date(str(published.year - 1), mon, day)
     if date is None:
         return Field(note=f"the dateline's date is not valid: {stated}")
     return Field(date, "derived", "dateline day and month, year from the publication date")
+
+
+_NO_YEAR_RE = re.compile(r"^the dateline gives (\S+ \S+) without a year")
+
+
+def stated_without_year(note: str) -> str | None:
+    """The "Nov 21" of a dateline the parser could not date, from its note."""
+    m = _NO_YEAR_RE.match(note)
+    return m.group(1) if m else None
 
 
 def _mark_blockquotes(items: list[_Item]) -> list[_Item]:

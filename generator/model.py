@@ -7,6 +7,7 @@ input can still be checked in the same run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from generator.article import Article
+from generator.article import Article, dateline_in_year, stated_without_year
 from generator.article import Field as SourceField
 from generator.cache import Cache, key_of
 from generator.citations import Location, find_quote
@@ -302,6 +303,11 @@ def _merge_field(parsed: SourceField[Any], curated: Any) -> SourceField[Any]:
 
 def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
     a = seed.article
+    if meta is not None and meta.published and a.dateline_date.value is None:
+        # The parser saw "November 21" but no year; the curated publication date has one.
+        stated = stated_without_year(a.dateline_date.note)
+        if stated:
+            a = dataclasses.replace(a, dateline_date=dateline_in_year(stated, meta.published))
     return Source(
         id=seed.id,
         path=seed.path,

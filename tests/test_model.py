@@ -157,3 +157,16 @@ def test_a_broken_sheet_causes_no_false_errors_elsewhere(make_site) -> None:  # 
         "content/meetings/beijing.yaml:2:7: date: not a valid date: '20-11-2023'; write YYYY-MM-DD",
         "content/meetings/moscow.yaml:2:7: date: no such date: '2023-11-31'",
     ]
+
+
+def test_curated_publication_date_gives_a_yearless_dateline_its_year(make_site) -> None:  # type: ignore[no-untyped-def]
+    text = "Lavrov meets ministers\n\nMOSCOW, November 21. /TASS/. Lavrov met the ministers.\n"
+    project = make_site({"seeds/s1.txt": text})
+    source = check_project(project).site.sources["s1"]
+    assert source.article.dateline_date.value is None
+    assert "without a year" in source.article.dateline_date.note
+    (project / "content").mkdir(exist_ok=True)
+    (project / "content/sources.yaml").write_text("s1:\n  published: 2023-11-21\n")
+    source = check_project(project).site.sources["s1"]
+    assert str(source.article.dateline_date.value) == "2023-11-21"
+    assert source.article.dateline_date.basis == "derived"
