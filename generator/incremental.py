@@ -92,8 +92,47 @@ def _anchors(renderer: Renderer, values: Iterable[Any]) -> list[Any]:
     return out
 
 
+# Pages that list or draw many records; their inputs rarely change when one article does.
+SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "404"}
+
+
+def _source_titles(site: Site, ids: Iterable[str]) -> list[tuple[str, Any]]:
+    return [(s, site.sources[s].title.value) for s in sorted(set(ids)) if s in site.sources]
+
+
+def site_wide_inputs(site: Site, renderer: Renderer, page: Page) -> tuple[Any, ...]:
+    """What an index, the home page, the timeline, the graph or the disagreements page reads."""
+    shared: tuple[Any, ...] = (page.url, page.template, page.title, page.context)
+    if page.kind == "home":
+        counts = tuple(len(site.kind(k)) for k in ("people", "countries", "organizations"))
+        return (*shared, counts, len(site.sources))
+    if page.kind == "index" and page.context.get("of") == "sources":
+        listed = [
+            (s, src.title.value, src.title.basis, src.outlet.value, src.published.value)
+            for s, src in site.sources.items()
+        ]
+        return (*shared, listed)
+    if page.kind == "timeline":
+        sheets = [r.sheet for r in site.meetings.values()]
+        anchors = _anchors(renderer, sheets)
+        return (*shared, sheets, anchors, _source_titles(site, (a[0] for a in anchors)))
+    if page.kind == "discrepancies":
+        anchors = _anchors(renderer, [d.disagreement for d in page.context.get("items", [])])
+        ids = [a[0] for a in anchors]
+        ids += [
+            s
+            for _slug, spellings in page.context.get("variants", [])
+            for _t, srcs in spellings
+            for s in srcs
+        ]
+        return (*shared, anchors, _source_titles(site, ids))
+    return shared
+
+
 def page_inputs(site: Site, renderer: Renderer, page: Page) -> tuple[Any, ...] | None:
-    """Everything one entity or source page reads beyond the site stamp; None: always render."""
+    """Everything a page reads beyond the site stamp; None: always render it."""
+    if page.kind in SITE_WIDE:
+        return site_wide_inputs(site, renderer, page)
     kind = ENTITY_KINDS.get(page.kind)
     slug = page.context.get("slug")
     if kind is None or slug is None:

@@ -64,8 +64,10 @@ def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path) ->
     rendered, reused = step(bundled, tmp_path, pages)
     assert sorted(pages) == [
         "countries/jordan/index.html",  # "Jordanian" names the country
+        "index.html",  # the home page counts the sources
         "people/ayman-safadi/index.html",
         "sources/005_new/index.html",
+        "sources/index.html",
     ]
 
     # Edit an article without touching any cited passage.
