@@ -150,12 +150,14 @@ def test_a_broken_sheet_causes_no_false_errors_elsewhere(make_site) -> None:  # 
     project = make_site(
         {
             "content/meetings/beijing.yaml": "title: Beijing talks\ndate: 20-11-2023\n",
-            "content/meetings/moscow.yaml": "title: Moscow talks\ndate: 2023-11-31\nfollows: beijing\n",
+            # Valid itself, and it follows the broken sheet: no "unknown meeting id" here.
+            "content/meetings/moscow.yaml": "title: Moscow talks\ndate: 2023-11-21\nfollows: beijing\n",
+            "content/meetings/riyadh.yaml": "title: Riyadh summit\ndate: 2023-11-31\n",
         }
     )
     assert problems_of(project) == [
         "content/meetings/beijing.yaml:2:7: date: not a valid date: '20-11-2023'; write YYYY-MM-DD",
-        "content/meetings/moscow.yaml:2:7: date: no such date: '2023-11-31'",
+        "content/meetings/riyadh.yaml:2:7: date: no such date: '2023-11-31'",
     ]
 
 
