@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin
 
+from pydantic import ValidationError
+
 from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of
@@ -147,10 +149,6 @@ def _order(p: Problem) -> tuple[str, int, int, str]:
 
 
 def _with_base_url(site: Site, base_url: str, problems: list[Problem]) -> Site:
-    from dataclasses import replace
-
-    from pydantic import ValidationError
-
     try:
         config = site.config.model_validate({**site.config.model_dump(), "base_url": base_url})
     except ValidationError:

@@ -155,13 +155,6 @@ class Site:
             "organizations": self.organizations,
         }[kind]
 
-    def citation_for(self, kind: str, slug: str, loc: Loc) -> list[CitationUse]:
-        return [
-            c
-            for c in self.citations
-            if c.owner_kind == kind and c.owner_slug == slug and c.loc[: len(loc)] == loc
-        ]
-
 
 # -- validation errors -----------------------------------------------------------------------
 

@@ -319,13 +319,13 @@ class Renderer:
         self.search = search
         self.base_url = base_url or site.config.base_url
         self.base_path = urlsplit(self.base_url).path or "/"
-        search = []
+        loaders = []
         local = site.root / "templates"
         if local.is_dir():
-            search.append(FileSystemLoader(str(local)))
-        search.append(FileSystemLoader(str(theme_dir())))
+            loaders.append(FileSystemLoader(str(local)))
+        loaders.append(FileSystemLoader(str(theme_dir())))
         self.env = Environment(
-            loader=ChoiceLoader(search),
+            loader=ChoiceLoader(loaders),
             autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
             undefined=StrictUndefined,
             trim_blocks=True,
