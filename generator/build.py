@@ -6,6 +6,7 @@ are gathered and the run fails once, so an editor sees every mistake at once.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,7 @@ from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
-from generator.incremental import Stat, fingerprint, page_inputs, site_stamp, stat_of
+from generator.incremental import Fingerprints, Stat, site_stamp, stat_of
 from generator.load import load_site
 from generator.model import Site, build_model
 from generator.parallel import pmap_shared
@@ -28,7 +29,7 @@ from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
-from generator.write import MARKER, check_output, write_site
+from generator.write import MARKER, check_output, update_site, write_site
 from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
@@ -135,7 +136,8 @@ def check_project(
         found, cov = check_site(site)
         problems.extend(found)
         clock.lap("checks")
-        pages, collisions = plan_pages(site)
+        kept = cache.kept.setdefault("plan", {}) if cache is not None and cache.session else None
+        pages, collisions = plan_pages(site, kept)
         problems.extend(collisions)
         clock.lap("plan")
     errors = [p for p in problems if p.is_error or strict]
@@ -224,26 +226,33 @@ def render_files(
     clock = time.perf_counter()
     pages = checked.pages
     manifest: dict[str, tuple[str, Stat]] = {}
-    stamp = ""
+    prints = None
     if cache is not None:
         stamp = site_stamp(site, renderer, cache.stamp)
+        kept = cache.kept.setdefault("fingerprints", {}) if cache.session else None
+        prints = Fingerprints(site, renderer, stamp, kept)
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
     outputs: list[bytes | Path | None] = [None] * len(pages)
     todo: list[int] = []
+    base = str(previous) + os.sep if previous is not None else ""
     for i, page in enumerate(pages):
-        inputs = page_inputs(site, renderer, page) if cache is not None else None
-        if inputs is not None:
-            fp = fingerprint(stamp, inputs)
+        fp = prints.of(page) if prints is not None else None
+        if fp is not None:
             carried.fingerprints[page.output] = fp
             before = manifest.get(page.output)
-            if before is not None and before[0] == fp and previous is not None:
-                old = previous / page.output
-                if stat_of(old) == before[1]:
-                    outputs[i] = old
-                    carried.reused += 1
-                    continue
+            if (
+                before is not None
+                and before[0] == fp
+                and previous is not None
+                and stat_of(base + page.output) == before[1]
+            ):
+                outputs[i] = previous / page.output
+                carried.reused += 1
+                continue
         todo.append(i)
+    if prints is not None:
+        prints.done()
     total = len(todo)
     carried.rendered_pages = [
         pages[i].output for i in todo if pages[i].output in carried.fingerprints
@@ -300,6 +309,24 @@ def render_files(
     return files
 
 
+# A session (serve) updates its site in place when it renders at most this many pages;
+# above that, a staging folder swapped in whole costs no more. A one-off build always
+# writes a staging folder.
+IN_PLACE_LIMIT = 500
+
+
+def _in_place(output: Path, previous: Path | None, binary: Path | None, carried: Carried) -> bool:
+    """Whether to update the previous site where it is rather than write a new one."""
+    return (
+        binary is None  # a search index is rebuilt over every page anyway
+        and previous is not None
+        and carried.rendered <= IN_PLACE_LIMIT
+        and not output.is_symlink()
+        and (output / MARKER).is_file()
+        and previous.resolve() == output.resolve()
+    )
+
+
 def manifest_key(output: Path) -> str:
     return key_of("manifest", str(output.resolve()))
 
@@ -346,7 +373,11 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache = options.session
     else:
         cache = Cache(root / CACHE_FOLDER if options.cache else None)
-    done, digest, planned_output = _up_to_date(root, options, cache, started)
+    done, digest, planned_output = None, "", None
+    if options.session is None:
+        # A session has its own way of seeing that nothing changed: every stage reuses
+        # what it made last time, and nothing is rendered or written.
+        done, digest, planned_output = _up_to_date(root, options, cache, started)
     if done is not None:
         check_output(done.output, root, force=options.force)
         cache.prune(())  # nothing read that needs keeping
@@ -383,7 +414,15 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         profile=options.profile,
     )
     clock = time.perf_counter()
-    count = write_site(output, files, root, force=options.force, previous=previous)
+    written = cache.kept.get("written") if options.session is not None else None
+    if options.session is not None and _in_place(output, previous, binary, carried):
+        before = written[1] if written is not None and written[0] == output else None
+        count, names = update_site(output, files, root, force=options.force, before=before)
+        if options.session is not None:
+            cache.kept["written"] = (output, names)
+    else:
+        count = write_site(output, files, root, force=options.force, previous=previous)
+        cache.kept.pop("written", None)
     spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
     # With streaming, rendering happened while writing; count it once, as rendering.
     timings["write"] = max(
@@ -402,12 +441,18 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     if options.cache:
         # Record what each page's file now is, so the next build can carry it over.
         manifest = {}
+        base = str(output) + os.sep
         for out, fp in carried.fingerprints.items():
-            st = stat_of(output / out)
+            st = stat_of(base + out)
             if st is not None:
                 manifest[out] = (fp, st)
         cache.put("pages", manifest_key(output), manifest)
-        if digest and planned_output is not None and planned_output.resolve() == output.resolve():
+        if (
+            digest
+            and options.session is None
+            and planned_output is not None
+            and planned_output.resolve() == output.resolve()
+        ):
             cache.put(
                 "state",
                 state_key(output),

@@ -60,6 +60,11 @@ class Cache:
         self.used: dict[str, set[str]] = {}
         self.hits = 0
         self.misses = 0
+        # What one build computed, for the next build of the same session to update rather
+        # than recompute (each stage checks by identity that its inputs are the same objects).
+        # Never written to disk and never pruned: each stage replaces its own entry.
+        self.kept: dict[str, Any] = {}
+        self.disk_pruned = False
 
     def _path(self, namespace: str, key: str) -> Path:
         assert self.root is not None
@@ -88,6 +93,10 @@ class Cache:
         if self.session:
             self.memory[(namespace, key)] = found
         return found
+
+    def touch(self, namespace: str, key: str) -> None:
+        """Count an entry as used by this build without reading it (so prune keeps it)."""
+        self.used.setdefault(namespace, set()).add(key)
 
     def remember(self, namespace: str, key: str, value: Any) -> None:
         """Keep ``value`` in memory only: for results that are cheaper to rebuild than to
@@ -128,7 +137,12 @@ class Cache:
         """Drop entries this build did not use, so the cache does not grow without end."""
         if self.root is None:
             return
-        for namespace in namespaces:
+        # A session prunes the disk once, at its first build: going through every entry
+        # after each save would cost more than the rebuild; entries it leaves behind go
+        # at the next build that starts afresh.
+        disk = not (self.session and self.disk_pruned)
+        self.disk_pruned = True
+        for namespace in namespaces if disk else ():
             used = self.used.get(namespace, set())
             base = self.root / namespace
             if not base.is_dir():

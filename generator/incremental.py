@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import key_of
-from generator.citations import normalise
-from generator.model import Site, walk_citations
+from generator.model import Site
 from generator.plan import Page
 from generator.render import Renderer, theme_dir
 
@@ -66,7 +65,7 @@ def names_table(site: Site) -> tuple[Any, ...]:
         for s, r in site.kind(kind).items()
     )
     # Sources are not here: a new article must not re-render every page. Each page
-    # lists the titles of the sources it links to instead (see page_inputs).
+    # lists the titles of the sources it links to instead (see Fingerprints).
     return meetings, people, others
 
 
@@ -78,93 +77,168 @@ def site_stamp(site: Site, renderer: Renderer, code: str) -> str:
         site.config.model_dump_json(),
         renderer.base_url,
         str(renderer.search),
+        site.names_key,
         _dump(names_table(site)),
     )
-
-
-def _anchors(renderer: Renderer, values: Iterable[Any]) -> list[Any]:
-    """The passage each citation on the page links to (it moves when its source changes)."""
-    out = []
-    for value in values:
-        for _loc, cite in walk_citations(value):
-            use = renderer.uses.get((cite.source, normalise(cite.quote)))
-            out.append((cite.source, cite.quote, use.anchor if use else None))
-    return out
 
 
 # Pages that list or draw many records; their inputs rarely change when one article does.
 SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "404"}
 
-
-def _source_titles(site: Site, ids: Iterable[str]) -> list[tuple[str, Any]]:
-    return [(s, site.sources[s].title.value) for s in sorted(set(ids)) if s in site.sources]
-
-
-def site_wide_inputs(site: Site, renderer: Renderer, page: Page) -> tuple[Any, ...]:
-    """What an index, the home page, the timeline, the graph or the disagreements page reads."""
-    shared: tuple[Any, ...] = (page.url, page.template, page.title, page.context)
-    if page.kind == "home":
-        counts = tuple(len(site.kind(k)) for k in ("people", "countries", "organizations"))
-        return (*shared, counts, len(site.sources))
-    if page.kind == "index" and page.context.get("of") == "sources":
-        listed = [
-            (s, src.title.value, src.title.basis, src.outlet.value, src.published.value)
-            for s, src in site.sources.items()
-        ]
-        return (*shared, listed)
-    if page.kind == "timeline":
-        sheets = [r.sheet for r in site.meetings.values()]
-        anchors = _anchors(renderer, sheets)
-        return (*shared, sheets, anchors, _source_titles(site, (a[0] for a in anchors)))
-    if page.kind == "discrepancies":
-        anchors = _anchors(renderer, [d.disagreement for d in page.context.get("items", [])])
-        ids = [a[0] for a in anchors]
-        ids += [
-            s
-            for _slug, spellings in page.context.get("variants", [])
-            for _t, srcs in spellings
-            for s in srcs
-        ]
-        return (*shared, anchors, _source_titles(site, ids))
-    return shared
+# Context entries made from the mentions in sources: each page's fingerprint covers them
+# through the hashes of the sources it links to, never by printing them out.
+_FROM_SOURCES = {"mentioned_in", "appears_with", "variants", "spelled_differently"}
 
 
-def page_inputs(site: Site, renderer: Renderer, page: Page) -> tuple[Any, ...] | None:
-    """Everything a page reads beyond the site stamp; None: always render it."""
-    if page.kind in SITE_WIDE:
-        return site_wide_inputs(site, renderer, page)
-    kind = ENTITY_KINDS.get(page.kind)
-    slug = page.context.get("slug")
-    if kind is None or slug is None:
-        return None
-    shared = (page.url, page.template, page.title, page.context)
-    mentioned = site.mentioned.get((kind, slug), ())
-    if kind == "sources":
-        uses = renderer.by_source.get(slug, [])
-        owners = sorted({(u.owner_kind, u.owner_slug) for u in uses})
-        return (*shared, site.sources[slug], site.mentions.get(slug, ()), uses, owners)
-    record = site.kind(kind)[slug]
-    extra: list[Any] = [record.sheet]
-    anchors = _anchors(renderer, [record.sheet])
-    if kind == "people":
-        attended = site.attendance.get(slug, ())
-        extra.append(attended)
-        anchors += _anchors(renderer, [a.participation for a in attended])
-    if kind == "meetings":
-        extra.append(site.followed_by.get(slug, ()))
-    disputes = page.context.get("disputes", [])
-    anchors += _anchors(renderer, [d.disagreement for d in disputes])
-    linked = {a[0] for a in anchors} | {ref.source for ref in mentioned}
-    linked |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
-    titles = [(s, site.sources[s].title.value) for s in sorted(linked) if s in site.sources]
-    return (*shared, mentioned, *extra, anchors, titles)
+class Fingerprints:
+    """The fingerprint of each page: a hash of everything its template can read.
+
+    A page of one record hashes what the fact sheets say of it once per generation of
+    the sheets, plus the content hash of every source it links to or quotes: whatever
+    it shows of a source (mentions, sentences, highlighted passages, titles) is made
+    from that source's text and metadata and the names in the site stamp. In a
+    session (``kept`` given) a page whose parts are the very same objects as in the
+    previous build keeps its fingerprint without hashing anything.
+    """
+
+    def __init__(
+        self, site: Site, renderer: Renderer, stamp: str, kept: dict[str, Any] | None = None
+    ) -> None:
+        self.site = site
+        self.renderer = renderer
+        self.stamp = stamp
+        self.kept = kept if kept is not None else {}
+        if self.kept.get("stamp") != stamp or self.kept.get("token") is not site.sheets_token:
+            self.kept.clear()
+        self.kept.update(stamp=stamp, token=site.sheets_token)
+        self.before: dict[str, tuple[Any, str]] = self.kept.get("pages", {})
+        self.now: dict[str, tuple[Any, str]] = {}
+        self.sheet_parts: dict[tuple[str, str], str] = self.kept.setdefault("sheet_parts", {})
+        self.listed_before: dict[str, tuple[Any, Any]] = self.kept.get("listed", {})
+        self.listed_now: dict[str, tuple[Any, Any]] = {}
+        self.cited: dict[tuple[str, str], set[str]] = {}
+        for use in site.citations:
+            self.cited.setdefault((use.owner_kind, use.owner_slug), set()).add(use.source)
+
+    def done(self) -> None:
+        """Keep this build's fingerprints for the next build of the session."""
+        self.kept["pages"] = self.now
+        self.kept["listed"] = self.listed_now
+
+    def of(self, page: Page) -> str | None:
+        """The page's fingerprint; None: it has none and is always rendered."""
+        parts = self._parts(page)
+        if parts is None:
+            return None
+        hit = self.before.get(page.output)
+        if hit is not None and _same(hit[0], parts):
+            fp = hit[1]
+        else:
+            fp = key_of(self.stamp, _dump(parts))
+        self.now[page.output] = (parts, fp)
+        return fp
+
+    def _parts(self, page: Page) -> tuple[Any, ...] | None:
+        if page.kind in SITE_WIDE:
+            return self._site_wide(page)
+        kind = ENTITY_KINDS.get(page.kind)
+        slug = page.context.get("slug")
+        if kind is None or slug is None:
+            return None
+        site = self.site
+        if kind == "sources":
+            source = site.sources[slug]
+            uses = tuple(
+                (u.owner_kind, u.owner_slug, u.loc, u.quote, u.speaker, u.anchor)
+                for u in self.renderer.by_source.get(slug, ())
+            )
+            return (page.url, page.template, page.title, source.digest, uses,
+                    page.context.get("cited_by"))  # fmt: skip
+        linked = {ref.source for ref in site.mentioned.get((kind, slug), ())}
+        linked |= self.cited.get((kind, slug), set())
+        if kind == "people":
+            for a in site.attendance.get(slug, ()):
+                linked |= self.cited.get(("meetings", a.meeting), set())
+        record = site.kind(kind)[slug]
+        linked |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
+        sources = tuple((s, site.sources[s].digest) for s in sorted(linked) if s in site.sources)
+        return (self._sheet_part(page, kind, slug), sources)
+
+    def _sheet_part(self, page: Page, kind: str, slug: str) -> str:
+        """A hash of what the fact sheets decide about one record's page, once per generation."""
+        done = self.sheet_parts.get((kind, slug))
+        if done is not None:
+            return done
+        site = self.site
+        record = site.kind(kind)[slug]
+        context = {k: v for k, v in page.context.items() if k not in _FROM_SOURCES}
+        extra: list[Any] = [record.sheet]
+        if kind == "people":
+            extra.append(site.attendance.get(slug, ()))
+        if kind == "meetings":
+            extra.append(site.followed_by.get(slug, ()))
+        done = key_of(_dump((page.url, page.template, page.title, context, *extra)))
+        self.sheet_parts[(kind, slug)] = done
+        return done
+
+    def _listing(self, sid: str) -> Any:
+        """What an index shows of a source, the same object while the source is."""
+        source = self.site.sources[sid]
+        hit = self.listed_before.get(sid)
+        if hit is None or hit[0] is not source:
+            t, o, p = source.title, source.outlet, source.published
+            hit = (source, (sid, t.value, t.basis, o.value, p.value))
+        self.listed_now[sid] = hit
+        return hit[1]
+
+    def _titles(self, ids: Iterable[str]) -> list[tuple[str, Any]]:
+        site = self.site
+        return [(s, site.sources[s].title.value) for s in sorted(set(ids)) if s in site.sources]
+
+    def _site_wide(self, page: Page) -> tuple[Any, ...]:
+        """What an index, the home page, the timeline, the graph or the disagreements page reads."""
+        site = self.site
+        shared: tuple[Any, ...] = (page.url, page.template, page.title, page.context)
+        if page.kind == "home":
+            counts = tuple(len(site.kind(k)) for k in ("people", "countries", "organizations"))
+            return (*shared, counts, len(site.sources))
+        if page.kind == "index" and page.context.get("of") == "sources":
+            return (*shared, [self._listing(s) for s in site.sources])
+        if page.kind == "timeline":
+            anchors = [
+                (u.source, u.quote, u.anchor) for u in site.citations if u.owner_kind == "meetings"
+            ]
+            return (*shared, anchors, self._titles(a[0] for a in anchors))
+        if page.kind == "discrepancies":
+            disputed = [u for u in site.citations if u.loc[:1] == ("disagreements",)]
+            ids = [u.source for u in disputed]
+            ids += [
+                s
+                for _slug, spellings in page.context.get("variants", [])
+                for _t, srcs in spellings
+                for s in srcs
+            ]
+            anchors = [(u.source, u.quote, u.anchor) for u in disputed]
+            return (*shared, anchors, self._titles(ids))
+        return shared
 
 
-def fingerprint(stamp: str, inputs: tuple[Any, ...]) -> str:
-    return key_of(stamp, _dump(inputs))
+def _same(a: Any, b: Any) -> bool:
+    """Equal parts, compared cheaply: the very same objects, or equal text and numbers."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, str | int | float | bool):
+        return a == b
+    return False
 
 
-def stat_of(path: Path) -> Stat | None:
+def stat_of(path: Path | str) -> Stat | None:
     try:
         st = os.stat(path)
     except OSError:

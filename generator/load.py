@@ -7,12 +7,15 @@ Problems are collected, not raised, so one run reports every bad file.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.article import Article, parse_article
-from generator.cache import Cache
+from generator.cache import Cache, key_of
 from generator.parallel import pmap
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
@@ -38,6 +41,8 @@ class SeedFile:
     path: str
     text: str
     article: Article
+    digest: str = ""
+    """A hash of the parsed article: equal for texts that parse the same."""
 
 
 @dataclass(frozen=True)
@@ -61,32 +66,108 @@ def display_path(root: Path, file: Path) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], shown)
 
 
+# A file changed this soon before it was read may change again within the same tick of the
+# file system's clock, keeping its size and times: such a file is read again, not trusted.
+_RACY_NS = 100_000_000
+
+
+class _Seen:
+    """What a session build read from each file, with the file's stat when it was read.
+
+    Between the builds of one ``serve`` session, a file whose size, times and inode are
+    unchanged is not read again, and the same objects are handed on, so later stages can
+    tell by identity that nothing about it changed.
+    """
+
+    def __init__(self, cache: Cache | None) -> None:
+        self.memo: dict[str, tuple[tuple[int, ...], int, Any]] | None = None
+        if cache is not None and cache.session:
+            self.memo = cache.kept.setdefault("load", {})
+
+    @staticmethod
+    def _stat(file: Path) -> tuple[int, ...] | None:
+        try:
+            st = os.stat(file)
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+    def get(self, file: Path) -> Any | None:
+        if self.memo is None:
+            return None
+        hit = self.memo.get(str(file))
+        if hit is None:
+            return None
+        stat, read_at, value = hit
+        if self._stat(file) != stat or read_at - max(stat[1], stat[2]) < _RACY_NS:
+            return None
+        return value
+
+    def previous(self, file: Path) -> Any | None:
+        """The value read last time, whatever the file's stat (to reuse equal objects)."""
+        hit = self.memo.get(str(file)) if self.memo is not None else None
+        return hit[2] if hit is not None else None
+
+    def put(self, file: Path, stat: tuple[int, ...] | None, value: Any) -> None:
+        if self.memo is not None and stat is not None:
+            self.memo[str(file)] = (stat, time.time_ns(), value)
+
+
 def _load_doc(
     root: Path, file: Path, problems: list[Problem], cache: Cache | None = None
 ) -> YamlDocument | None:
+    seen = _Seen(cache)
+    kept = seen.get(file)
+    if kept is None:
+        stat = seen._stat(file)
+        raw = _bytes(file)
+        before = seen.previous(file)
+        if before is not None and raw is not None and before[2] == raw:
+            kept = before  # touched but the same bytes: hand on the same objects
+        else:
+            found: list[Problem] = []
+            doc, key = _read_doc(root, file, raw, found, cache)
+            kept = (doc, tuple(found), raw, key)
+        seen.put(file, stat, kept)
+    if cache is not None and kept[3] is not None:
+        cache.touch("yaml", kept[3])
+    problems.extend(kept[1])
+    return kept[0]
+
+
+def _bytes(file: Path) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None  # load_yaml_file reports the file as unreadable
+
+
+def _read_doc(
+    root: Path, file: Path, raw: bytes | None, problems: list[Problem], cache: Cache | None
+) -> tuple[YamlDocument | None, str | None]:
     shown = display_path(root, file)
     key = None
-    if cache is not None:
-        try:
-            key = cache.key("yaml", shown, file.read_bytes())
-        except OSError:
-            key = None  # load_yaml_file reports the file as unreadable
-        if key is not None and (doc := cache.get("yaml", key)) is not None:
-            return doc
+    if cache is not None and raw is not None:
+        key = cache.key("yaml", shown, raw)
+        if (doc := cache.get("yaml", key)) is not None:
+            return doc, key
     try:
         doc = load_yaml_file(file, shown)
         require_mapping(doc)
     except DossierError as exc:
         problems.extend(exc.problems)
-        return None
+        return None, None
     if cache is not None and key is not None:
         cache.put("yaml", key, doc)
-    return doc
+    return doc, key
 
 
-def _parse(item: tuple[str, str]) -> Article:
+def _parse(item: tuple[str, str]) -> tuple[Article, str]:
     text, source_id = item
-    return parse_article(text, source_id)
+    article = parse_article(text, source_id)
+    # Hashed here, on the worker, once per parse: pages are fingerprinted by what the
+    # parser made of a text, so a change the parser ignores re-renders nothing.
+    return article, key_of(repr(article))
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -145,7 +226,10 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             sources_meta = _load_doc(root, content / name, problems, cache)
             break
 
-    texts: list[tuple[str, str, str]] = []
+    seen = _Seen(cache)
+    # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
+    slots: list[SeedFile | tuple[str, str, str]] = []
+    stats: dict[int, tuple[Path, tuple[int, ...] | None]] = {}
     for file in _files(root / "seeds", SEED_SUFFIXES):
         shown = display_path(root, file)
         if not SOURCE_ID_RE.fullmatch(file.stem):
@@ -154,33 +238,56 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
         if reserved := reserved_problem(file.stem):
             problems.append(Problem(shown, message=reserved))
             continue
+        kept = seen.get(file)
+        if kept is not None:
+            slots.append(kept[0])
+            if cache is not None:
+                cache.touch("articles", kept[1])
+            continue
+        stat = seen._stat(file)
         try:
             text = read_text(file, shown)
         except DossierError as exc:
             problems.extend(exc.problems)
             continue
-        texts.append((file.stem, shown, text))
+        before = seen.previous(file)
+        if before is not None and before[0].text == text and before[0].path == shown:
+            seen.put(file, stat, before)
+            slots.append(before[0])
+            if cache is not None:
+                cache.touch("articles", before[1])
+            continue
+        stats[len(slots)] = (file, stat)
+        slots.append((file.stem, shown, text))
 
-    articles: dict[int, Article] = {}
-    keys: list[str] = []
+    articles: dict[int, tuple[Article, str]] = {}
+    keys: dict[int, str] = {}
     todo: list[int] = []
-    for i, (source_id, _shown, text) in enumerate(texts):
+    for i, slot in enumerate(slots):
+        if isinstance(slot, SeedFile):
+            continue
+        source_id, _shown, text = slot
         key = cache.key("article", source_id, text) if cache is not None else ""
-        keys.append(key)
+        keys[i] = key
         found = cache.get("articles", key) if cache is not None else None
         if found is not None:
             articles[i] = found
         else:
             todo.append(i)
-    parsed = pmap(_parse, [(texts[i][2], texts[i][0]) for i in todo])
+    parsed = pmap(_parse, [(slots[i][2], slots[i][0]) for i in todo])  # type: ignore[index]
     for i, article in zip(todo, parsed, strict=True):
         articles[i] = article
         if cache is not None:
             cache.put("articles", keys[i], article)
-    seeds = [
-        SeedFile(source_id, shown, text, articles[i])
-        for i, (source_id, shown, text) in enumerate(texts)
-    ]
+    seeds: list[SeedFile] = []
+    for i, slot in enumerate(slots):
+        if isinstance(slot, SeedFile):
+            seeds.append(slot)
+            continue
+        source_id, shown, text = slot
+        seed = SeedFile(source_id, shown, text, *articles[i])
+        seen.put(*stats[i], (seed, keys[i]))
+        seeds.append(seed)
 
     return Inputs(
         root, config, sources_meta, tuple(sheets), tuple(seeds), tuple(problems), tuple(broken)

@@ -83,6 +83,8 @@ class Source:
     byline: SourceField[str]
     url: str | None
     excerpt: bool
+    digest: str = field(default="", compare=False, repr=False)
+    """A hash of the seed's text and curated metadata: all that the source is made from."""
 
     @property
     def slug(self) -> str:
@@ -146,6 +148,10 @@ class Site:
     unknown_names: tuple[tuple[str, UnknownName], ...] = ()
     broken: frozenset[tuple[str, str]] = frozenset()
     """(kind, slug) of fact sheets that exist but could not be read (reported already)."""
+    sheets_token: object = field(default=None, compare=False, repr=False)
+    """The same object for as long as no fact sheet changes (within one ``serve`` session)."""
+    names_key: str = ""
+    """A hash of every name the mention matcher looks for."""
 
     def kind(self, kind: str) -> dict[str, Record[Any]]:
         return {
@@ -311,6 +317,7 @@ def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
         byline=_merge_field(a.byline, meta.byline if meta else None),
         url=meta.url if meta else None,
         excerpt=meta.excerpt if meta else False,
+        digest=key_of(seed.path, seed.digest, repr(meta)),
     )
 
 
@@ -323,6 +330,8 @@ def build_model(
     suggest; a build does not show them, so it skips the work).
     """
     problems = list(inputs.problems)
+    # What the previous build of a session made, reused where its inputs are the same objects.
+    kept = cache.kept if cache is not None and cache.session else {}
     config = validate(SiteConfig, inputs.config, "site.yaml", problems) if inputs.config else None
 
     metas: dict[str, SourceMeta] = {}
@@ -346,50 +355,74 @@ def build_model(
             meta = validate(SourceMeta, doc, doc.path, problems, value=value, prefix=(key,))
             if meta is not None:
                 metas[key] = meta
-    sources = {s.id: _source(s, metas.get(s.id)) for s in sorted(inputs.seeds, key=lambda s: s.id)}
+    made_before: dict[str, tuple[Any, ...]] = kept.get("sources", {})
+    made: dict[str, tuple[Any, ...]] = {}
+    sources: dict[str, Source] = {}
+    for seed in sorted(inputs.seeds, key=lambda s: s.id):
+        meta = metas.get(seed.id)
+        hit = made_before.get(seed.id)
+        if hit is not None and hit[0] is seed and hit[1] == meta:
+            source = hit[2]
+        else:
+            source = _source(seed, meta)
+        made[seed.id] = (seed, meta, source)
+        sources[seed.id] = source
+    kept["sources"] = made
 
     by_kind: dict[str, dict[str, Record[Any]]] = {kind: {} for kind in SHEETS}
     broken: set[tuple[str, str]] = set(inputs.broken)
+    # In a session, a sheet read from the same document object is not validated again.
+    before: dict[str, tuple[Any, ...]] = kept.get("records", {})
+    now: dict[str, tuple[Any, ...]] = {}
     for sheet in sorted(inputs.sheets, key=lambda s: (s.kind, s.slug)):
-        model = SHEETS[sheet.kind]
-        value = validate(model, sheet.doc, sheet.path, problems)
-        if value is not None:
-            by_kind[sheet.kind][sheet.slug] = Record(
-                sheet.kind, sheet.slug, sheet.path, sheet.doc, value
+        hit = before.get(sheet.path)
+        if hit is not None and hit[0] is sheet.doc and hit[1] == (sheet.kind, sheet.slug):
+            record, found = hit[2], hit[3]
+        else:
+            found = []
+            value = validate(SHEETS[sheet.kind], sheet.doc, sheet.path, found)
+            record = (
+                Record(sheet.kind, sheet.slug, sheet.path, sheet.doc, value)
+                if value is not None
+                else None
             )
+        now[sheet.path] = (sheet.doc, (sheet.kind, sheet.slug), record, found)
+        problems.extend(found)
+        if record is not None:
+            by_kind[sheet.kind][sheet.slug] = record
         else:
             broken.add((sheet.kind, sheet.slug))
+    same_sheets = now.keys() == before.keys() and all(now[k][2] is before[k][2] for k in now)
+    kept["records"] = now
+    # One object per generation of the fact sheets: later stages key their memos on it.
+    if not same_sheets or "sheets_token" not in kept:
+        kept["sheets_token"] = object()
+    sheets_token = kept["sheets_token"]
 
     if config is None:
         return None, problems
 
     citations: list[CitationUse] = []
     texts_by_id = {seed.id: seed.text for seed in inputs.seeds}
+    uses_before: dict[str, tuple[Any, ...]] = kept.get("citations", {})
+    uses_now: dict[str, tuple[Any, ...]] = {}
     for kind, records in by_kind.items():
         for record in records.values():
-            for loc, cite in walk_citations(record.sheet):
-                line, col = record.doc.position((*loc, "quote"))
-                source = sources.get(cite.source)
-                location = (
-                    _locate(cache, source.article, texts_by_id[cite.source], cite.quote)
-                    if source
-                    else None
-                )
-                speaker = cite.speaker if isinstance(cite, Statement) else None
-                citations.append(
-                    CitationUse(
-                        kind,
-                        record.slug,
-                        record.path,
-                        loc,
-                        line,
-                        col,
-                        cite.source,
-                        cite.quote,
-                        location,
-                        speaker,
-                    )
-                )
+            hit = uses_before.get(record.path)
+            # Still valid if the sheet and every source it cites are the same objects.
+            if (
+                hit is not None
+                and hit[0] is record
+                and all(sources.get(sid) is src for sid, src in hit[1])
+            ):
+                uses_now[record.path] = hit
+                citations.extend(hit[2])
+                continue
+            uses = _citation_uses(kind, record, sources, texts_by_id, cache)
+            cited = tuple((sid, sources.get(sid)) for sid in sorted({u.source for u in uses}))
+            uses_now[record.path] = (record, cited, uses)
+            citations.extend(uses)
+    kept["citations"] = uses_now
 
     attendance: dict[str, list[Attendance]] = defaultdict(list)
     followed_by: dict[str, list[str]] = defaultdict(list)
@@ -403,8 +436,8 @@ def build_model(
             followed_by[sheet.follows].append(slug)
 
     texts = {seed.id: seed.text for seed in inputs.seeds}
-    mentions, mentioned, unknown = find_all_mentions(
-        sources, by_kind, cache, texts, unknown=unknown_names
+    mentions, mentioned, unknown, names_key = find_all_mentions(
+        sources, by_kind, cache, texts, unknown=unknown_names, sheets_token=sheets_token
     )
 
     site = Site(
@@ -422,8 +455,43 @@ def build_model(
         mentioned=mentioned,
         unknown_names=unknown,
         broken=frozenset(broken),
+        sheets_token=sheets_token,
+        names_key=names_key,
     )
     return site, problems
+
+
+def _citation_uses(
+    kind: str,
+    record: Record[Any],
+    sources: dict[str, Source],
+    texts: dict[str, str],
+    cache: Cache | None,
+) -> list[CitationUse]:
+    """Every citation of one sheet, each looked up in its source."""
+    uses = []
+    for loc, cite in walk_citations(record.sheet):
+        line, col = record.doc.position((*loc, "quote"))
+        source = sources.get(cite.source)
+        location = (
+            _locate(cache, source.article, texts[cite.source], cite.quote) if source else None
+        )
+        speaker = cite.speaker if isinstance(cite, Statement) else None
+        uses.append(
+            CitationUse(
+                kind,
+                record.slug,
+                record.path,
+                loc,
+                line,
+                col,
+                cite.source,
+                cite.quote,
+                location,
+                speaker,
+            )  # fmt: skip
+        )
+    return uses
 
 
 def _locate(cache: Cache | None, article: Article, text: str, quote: str) -> Location | None:
@@ -518,47 +586,125 @@ def find_all_mentions(
     cache: Cache | None = None,
     texts: dict[str, str] | None = None,
     unknown: bool = True,
+    sheets_token: object = None,
 ) -> tuple[
     dict[str, tuple[Mention, ...]],
     dict[tuple[str, str], tuple[MentionRef, ...]],
     tuple[tuple[str, UnknownName], ...],
+    str,
 ]:
-    """Mentions per source, mentions per entity, and names no fact sheet covers.
+    """Mentions per source, mentions per entity, names no fact sheet covers, and a hash
+    of the names looked for.
 
     Results per article are cached by the article's text and every name the
-    fact sheets define, so editing one article rescans only that article.
+    fact sheets define, so editing one article rescans only that article. In a
+    session, the mentions per entity of the previous build are updated for the
+    articles that changed rather than regrouped from every article.
     """
-    entries = name_entries(by_kind)
-    names_key = key_of(repr(entries))
+    kept = cache.kept if cache is not None and cache.session else {}
+    names = kept.get("names")
+    if names is not None and sheets_token is not None and names[0] is sheets_token:
+        names_key = names[1]
+    else:
+        names_key = key_of(repr(name_entries(by_kind)))
+        kept["names"] = (sheets_token, names_key)
     matcher = cache.recall("matcher", names_key) if cache is not None else None
     if matcher is None:
-        matcher = build_matcher(entries)
+        matcher = build_matcher(name_entries(by_kind))
         if cache is not None:
             cache.remember("matcher", names_key, matcher)
+    scans_before: dict[str, tuple[Any, ...]] = kept.get("scans", {})
+    scans: dict[str, tuple[Any, ...]] = {}
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
     for sid, source in sources.items():
+        hit = scans_before.get(sid)
+        if hit is not None and hit[0] is source.article and hit[1] == (names_key, unknown):
+            results[sid] = hit[2]
+            scans[sid] = hit
+            if cache is not None and hit[3]:
+                cache.touch("mentions", hit[3])
+            continue
         if cache is not None and texts is not None and sid in texts:
             keys[sid] = cache.key("mentions", names_key, str(unknown), sid, texts[sid])
             found = cache.get("mentions", keys[sid])
             if found is not None:
                 results[sid] = found
+                scans[sid] = (source.article, (names_key, unknown), found, keys[sid])
                 continue
         todo.append(sid)
     scanned = pmap(partial(_scan_source, matcher, unknown), [sources[sid].article for sid in todo])
     for sid, result in zip(todo, scanned, strict=True):
         results[sid] = result
+        scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
         if cache is not None and sid in keys:
             cache.put("mentions", keys[sid], result)
+    kept["scans"] = scans
 
-    per_source: dict[str, tuple[Mention, ...]] = {}
+    per_source = {sid: results[sid][0] for sid in sources}
+    unknown_names = tuple((sid, u) for sid in sources for u in results[sid][2])
+    previous = kept.get("mentioned")
+    mentioned = None
+    if previous is not None and previous[0] == (names_key, unknown):
+        mentioned = _regroup_changed(previous[1], previous[2], results)
+    if mentioned is None:
+        mentioned = _group_by_entity(sources, results)
+    kept["mentioned"] = ((names_key, unknown), dict(results), mentioned)
+    return per_source, mentioned, unknown_names, names_key
+
+
+def _group_by_entity(
+    sources: dict[str, Source], results: dict[str, Any]
+) -> dict[tuple[str, str], tuple[MentionRef, ...]]:
     per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
-    unknown: list[tuple[str, UnknownName]] = []
     for sid in sources:
-        found, sentences, names = results[sid]
-        per_source[sid] = found
+        found, sentences, _names = results[sid]
         for m, sentence in zip(found, sentences, strict=True):
             per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
-        unknown.extend((sid, u) for u in names)
-    return per_source, {k: tuple(v) for k, v in sorted(per_entity.items())}, tuple(unknown)
+    return {k: tuple(v) for k, v in sorted(per_entity.items())}
+
+
+# Above this many changed articles, regrouping everything is as cheap as patching.
+_PATCH_LIMIT = 200
+
+
+def _regroup_changed(
+    results_before: dict[str, Any],
+    mentioned_before: dict[tuple[str, str], tuple[MentionRef, ...]],
+    results: dict[str, Any],
+) -> dict[tuple[str, str], tuple[MentionRef, ...]] | None:
+    """The mentions per entity of the previous build, updated for the articles that changed.
+
+    Gives exactly what :func:`_group_by_entity` would: refs in source-id order, then in
+    reading order. Entities no changed article names keep their very tuple, which later
+    stages use to see that nothing about them changed. None: too much changed to patch.
+    """
+    changed = {sid for sid, r in results.items() if results_before.get(sid) is not r}
+    changed |= results_before.keys() - results.keys()
+    if len(changed) > _PATCH_LIMIT:
+        return None
+    if not changed:
+        return mentioned_before
+    affected: set[tuple[str, str]] = set()
+    fresh: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+    for sid in sorted(changed):
+        if sid in results_before:
+            affected.update((m.kind, m.slug) for m in results_before[sid][0])
+        if sid in results:
+            found, sentences, _names = results[sid]
+            for m, sentence in zip(found, sentences, strict=True):
+                fresh[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
+    affected |= fresh.keys()
+    out = dict(mentioned_before)
+    for key in affected:
+        refs = [r for r in mentioned_before.get(key, ()) if r.source not in changed]
+        refs.extend(fresh.get(key, ()))
+        refs.sort(key=lambda r: r.source)  # stable: reading order within a source stays
+        if refs:
+            out[key] = tuple(refs)
+        else:
+            out.pop(key, None)
+    if out.keys() != mentioned_before.keys():
+        out = dict(sorted(out.items()))
+    return out

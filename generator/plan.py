@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.graph import Graph, build_graph
+from generator.graph import build_graph
 from generator.mentions import blocks_of
 from generator.model import Site, sentence_at
 from generator.problems import Problem
@@ -71,29 +71,35 @@ def meeting_order(site: Site) -> list[str]:
     return sorted(site.meetings, key=lambda s: (site.meetings[s].sheet.date.value, s))
 
 
-def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
-    related = Related(site)
+def plan_pages(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Page], list[Problem]]:
+    """Every page of the site, in a fixed order, and any clash between their paths.
+
+    ``kept``: a dict the caller keeps between the builds of one session; pages whose
+    inputs are the very same objects as last time are reused from it, not recomputed.
+    """
+    related = Related(site, kept)
+    by_sheets = related.by_sheets
     pages: list[Page] = [
-        Page("", "home.html", site.config.title, "home", {"page_meetings": meeting_order(site)}),
+        Page("", "home.html", site.config.title, "home", {"page_meetings": related.meetings}),
         Page("404.html", "404.html", "Page not found", "404"),
         Page(
             "discrepancies/",
             "discrepancies.html",
             "Where sources disagree",
             "discrepancies",
-            {"items": discrepancies(site), "variants": related.variant_people()},
+            {"items": by_sheets["discrepancies"], "variants": related.variant_people()},
         ),
-        Page("timeline/", "timeline.html", "Timeline", "timeline", {"groups": timeline(site)}),
-        Page("graph/", "graph.html", "Who met whom", "graph", {"graph": who_met_whom(site)}),
+        Page(
+            "timeline/", "timeline.html", "Timeline", "timeline", {"groups": by_sheets["timeline"]}
+        ),
+        Page("graph/", "graph.html", "Who met whom", "graph", {"graph": by_sheets["graph"]}),
         Page("search/", "search.html", "Search", "search"),
     ]
     orders = {
         "meetings": related.meetings,
         "people": related.people,
-        "countries": sorted(site.countries, key=lambda s: site.countries[s].sheet.name.casefold()),
-        "organizations": sorted(
-            site.organizations, key=lambda s: site.organizations[s].sheet.name.casefold()
-        ),
+        "countries": by_sheets["countries"],
+        "organizations": by_sheets["organizations"],
         "sources": sorted(site.sources),
     }
     for kind in KINDS:
@@ -106,20 +112,9 @@ def plan_pages(site: Site) -> tuple[list[Page], list[Problem]]:
                 {"of": kind, "slugs": orders[kind]},
             )
         )
-        template = f"{KIND_SINGULAR[kind]}.html"
         for slug in orders[kind]:
-            if kind == "sources":
-                source = site.sources[slug]
-                title = source.title.value or slug
-                origin = source.path
-            else:
-                record = site.kind(kind)[slug]
-                title = record.sheet.title if kind == "meetings" else record.sheet.name
-                origin = record.path
-            context = {"slug": slug, **related.context(kind, slug)}
-            pages.append(
-                Page(entity_url(kind, slug), template, title, KIND_SINGULAR[kind], context, origin)
-            )
+            pages.append(related.page(kind, slug))
+    related.done()
     return pages, find_collisions(pages)
 
 
@@ -170,10 +165,6 @@ def timeline(site: Site) -> list[TimelineGroup]:
     return out
 
 
-def who_met_whom(site: Site) -> Graph:
-    return build_graph(site, meeting_order(site))
-
-
 @dataclass(frozen=True)
 class DiscrepancyItem:
     """One curated disagreement, with the record it belongs to."""
@@ -210,25 +201,36 @@ def _bare(text: str) -> str:
 
 
 class Related:
-    """Every cross-reference the pages show, indexed in one pass over the site.
+    """Every cross-reference the pages show, indexed once per build.
 
-    Built once per build: a page's context is then a few dictionary look-ups, so
-    planning stays linear in the size of the site rather than pages x records.
+    A page's context is then a few dictionary look-ups, so planning stays linear
+    in the size of the site rather than pages x records. In a session (``kept``
+    given), what depends only on the fact sheets is kept while they are the same
+    objects, and each page and each person's spellings are reused while what they
+    are made from is identical (the mentions per entity keep their tuple when no
+    changed article names the entity).
     """
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, kept: dict[str, Any] | None = None) -> None:
         self.site = site
-        self.meetings = meeting_order(site)
-        self.people = person_order(site)
-        self.variant_slugs = {slug for slug, _ in self.variant_people()}
-        self.disputes: dict[tuple[str, str], list[DiscrepancyItem]] = {}
-        for item in discrepancies(site):
-            self.disputes.setdefault((item.kind, item.slug), []).append(item)
+        self.kept = kept if kept is not None else {}
+        token = site.sheets_token
+        if token is None or self.kept.get("token") is not token:
+            self.kept.clear()
+            self.kept.update(token=token, pages=dict(), variants=dict())
+            self.kept["by_sheets"] = self._from_sheets()
+        self.by_sheets: dict[str, Any] = self.kept["by_sheets"]
+        self.meetings: list[str] = self.by_sheets["meetings"]
+        self.people: list[str] = self.by_sheets["people"]
+        self.disputes = self.by_sheets["disputes"]
+        self.pages_before: dict[tuple[str, str], tuple[tuple[Any, ...], Page]] = self.kept["pages"]
+        self.pages_now: dict[tuple[str, str], tuple[tuple[Any, ...], Page]] = {}
+        self.variants_before: dict[str, tuple[Any, list[Any]]] = self.kept["variants"]
+        self.variants_now: dict[str, tuple[Any, list[Any]]] = {}
+        self._variant_people: list[Any] | None = None
+        self._block_order: dict[str, dict[str, int]] = {}
+        self._people_in: dict[str, list[str]] = {}
 
-        self.block_order = {
-            sid: {b.id: i for i, b in enumerate(src.article.blocks)}
-            for sid, src in site.sources.items()
-        }
         self.meeting_cites: dict[str, list[Any]] = {}
         self.cited_by: dict[str, set[tuple[str, str]]] = {}
         for use in site.citations:
@@ -238,38 +240,96 @@ class Related:
             if use.owner_kind == "meetings":
                 self.meeting_cites.setdefault(use.owner_slug, []).append(use)
 
-        # Co-mentions: for each source, every pair of people it names.
-        self.co: dict[str, dict[str, int]] = {}
-        for mentions in site.mentions.values():
-            named = sorted({m.slug for m in mentions if m.kind == "people"})
-            for a in named:
-                row = self.co.setdefault(a, {})
-                for b in named:
-                    if a != b:
-                        row[b] = row.get(b, 0) + 1
-
-        self.country_people: dict[str, list[str]] = {}
-        self.org_people: dict[str, list[str]] = {}
-        for p in self.people:
+    def _from_sheets(self) -> dict[str, Any]:
+        """Orders and indexes that only the fact sheets decide."""
+        site = self.site
+        meetings = meeting_order(site)
+        people = person_order(site)
+        disputes: dict[tuple[str, str], list[DiscrepancyItem]] = {}
+        items = discrepancies(site)
+        for item in items:
+            disputes.setdefault((item.kind, item.slug), []).append(item)
+        country_people: dict[str, list[str]] = {}
+        org_people: dict[str, list[str]] = {}
+        for p in people:
             sheet = site.people[p].sheet
             countries = {sheet.country} | {pos.of for pos in sheet.positions}
             for target in sorted(c for c in countries if c):
                 if target in site.countries:
-                    self.country_people.setdefault(target, []).append(p)
+                    country_people.setdefault(target, []).append(p)
                 if target in site.organizations:
-                    self.org_people.setdefault(target, []).append(p)
-        self.country_meetings: dict[str, list[str]] = {}
-        self.org_meetings: dict[str, list[str]] = {}
-        for m in self.meetings:
+                    org_people.setdefault(target, []).append(p)
+        country_meetings: dict[str, list[str]] = {}
+        org_meetings: dict[str, list[str]] = {}
+        for m in meetings:
             sheet = site.meetings[m].sheet
             parts = (*sheet.hosts, *sheet.participants)
             countries = {part.country for part in parts}
             if sheet.place:
                 countries.add(sheet.place.country)
             for c in sorted(c for c in countries if c):
-                self.country_meetings.setdefault(c, []).append(m)
+                country_meetings.setdefault(c, []).append(m)
             for o in sorted({part.organization for part in parts if part.organization}):
-                self.org_meetings.setdefault(o, []).append(m)
+                org_meetings.setdefault(o, []).append(m)
+        return {
+            "meetings": meetings,
+            "people": people,
+            "countries": sorted(
+                site.countries, key=lambda s: site.countries[s].sheet.name.casefold()
+            ),
+            "organizations": sorted(
+                site.organizations, key=lambda s: site.organizations[s].sheet.name.casefold()
+            ),
+            "disputes": disputes,
+            "discrepancies": items,
+            "timeline": timeline(site),
+            "graph": build_graph(site, meetings),
+            "country_people": country_people,
+            "org_people": org_people,
+            "country_meetings": country_meetings,
+            "org_meetings": org_meetings,
+        }
+
+    def done(self) -> None:
+        """Keep this build's pages and spellings for the next build of the session."""
+        self.kept["pages"] = self.pages_now
+        self.kept["variants"] = self.variants_now
+
+    def block_order(self, sid: str) -> dict[str, int]:
+        order = self._block_order.get(sid)
+        if order is None:
+            blocks = self.site.sources[sid].article.blocks
+            order = self._block_order[sid] = {b.id: i for i, b in enumerate(blocks)}
+        return order
+
+    def page(self, kind: str, slug: str) -> Page:
+        """The page of one record or source, reused if made from the same objects as before."""
+        site = self.site
+        if kind == "sources":
+            source = site.sources[slug]
+            cited_by = sorted(self.cited_by.get(slug, ()))
+            deps: tuple[Any, ...] = (source, cited_by)
+        else:
+            record = site.kind(kind)[slug]
+            deps = (record, site.mentioned.get((kind, slug), ()))
+            if kind == "meetings":
+                uses = self.meeting_cites.get(slug, [])
+                deps += (tuple(uses), tuple(site.sources[u.source] for u in uses))
+        hit = self.pages_before.get((kind, slug))
+        if hit is not None and _same(hit[0], deps):
+            self.pages_now[(kind, slug)] = hit
+            return hit[1]
+        if kind == "sources":
+            title = source.title.value or slug
+            origin = source.path
+        else:
+            title = record.sheet.title if kind == "meetings" else record.sheet.name
+            origin = record.path
+        context = {"slug": slug, **self.context(kind, slug)}
+        page = Page(entity_url(kind, slug), f"{KIND_SINGULAR[kind]}.html", title,
+                    KIND_SINGULAR[kind], context, origin)  # fmt: skip
+        self.pages_now[(kind, slug)] = (deps, page)
+        return page
 
     def mentioned_in(self, kind: str, slug: str) -> list[tuple[str, list[Passage]]]:
         """Per source (in id order), the sentences that mention the record or cite it."""
@@ -286,16 +346,27 @@ class Related:
         by_source: dict[str, list[Passage]] = {}
         for (source, block, sentence), words in sorted(
             grouped.items(),
-            key=lambda kv: (kv[0][0], self.block_order[kv[0][0]].get(kv[0][1], -1), kv[0][2]),
+            key=lambda kv: (kv[0][0], self.block_order(kv[0][0]).get(kv[0][1], -1), kv[0][2]),
         ):
             by_source.setdefault(source, []).append(
                 Passage(source, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
             )
         return list(by_source.items())
 
+    def _people_named(self, sid: str) -> list[str]:
+        named = self._people_in.get(sid)
+        if named is None:
+            mentions = self.site.mentions.get(sid, ())
+            named = self._people_in[sid] = sorted({m.slug for m in mentions if m.kind == "people"})
+        return named
+
     def appears_with(self, slug: str) -> list[tuple[str, int]]:
         """People named in the same sources as this person, most shared sources first."""
-        counts = self.co.get(slug, {})
+        counts: dict[str, int] = {}
+        for sid in {ref.source for ref in self.site.mentioned.get(("people", slug), ())}:
+            for other in self._people_named(sid):
+                if other != slug:
+                    counts[other] = counts.get(other, 0) + 1
         names = self.site.people
         return sorted(
             counts.items(), key=lambda kv: (-kv[1], names[kv[0]].sheet.name.casefold(), kv[0])
@@ -303,23 +374,38 @@ class Related:
 
     def name_variants(self, slug: str) -> list[tuple[str, str, list[str]]]:
         """(spelling, form, sources) for each way the sources write a person's name."""
+        refs = self.site.mentioned.get(("people", slug), ())
+        hit = self.variants_now.get(slug) or self.variants_before.get(slug)
+        if hit is not None and hit[0] is refs:
+            self.variants_now[slug] = hit
+            return hit[1]
         spellings: dict[tuple[str, str], set[str]] = {}
-        for ref in self.site.mentioned.get(("people", slug), ()):
+        for ref in refs:
             text = " ".join(ref.mention.text.split())
             spellings.setdefault((text, ref.mention.form), set()).add(ref.source)
-        return [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
+        out = [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
+        self.variants_now[slug] = (refs, out)
+        return out
 
     def variant_people(self) -> list[tuple[str, list[tuple[str, list[str]]]]]:
         """People whose full name is spelled more than one way across the sources.
 
         A surname standing alone is not a different spelling, so it does not count.
         """
-        out = []
-        for slug in self.people:
-            full = [(t, srcs) for t, form, srcs in self.name_variants(slug) if form != "surname"]
-            if len({_bare(t) for t, _ in full}) > 1:
-                out.append((slug, full))
-        return out
+        if self._variant_people is None:
+            out = []
+            for slug in self.people:
+                full = [
+                    (t, srcs) for t, form, srcs in self.name_variants(slug) if form != "surname"
+                ]
+                if len({_bare(t) for t, _ in full}) > 1:
+                    out.append((slug, full))
+            self._variant_people = out
+        return self._variant_people
+
+    def spelled_differently(self, slug: str) -> bool:
+        full = {_bare(t) for t, form, _ in self.name_variants(slug) if form != "surname"}
+        return len(full) > 1
 
     def context(self, kind: str, slug: str) -> dict[str, Any]:
         """Cross-references a page shows besides its own record, in a fixed order."""
@@ -330,16 +416,27 @@ class Related:
         if kind == "people":
             out["appears_with"] = self.appears_with(slug)
             out["variants"] = self.name_variants(slug)
-            out["spelled_differently"] = slug in self.variant_slugs
+            out["spelled_differently"] = self.spelled_differently(slug)
         elif kind == "countries":
-            out["country_people"] = self.country_people.get(slug, [])
-            out["country_meetings"] = self.country_meetings.get(slug, [])
+            out["country_people"] = self.by_sheets["country_people"].get(slug, [])
+            out["country_meetings"] = self.by_sheets["country_meetings"].get(slug, [])
         elif kind == "organizations":
-            out["org_people"] = self.org_people.get(slug, [])
-            out["org_meetings"] = self.org_meetings.get(slug, [])
+            out["org_people"] = self.by_sheets["org_people"].get(slug, [])
+            out["org_meetings"] = self.by_sheets["org_meetings"].get(slug, [])
         elif kind == "sources":
             out["cited_by"] = sorted(self.cited_by.get(slug, ()))
         return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The very same objects (containers compared item by item; text by value)."""
+    if a is b:
+        return True
+    if isinstance(a, tuple | list) and type(a) is type(b):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return False
 
 
 def _fold(path: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -160,3 +162,112 @@ def write_site(
     with contextlib.suppress(OSError):  # the new site is in place; the next build clears the rest
         _remove(old)
     return count
+
+
+def update_site(
+    output: Path,
+    files: Iterable[tuple[str, bytes | Path]],
+    project: Path,
+    *,
+    force: bool = False,
+    before: set[str] | None = None,
+) -> tuple[int, set[str]]:
+    """Bring the previous site at ``output`` up to date file by file; return the count
+    and the paths of the site's files.
+
+    For a rebuild that changes a few files of a large site, where copying or linking
+    every file into a staging folder would cost more than the rendering. Everything is
+    produced first (``files`` is consumed before anything is touched), so a failure
+    while rendering still leaves the previous site as it was. Then each changed file
+    is replaced with a rename (a reader never sees half a file), and the files the new
+    site no longer has are removed: those of ``before`` (the files the previous build
+    wrote), or, without it, every file found in the folder.
+    """
+    check_output(output, project, force=force)
+    items = list(files)
+    root = output.resolve()
+    prefix = str(root) + os.sep
+    wanted: set[str] = set()
+    for rel, _data in items:
+        if not os.path.normpath(os.path.join(prefix, rel)).startswith(prefix):
+            raise DossierError(
+                [Problem(rel, message="page path leaves the output folder; refused")]
+            )
+        wanted.add(rel)
+    # First every changed file goes into a temporary file beside its target; only when
+    # all are written are they renamed over the old ones. A failure in the first phase
+    # (a full disk, say) removes the temporary files and leaves the site as it was.
+    renames: list[tuple[str, Path]] = []
+    made: list[Path] = []  # folders the new site adds, removed again on failure
+    try:
+        for rel, data in items:
+            if isinstance(data, Path):
+                continue  # the previous file, carried over where it is
+            target = root / rel
+            # Containment on the resolved folder: a link planted in the site must not lead out.
+            parent = target.parent.resolve()
+            if parent != root and root not in parent.parents:
+                raise DossierError(
+                    [Problem(rel, message="page path leaves the output folder; refused")]
+                )
+            if not _holds(target, data):
+                missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+                made.extend(reversed(missing))
+                renames.append((_write_beside(target, data), target))
+    except BaseException:
+        for tmp, _target in renames:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    for tmp, target in renames:
+        os.replace(tmp, target)
+    stale = (before if before is not None else _files_in(root)) - wanted - {MARKER}
+    folders: set[Path] = set()
+    for rel in sorted(stale):
+        path = root / rel
+        with contextlib.suppress(OSError):
+            path.unlink()
+            folders.update(p for p in path.parents if root in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if now empty
+    return len(items), wanted
+
+
+def _write_beside(target: Path, data: bytes) -> str:
+    """Write ``data`` to a new temporary file in ``target``'s folder; return its path."""
+    target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dossier-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    """The file at ``target`` is a regular file with exactly these bytes."""
+    try:
+        st = os.lstat(target)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        with open(target, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def _files_in(root: Path) -> set[str]:
+    found = set()
+    for folder, _dirs, names in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        for name in names:
+            found.add(name if rel == "." else f"{rel}/{name}")
+    return found
