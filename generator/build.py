@@ -233,10 +233,12 @@ def render_files(
         prints = Fingerprints(site, renderer, stamp, kept)
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
-    outputs: list[bytes | Path | None] = [None] * len(pages)
+    # The feed and the sitemap are fingerprinted and carried over like pages.
+    everything = [*pages, *documents(site, pages)]
+    outputs: list[bytes | Path | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""
-    for i, page in enumerate(pages):
+    for i, page in enumerate(everything):
         fp = prints.of(page) if prints is not None else None
         if fp is not None:
             carried.fingerprints[page.output] = fp
@@ -248,17 +250,19 @@ def render_files(
                 and stat_of(base + page.output) == before[1]
             ):
                 outputs[i] = previous / page.output
-                carried.reused += 1
+                if i < len(pages):
+                    carried.reused += 1
                 continue
         todo.append(i)
     if prints is not None:
         prints.done()
     total = len(todo)
     carried.rendered_pages = [
-        pages[i].output for i in todo if pages[i].output in carried.fingerprints
+        pages[i].output for i in todo if i < len(pages) and pages[i].output in carried.fingerprints
     ]
     carried.rendered = len(carried.rendered_pages)
     spent = [0.0]
+    data_kept = cache.kept.setdefault("data", {}) if cache is not None and cache.session else None
 
     def produce() -> Iterator[tuple[str, bytes | Path]]:
         """Pages in plan order as they are rendered, then the site-wide files.
@@ -267,9 +271,10 @@ def render_files(
         items (writing them) is not.
         """
         started = time.perf_counter()
-        rendered = iter(pmap_shared(_render_indexed, (renderer, [pages[i] for i in todo]), total))
+        jobs = (renderer, [everything[i] for i in todo])
+        rendered = iter(pmap_shared(_render_indexed, jobs, total))
         done = 0
-        for i, page in enumerate(pages):
+        for i, page in enumerate(everything):
             out = outputs[i]
             if out is None:
                 out = next(rendered)
@@ -279,10 +284,8 @@ def render_files(
             spent[0] += time.perf_counter() - started
             yield page.output, out
             started = time.perf_counter()
-        extra: list[tuple[str, bytes | Path]] = [
-            (doc.output, renderer.render(doc)) for doc in documents(site, pages)
-        ]
-        extra.extend(data_files(site, lambda target: urljoin(renderer.base_url, target)))
+        absolute = lambda target: urljoin(renderer.base_url, target)  # noqa: E731
+        extra: list[tuple[str, bytes | Path]] = list(data_files(site, absolute, data_kept))
         extra.extend(sorted(static_files(site.root).items()))
         # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
         extra.append((".nojekyll", b""))
@@ -459,7 +462,7 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
                 {
                     "digest": digest,
                     "stats": output_stats(output),
-                    "entity_pages": len(carried.fingerprints),
+                    "entity_pages": carried.rendered + carried.reused,
                     "result": result,
                 },
             )

@@ -122,8 +122,12 @@ def feed_updated(entries: list[FeedEntry]) -> dt.date:
 
 
 def documents(site: Site, pages: list[Page]) -> list[Page]:
-    """The XML documents rendered from templates: /feed.xml and /sitemap.xml."""
-    entries = feed_entries(site)
+    """The XML documents rendered from templates: /feed.xml and /sitemap.xml.
+
+    The feed holds the newest ``feed_limit`` entries: a reader polls it for what is
+    new, and a feed of every article of a large site would be megabytes long.
+    """
+    entries = feed_entries(site)[: site.config.feed_limit]
     return [
         Page(
             "feed.xml",
@@ -384,66 +388,66 @@ def _location(use: Any, absolute: Absolute) -> dict[str, Any] | None:
 
 def site_data(site: Site, absolute: Absolute) -> dict[str, Any]:
     """Every entity, meeting, citation and source of the site, for reuse by others."""
-    out: dict[str, Any] = {
-        "$schema": absolute(SCHEMA_URL),
-        "site": {
-            "title": site.config.title,
-            "description": site.config.description,
-            "url": absolute(""),
-            "language": site.config.language,
-        },
-    }
+    out: dict[str, Any] = {"$schema": absolute(SCHEMA_URL), "site": _site_entry(site, absolute)}
     for kind in KINDS:
-        if kind == "sources":
-            continue
-        records = site.kind(kind)
-        order = meeting_order(site) if kind == "meetings" else sorted(records)
-        out[kind] = [
+        if kind != "sources":
+            out[kind] = _record_entries(site, kind, absolute)
+    out["sources"] = [_source_entry(site, slug, absolute) for slug in site.sources]
+    out["citations"] = _citation_entries(site, absolute)
+    return out
+
+
+def _record_entries(site: Site, kind: str, absolute: Absolute) -> list[dict[str, Any]]:
+    records = site.kind(kind)
+    order = meeting_order(site) if kind == "meetings" else sorted(records)
+    return [
+        {
+            "id": slug,
+            "url": absolute(entity_url(kind, slug)),
+            "file": records[slug].path,
+            "sheet": records[slug].sheet.model_dump(mode="json"),
+        }
+        for slug in order
+    ]
+
+
+def _source_entry(site: Site, slug: str, absolute: Absolute) -> dict[str, Any]:
+    s = site.sources[slug]
+    a = s.article
+    return {
+        "id": slug,
+        "url": absolute(entity_url("sources", slug)),
+        "file": s.path,
+        "title": s.title.value,
+        "outlet": s.outlet.value,
+        "published": s.published.value.isoformat() if s.published.value else None,
+        "byline": s.byline.value,
+        "original_url": s.url,
+        "excerpt": s.excerpt,
+        "language": a.language,
+        "dateline": {
+            "place": a.dateline_place.value,
+            "date": a.dateline_date.value.isoformat() if a.dateline_date.value else None,
+        },
+        "blocks": [
+            {"id": b.id, "type": type(b).__name__.lower(), "text": b.text} for b in a.blocks
+        ],
+        "mentions": [
             {
-                "id": slug,
-                "url": absolute(entity_url(kind, slug)),
-                "file": records[slug].path,
-                "sheet": records[slug].sheet.model_dump(mode="json"),
+                "kind": m.kind,
+                "id": m.slug,
+                "block": m.block,
+                "start": m.start,
+                "end": m.end,
+                "text": m.text,
             }
-            for slug in order
-        ]
-    sources = []
-    for slug, s in site.sources.items():
-        a = s.article
-        sources.append(
-            {
-                "id": slug,
-                "url": absolute(entity_url("sources", slug)),
-                "file": s.path,
-                "title": s.title.value,
-                "outlet": s.outlet.value,
-                "published": s.published.value.isoformat() if s.published.value else None,
-                "byline": s.byline.value,
-                "original_url": s.url,
-                "excerpt": s.excerpt,
-                "language": a.language,
-                "dateline": {
-                    "place": a.dateline_place.value,
-                    "date": a.dateline_date.value.isoformat() if a.dateline_date.value else None,
-                },
-                "blocks": [
-                    {"id": b.id, "type": type(b).__name__.lower(), "text": b.text} for b in a.blocks
-                ],
-                "mentions": [
-                    {
-                        "kind": m.kind,
-                        "id": m.slug,
-                        "block": m.block,
-                        "start": m.start,
-                        "end": m.end,
-                        "text": m.text,
-                    }
-                    for m in site.mentions.get(slug, ())
-                ],
-            }
-        )
-    out["sources"] = sources
-    out["citations"] = [
+            for m in site.mentions.get(slug, ())
+        ],  # fmt: skip
+    }
+
+
+def _citation_entries(site: Site, absolute: Absolute) -> list[dict[str, Any]]:
+    return [
         {
             "owner": {"kind": c.owner_kind, "id": c.owner_slug},
             "field": ".".join(str(p) for p in c.loc),
@@ -457,7 +461,55 @@ def site_data(site: Site, absolute: Absolute) -> dict[str, Any]:
         }
         for c in site.citations
     ]
-    return out
+
+
+def _compact(value: Any) -> str:
+    # Compact: with an indent json falls back to its pure-Python encoder, ten times
+    # slower on a large site.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> str:
+    """``site_data`` as compact JSON, exactly as ``json.dumps`` would write it.
+
+    Written piece by piece so that a session (``kept`` given) can keep the JSON of
+    each source while the source and its mentions are the same objects, and that of
+    the fact sheets while they are: one edited article re-encodes one article.
+    """
+    kept = kept if kept is not None else {}
+    base = absolute("")
+    if kept.get("token") is not site.sheets_token or kept.get("base") != base:
+        kept.clear()
+        kept.update(token=site.sheets_token, base=base, sources=dict())
+        kept["records"] = {
+            kind: _compact(_record_entries(site, kind, absolute))
+            for kind in KINDS
+            if kind != "sources"
+        }
+    before: dict[str, tuple[Any, Any, str]] = kept["sources"]
+    now: dict[str, tuple[Any, Any, str]] = {}
+    for slug, source in site.sources.items():
+        mentions = site.mentions.get(slug, ())
+        hit = before.get(slug)
+        if hit is None or hit[0] is not source or hit[1] is not mentions:
+            hit = (source, mentions, _compact(_source_entry(site, slug, absolute)))
+        now[slug] = hit
+    kept["sources"] = now
+    head = {"$schema": absolute(SCHEMA_URL), "site": _site_entry(site, absolute)}
+    parts = [_compact(head)[:-1]]
+    parts += [f",{_compact(kind)}:{text}" for kind, text in kept["records"].items()]
+    parts.append(',"sources":[' + ",".join(entry[2] for entry in now.values()) + "]")
+    parts.append(',"citations":' + _compact(_citation_entries(site, absolute)) + "}")
+    return "".join(parts)
+
+
+def _site_entry(site: Site, absolute: Absolute) -> dict[str, Any]:
+    return {
+        "title": site.config.title,
+        "description": site.config.description,
+        "url": absolute(""),
+        "language": site.config.language,
+    }
 
 
 def site_schema(absolute: Absolute) -> dict[str, Any]:
@@ -619,17 +671,15 @@ def site_schema(absolute: Absolute) -> dict[str, Any]:
     }
 
 
-def data_files(site: Site, absolute: Absolute) -> list[tuple[str, bytes]]:
-    """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline."""
+def data_files(
+    site: Site, absolute: Absolute, kept: dict[str, Any] | None = None
+) -> list[tuple[str, bytes]]:
+    """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline.
 
-    def encode(value: Any, indent: int | None = None) -> bytes:
-        # The data file is compact: with an indent json falls back to its pure-Python
-        # encoder, ten times slower on a large site. The small schema stays readable.
-        separators = (",", ":") if indent is None else None
-        text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
-        return (text + "\n").encode("utf-8")
-
+    ``kept``: a dict kept between the builds of one session (see :func:`site_data_text`).
+    """
+    schema = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
     return [
-        (DATA_URL, encode(site_data(site, absolute))),
-        (SCHEMA_URL, encode(site_schema(absolute), indent=1)),
+        (DATA_URL, (site_data_text(site, absolute, kept) + "\n").encode("utf-8")),
+        (SCHEMA_URL, (schema + "\n").encode("utf-8")),
     ]

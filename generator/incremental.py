@@ -83,7 +83,8 @@ def site_stamp(site: Site, renderer: Renderer, code: str) -> str:
 
 
 # Pages that list or draw many records; their inputs rarely change when one article does.
-SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "404"}
+SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "404",
+             "feed", "sitemap"}  # fmt: skip
 
 # Context entries made from the mentions in sources: each page's fingerprint covers them
 # through the hashes of the sources it links to, never by printing them out.

@@ -302,6 +302,9 @@ class SiteConfig(Sheet):
     language: str = "en"
     output: str = Field("_site", description="Output folder, relative to the project.")
     domain: str | None = Field(None, description="Custom domain: written to CNAME.")
+    feed_limit: int = Field(
+        50, ge=1, description="Entries in the Atom feed: the newest meetings and sources."
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -68,6 +68,18 @@ def test_atom_feed_is_valid_and_dated_from_content(site: Path, bundled: Path) ->
     assert moscow.find(f"{ATOM}updated").text == "2023-11-21T00:00:00Z"
 
 
+def test_feed_limit_keeps_the_newest_entries(bundled: Path, site: Path, tmp_path: Path) -> None:
+    every = ET.parse(site / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert 3 < len(every) <= 50  # the default limit holds the whole bundled site
+    config = bundled / "site.yaml"
+    config.write_text(config.read_text() + "feed_limit: 3\n")
+    build_project(bundled, BuildOptions(output=tmp_path / "out", base_url=BASE, search=False))
+    root = ET.parse(tmp_path / "out/feed.xml").getroot()
+    ids = [e.find(f"{ATOM}id").text for e in root.findall(f"{ATOM}entry")]
+    assert ids == [e.find(f"{ATOM}id").text for e in every[:3]]
+    assert root.find(f"{ATOM}updated").text == every[0].find(f"{ATOM}updated").text
+
+
 def test_feed_is_the_same_on_another_day(
     bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
