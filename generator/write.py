@@ -240,7 +240,7 @@ def update_site(
 def _write_beside(target: Path, data: bytes) -> str:
     """Write ``data`` to a new temporary file in ``target``'s folder; return its path."""
     target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dossier-")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dossier-tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from generator.build import BuildOptions, build_project
 
@@ -39,12 +42,20 @@ def clean_build(project: Path, tmp: Path) -> dict[str, bytes]:
     return tree(fresh / "_site")
 
 
+SESSION: dict[str, object] = {}
+
+
 def step(project: Path, tmp: Path, rendered_pages: list[str] | None = None) -> tuple[int, int]:
-    """Build incrementally, compare with a clean build; return (pages re-rendered, reused)."""
+    """Build incrementally, compare with a clean build; return (pages re-rendered, reused).
+
+    With a session in ``SESSION`` (see the ``mode`` fixture), builds the way ``serve`` does:
+    one in-memory cache for every build, the site updated in place.
+    """
     from generator.build import Carried
 
     carried = Carried()
-    result = build_project(project, BuildOptions(search=False, carried=carried))
+    options = BuildOptions(search=False, carried=carried, session=SESSION.get("cache"))  # type: ignore[arg-type]
+    result = build_project(project, options)
     assert tree(project / "_site") == clean_build(project, tmp)
     assert result.pages > 0
     if rendered_pages is not None:
@@ -52,7 +63,18 @@ def step(project: Path, tmp: Path, rendered_pages: list[str] | None = None) -> t
     return carried.rendered, carried.reused
 
 
-def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path) -> None:
+@pytest.fixture(params=["build", "session"])
+def mode(request: pytest.FixtureRequest, bundled: Path) -> Iterator[str]:
+    """Each build on its own (``dossier build``), or all in one session (``dossier serve``)."""
+    from generator.cache import FOLDER, Cache
+
+    if request.param == "session":
+        SESSION["cache"] = Cache(bundled / FOLDER, session=True)
+    yield request.param
+    SESSION.clear()
+
+
+def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path, mode: str) -> None:
     first, _ = step(bundled, tmp_path)
     # Nothing changed: no entity or source page is rendered again.
     rendered, reused = step(bundled, tmp_path)
@@ -161,3 +183,37 @@ def test_an_unchanged_site_is_up_to_date_at_once(bundled: Path) -> None:
     build_project(bundled, BuildOptions(search=False, carried=carried))
     assert carried.fingerprints and carried.rendered == 0
     assert tree(bundled / "_site") == before
+
+
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_a_session_that_fails_while_writing_keeps_the_previous_site(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    from generator import write as write_module
+    from generator.cache import FOLDER, Cache
+
+    session = Cache(bundled / FOLDER, session=True)
+    build_project(bundled, BuildOptions(search=False, session=session))
+    before = tree(bundled / "_site")
+    # A new article changes its own page, the pages of what it names and the indexes.
+    (bundled / "seeds/005_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    real = write_module._write_beside
+    calls: list[Path] = []
+
+    def failing(target: Path, data: bytes) -> str:
+        calls.append(target)
+        if which == "first" or len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real(target, data)
+
+    monkeypatch.setattr(write_module, "_write_beside", failing)
+    with pytest.raises(OSError, match="No space left"):
+        build_project(bundled, BuildOptions(search=False, session=session))
+    assert len(calls) == (1 if which == "first" else 4)
+    # Not a file changed, no temporary file left, no new folder made.
+    assert tree(bundled / "_site") == before
+    assert not list((bundled / "_site").rglob(".dossier-tmp-*"))
+    assert not (bundled / "_site/sources/005_new").exists()
+    monkeypatch.undo()
+    build_project(bundled, BuildOptions(search=False, session=session))
+    assert (bundled / "_site/sources/005_new/index.html").is_file()
