@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import article as art
 from generator.article import Article, Field, Paragraph, Post, parse_article
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -634,3 +636,34 @@ def test_mojibake_is_repaired_only_when_the_whole_text_round_trips() -> None:
         "left as it is",
     )
     assert all(seed(p).notes == () for p in ("000", "001", "002", "003", "004"))
+
+
+# --------------------------------------------------------------------------
+# Fast paths (issue 7): each must give what the pattern it stands in for gives
+# --------------------------------------------------------------------------
+
+TRICKY = st.sampled_from(
+    ["said", "says", "unsaid", "said-", "-said", "_said", "ésaid", "ſaid", "pointed  out",
+     "points\nout", "emphasized", "Said", " ", "  ", "\t", "\n", "\xa0", "\u3000", "\u2028", ":",
+     ":\n", "’s", "'s\n", "“", "”", "‘", "’", '"', "Photo: AP", "PİC: x", "ımage by y",
+     "| Photograph: X", "(@MfaEgypt) November 21, 2023", " — ", "Monday", "Mondays", "on Monday",
+     "last Friday", "-Sunday", "today", "the minister", "Lavrov", "al-Sisi", ". ", "x"]
+)  # fmt: skip
+
+
+def span(m: re.Match[str] | None) -> tuple[int, int] | None:
+    return m.span() if m else None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(TRICKY | st.text(max_size=3), max_size=12).map("".join))
+def test_fast_paths_agree_with_their_patterns(text: str) -> None:
+    assert art._collapse(text) == re.sub(r"\s+", " ", text).strip()
+    assert art._verb_starts(text) == [m.start() for m in art._VERB_RE.finditer(text)]
+    assert span(art._said_colon(text)) == span(art._SAID_COLON_RE.search(text))
+    assert span(art._post_signature(text)) == span(art._POST_SIGNATURE_RE.search(text))
+    assert art._is_caption_text(text) == bool(
+        art._PHOTO_CREDIT_RE.match(text) or art._CAPTION_END_RE.search(text)
+    )
+    if "day" not in text or not art._WEEKDAY_NAME_RE.search(text):
+        assert art._WEEKDAY_RE.search(text) is None
