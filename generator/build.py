@@ -133,11 +133,11 @@ def check_project(
     if site is not None:
         if base_url:
             site = _with_base_url(site, base_url, problems)
-        found, cov = check_site(site)
+        session = cache is not None and cache.session
+        found, cov = check_site(site, cache.kept.setdefault("checks", {}) if session else None)
         problems.extend(found)
         clock.lap("checks")
-        kept = cache.kept.setdefault("plan", {}) if cache is not None and cache.session else None
-        pages, collisions = plan_pages(site, kept)
+        pages, collisions = plan_pages(site, cache.kept.setdefault("plan", {}) if session else None)
         problems.extend(collisions)
         clock.lap("plan")
     errors = [p for p in problems if p.is_error or strict]
@@ -220,7 +220,13 @@ def render_files(
         jinja_cache = cache.root / "jinja"
         jinja_cache.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(site, search=binary is not None, bytecode_cache=jinja_cache)
-    renderer.prepare_prose(cache)
+    prose = cache.kept.get("prose") if cache is not None and cache.session else None
+    if prose is not None and prose[0] is site.sheets_token and site.sheets_token is not None:
+        renderer.prose = prose[1]  # the summaries are those of the last build
+    else:
+        renderer.prepare_prose(cache)
+        if cache is not None and cache.session:
+            cache.kept["prose"] = (site.sheets_token, renderer.prose)
     carried = carried if carried is not None else Carried()
     carried.template_times = renderer.template_times
     clock = time.perf_counter()

@@ -8,7 +8,7 @@ the caller fails once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -191,16 +191,18 @@ def coverage(site: Site) -> Coverage:
             if kind == "meetings":
                 facts += len(record.sheet.statements)
                 cited += len(record.sheet.statements)
+    return Coverage(facts=facts, cited=cited, uncited=tuple(uncited), **_verified(site))
+
+
+def _verified(site: Site) -> dict[str, int]:
+    """The coverage figures that depend on the sources as well as the sheets."""
     verified = [c for c in site.citations if c.location is not None]
-    return Coverage(
-        facts=facts,
-        cited=cited,
-        citations=len(site.citations),
-        verified=len(verified),
-        sources_cited=len({c.source for c in verified}),
-        sources=len(site.sources),
-        uncited=tuple(uncited),
-    )
+    return {
+        "citations": len(site.citations),
+        "verified": len(verified),
+        "sources_cited": len({c.source for c in verified}),
+        "sources": len(site.sources),
+    }
 
 
 def check_shared_names(site: Site) -> list[Problem]:
@@ -237,9 +239,23 @@ def check_shared_names(site: Site) -> list[Problem]:
     return problems
 
 
-def check_site(site: Site) -> tuple[list[Problem], Coverage]:
-    """All whole-site problems, and the coverage figures for the report."""
-    problems = check_references(site) + check_citations(site) + check_shared_names(site)
-    cov = coverage(site)
+def check_site(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Problem], Coverage]:
+    """All whole-site problems, and the coverage figures for the report.
+
+    ``kept``: a dict kept between the builds of one session; what only the fact sheets
+    (and the list of sources) decide is checked again only when they change.
+    """
+    kept = kept if kept is not None else {}
+    key = (site.sheets_token, frozenset(site.sources), site.broken)
+    if kept.get("key") is None or not _same_key(kept["key"], key):
+        kept["key"] = key
+        kept["found"] = check_references(site) + check_shared_names(site)
+        kept["coverage"] = coverage(site)
+    cov = replace(kept["coverage"], **_verified(site))
+    problems = kept["found"][:] + check_citations(site)
     problems.extend(cov.uncited)
     return problems, cov
+
+
+def _same_key(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a[0] is b[0] and a[0] is not None and a[1] == b[1] and a[2] == b[2]

@@ -479,7 +479,6 @@ def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None =
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("token") is not site.sheets_token or kept.get("base") != base:
-        kept.clear()
         kept.update(token=site.sheets_token, base=base, sources=dict())
         kept["records"] = {
             kind: _compact(_record_entries(site, kind, absolute))
@@ -678,7 +677,12 @@ def data_files(
 
     ``kept``: a dict kept between the builds of one session (see :func:`site_data_text`).
     """
-    schema = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
+    kept = kept if kept is not None else {}
+    base = absolute("")
+    if kept.get("schema_base") != base:
+        kept["schema_base"] = base
+        kept["schema"] = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
+    schema = kept["schema"]
     return [
         (DATA_URL, (site_data_text(site, absolute, kept) + "\n").encode("utf-8")),
         (SCHEMA_URL, (schema + "\n").encode("utf-8")),
