@@ -190,6 +190,8 @@ class Carried:
     """The output paths of the entity and source pages rendered."""
     template_times: dict[str, list[float]] = field(default_factory=dict)
     """Per template: [pages rendered, seconds] (complete only in a --profile build)."""
+    stats: dict[str, Stat] = field(default_factory=dict)
+    """The stat of each file carried over, as checked before carrying it."""
 
 
 def render_files(
@@ -256,6 +258,7 @@ def render_files(
                 and stat_of(base + page.output) == before[1]
             ):
                 outputs[i] = previous / page.output
+                carried.stats[page.output] = before[1]
                 if i < len(pages):
                     carried.reused += 1
                 continue
@@ -424,7 +427,8 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     )
     clock = time.perf_counter()
     written = cache.kept.get("written") if options.session is not None else None
-    if options.session is not None and _in_place(output, previous, binary, carried):
+    in_place = options.session is not None and _in_place(output, previous, binary, carried)
+    if in_place:
         before = written[1] if written is not None and written[0] == output else None
         count, names = update_site(output, files, root, force=options.force, before=before)
         if options.session is not None:
@@ -451,8 +455,10 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         # Record what each page's file now is, so the next build can carry it over.
         manifest = {}
         base = str(output) + os.sep
+        # A file updated in place was either carried (its stat is known) or written now.
+        known = carried.stats if in_place else {}
         for out, fp in carried.fingerprints.items():
-            st = stat_of(base + out)
+            st = known.get(out) or stat_of(base + out)
             if st is not None:
                 manifest[out] = (fp, st)
         cache.put("pages", manifest_key(output), manifest)

@@ -447,20 +447,21 @@ def _source_entry(site: Site, slug: str, absolute: Absolute) -> dict[str, Any]:
 
 
 def _citation_entries(site: Site, absolute: Absolute) -> list[dict[str, Any]]:
-    return [
-        {
-            "owner": {"kind": c.owner_kind, "id": c.owner_slug},
-            "field": ".".join(str(p) for p in c.loc),
-            "file": c.path,
-            "line": c.line,
-            "source": c.source,
-            "quote": c.quote,
-            "speaker": c.speaker,
-            "verified": c.location is not None,
-            "passage": _location(c, absolute),
-        }
-        for c in site.citations
-    ]
+    return [_citation_entry(c, absolute) for c in site.citations]
+
+
+def _citation_entry(c: Any, absolute: Absolute) -> dict[str, Any]:
+    return {
+        "owner": {"kind": c.owner_kind, "id": c.owner_slug},
+        "field": ".".join(str(p) for p in c.loc),
+        "file": c.path,
+        "line": c.line,
+        "source": c.source,
+        "quote": c.quote,
+        "speaker": c.speaker,
+        "verified": c.location is not None,
+        "passage": _location(c, absolute),
+    }
 
 
 def _compact(value: Any) -> str:
@@ -479,7 +480,7 @@ def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None =
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("token") is not site.sheets_token or kept.get("base") != base:
-        kept.update(token=site.sheets_token, base=base, sources=dict())
+        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict())
         kept["records"] = {
             kind: _compact(_record_entries(site, kind, absolute))
             for kind in KINDS
@@ -498,7 +499,17 @@ def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None =
     parts = [_compact(head)[:-1]]
     parts += [f",{_compact(kind)}:{text}" for kind, text in kept["records"].items()]
     parts.append(',"sources":[' + ",".join(entry[2] for entry in now.values()) + "]")
-    parts.append(',"citations":' + _compact(_citation_entries(site, absolute)) + "}")
+    # Citations are made again only for sheets or sources that changed: keep the JSON of
+    # each by the identity of its (unchanged) object.
+    cites_before: dict[int, tuple[Any, str]] = kept["cites"]
+    cites: dict[int, tuple[Any, str]] = {}
+    for use in site.citations:
+        done = cites_before.get(id(use))
+        if done is None or done[0] is not use:
+            done = (use, _compact(_citation_entry(use, absolute)))
+        cites[id(use)] = done
+    kept["cites"] = cites
+    parts.append(',"citations":[' + ",".join(cites[id(u)][1] for u in site.citations) + "]}")
     return "".join(parts)
 
 

@@ -57,6 +57,15 @@ class Inputs:
     """(kind, slug) of fact sheets that exist but could not be read."""
 
 
+def _shown(root: Path, file: Path, names: dict[str, str]) -> str:
+    """display_path, remembered per file for the session (it is asked for every file)."""
+    key = str(file)
+    shown = names.get(key)
+    if shown is None:
+        shown = names[key] = display_path(root, file)
+    return shown
+
+
 def display_path(root: Path, file: Path) -> str:
     try:
         shown = file.relative_to(root).as_posix()
@@ -173,11 +182,13 @@ def _parse(item: tuple[str, str]) -> tuple[Article, str]:
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
         return []
+    base = str(folder) + os.sep
     # Sorted by name so that the order files are listed in never leaks into the site.
-    return sorted(
-        (p for p in folder.iterdir() if p.suffix in suffixes and not p.name.startswith(".")),
-        key=lambda p: p.name,
-    )
+    return [
+        Path(base + name)
+        for name in sorted(os.listdir(folder))
+        if os.path.splitext(name)[1] in suffixes and not name.startswith(".")
+    ]
 
 
 def load_site(root: Path, cache: Cache | None = None) -> Inputs:
@@ -194,12 +205,13 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     else:
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
+    names: dict[str, str] = cache.kept.setdefault("shown", {}) if cache is not None else {}
     content = root / "content"
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     for kind in SHEETS:
         for file in _files(content / kind, (".yaml", ".yml")):
-            shown = display_path(root, file)
+            shown = _shown(root, file, names)
             slug = file.stem
             # fullmatch: '$' alone would accept a name ending in a newline.
             if not SLUG_RE.fullmatch(slug):
@@ -231,7 +243,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     slots: list[SeedFile | tuple[str, str, str]] = []
     stats: dict[int, tuple[Path, tuple[int, ...] | None]] = {}
     for file in _files(root / "seeds", SEED_SUFFIXES):
-        shown = display_path(root, file)
+        shown = _shown(root, file, names)
         if not SOURCE_ID_RE.fullmatch(file.stem):
             problems.append(Problem(shown, message="file name is not a valid source id"))
             continue
@@ -266,7 +278,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     for i, slot in enumerate(slots):
         if isinstance(slot, SeedFile):
             continue
-        source_id, _shown, text = slot
+        source_id, _path, text = slot
         key = cache.key("article", source_id, text) if cache is not None else ""
         keys[i] = key
         found = cache.get("articles", key) if cache is not None else None

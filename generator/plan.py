@@ -316,7 +316,7 @@ class Related:
                 uses = self.meeting_cites.get(slug, [])
                 deps += (tuple(uses), tuple(site.sources[u.source] for u in uses))
         hit = self.pages_before.get((kind, slug))
-        if hit is not None and _same(hit[0], deps):
+        if hit is not None and _same_objects(hit[0], deps):
             self.pages_now[(kind, slug)] = hit
             return hit[1]
         if kind == "sources":
@@ -428,15 +428,22 @@ class Related:
         return out
 
 
-def _same(a: Any, b: Any) -> bool:
-    """The very same objects (containers compared item by item; text by value)."""
-    if a is b:
-        return True
-    if isinstance(a, tuple | list) and type(a) is type(b):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    return False
+def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """The very same objects, item by item (lists and tuples of them compared the same way)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x is y:
+            continue
+        if isinstance(x, tuple | list) and isinstance(y, tuple | list):
+            if len(x) != len(y) or any(
+                p is not q and not (isinstance(p, str | tuple) and p == q)
+                for p, q in zip(x, y, strict=True)
+            ):
+                return False
+            continue
+        return False
+    return True
 
 
 def _fold(path: str) -> str:
