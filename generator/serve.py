@@ -700,11 +700,15 @@ class Preview:
             return path
 
     def rebuild(self) -> bool:
-        """Build into a fresh folder; on success serve it, otherwise keep the last good one."""
+        """Bring the served site up to date; on failure keep serving the last good build.
+
+        Every build goes to the same folder: a session updates it in place, file by file,
+        once everything is rendered, so a build that fails changes nothing that is served.
+        """
         assert self._workdir is not None
         self._builds += 1
         base_path = read_base_path(self.root)
-        output = self._workdir / f"build-{self._builds}"
+        output = self._workdir / "site"
         started = time.perf_counter()
         try:
             result = build_project(
@@ -712,9 +716,8 @@ class Preview:
                 BuildOptions(
                     output=output,
                     base_url=self.origin + base_path,
-                    # Carry unchanged pages over from the build being served, and keep
-                    # parsed inputs in memory from one rebuild to the next.
-                    previous=self.snapshot.site_dir,
+                    # Keep parsed inputs, the model and the fingerprints in memory from
+                    # one rebuild to the next; unchanged pages stay where they are.
                     session=self._cache,
                 ),
             )
@@ -734,7 +737,8 @@ class Preview:
             )
             self.info(f"Built {result.pages} pages in {time.perf_counter() - started:.2f}s")
             return True
-        shutil.rmtree(output, ignore_errors=True)
+        if self.snapshot.site_dir is None:
+            shutil.rmtree(output, ignore_errors=True)  # nothing good was ever served from it
         for line in problems:
             self.warn(line)
         count = len(problems)
