@@ -84,18 +84,25 @@ def _children_map() -> dict[int, list[int]]:
 
 
 def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    """The process's proportional set size (PSS), or its RSS where PSS is not available.
+
+    PSS splits each page among the processes sharing it, so the sum over a process
+    tree is the memory the tree really holds: a forked worker's pages shared with its
+    parent are not counted twice, as summed RSS would count them.
+    """
+    for name, field in (("smaps_rollup", b"Pss:"), ("status", b"VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as f:
+                for line in f:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except OSError:
+            continue
     return 0
 
 
 class TreeSampler:
-    """Peak of the summed RSS of a process and its descendants, sampled.
+    """Peak of the summed PSS of a process and its descendants, sampled.
 
     ru_maxrss is the peak of the largest single process; a build that fans out
     to workers uses the sum, which only sampling can see (Linux /proc only).
