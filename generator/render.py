@@ -36,7 +36,7 @@ from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention
 from generator.model import CitationUse, Site
-from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, entity_url
+from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, entity_url
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
 
@@ -49,6 +49,20 @@ ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li",
     "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "ul",
 }  # fmt: skip
+
+# Constant pieces of markup, made once: joining Markup pieces into a list and the list
+# into one Markup costs one escape per piece, where nested .format() calls cost many.
+_EMPTY = Markup("")
+_COMMA = Markup(", ")
+_CLOSE_P = Markup("</p>")
+_CLOSE_SPAN = Markup("</span>")
+_MARK_END = Markup('</mark><span class="backrefs">')
+_BLOCK_CLASS = {
+    "standfirst": Markup(' class="standfirst"'),
+    "blockquote": Markup(' class="quoted"'),
+}
+_PASSAGE_MID = Markup('">')
+_PASSAGE_END = Markup("</a></li>\n")
 
 
 def theme_dir() -> Path:
@@ -105,6 +119,8 @@ class Footnotes:
     refs: dict[int, int] = field(default_factory=dict)
 
     def __call__(self, cites: list[Citation]) -> Markup:
+        if not cites:
+            return _EMPTY  # most facts are called with no citations: skip the join
         refs = []
         for cite in cites:
             key = (cite.source, normalise(cite.quote))
@@ -129,38 +145,93 @@ class PageView:
         self.site = renderer.site
         self.page = page
         self.cite = Footnotes(self)
+        # A page links the same entities and sections many times over.
+        self._urls: dict[str, str] = {}
+        self._filters: list[tuple[str, str]] | None = None
+        # Most pages sit at kind/slug/: a target outside the first folder is then just
+        # "../../" + target, with no segment arithmetic (see url()).
+        base = page.url if page.url.endswith("/") else page.url.rpartition("/")[0] + "/"
+        here = [part for part in base.split("/") if part]
+        self._up = "../" * len(here)
+        self._first = here[0] + "/" if here else ""
 
     # -- links --
     def url(self, target: str) -> str:
+        done = self._urls.get(target)
+        if done is not None:
+            return done
         if self.page.url == "404.html":
             # The 404 page is served at any depth, so it links from the site's root path.
-            return self.renderer.base_path + target
-        return relative_url(self.page.url, target)
+            done = self.renderer.base_path + target
+        elif (
+            self._first
+            and target
+            and not target.startswith((self._first, "/"))
+            and "//" not in target
+        ):
+            done = self._up + target  # what relative_url() gives when no folder is shared
+        else:
+            done = relative_url(self.page.url, target)
+        self._urls[target] = done
+        return done
 
     def asset(self, name: str) -> str:
         return self.url(f"static/{name}")
 
     def absolute(self, target: str = "") -> str:
-        return urljoin(self.renderer.base_url, target)
+        return self.renderer.absolute(target)
 
     def link(self, kind: str, slug: str | None) -> Markup:
         """An escaped link to an entity, or its id in plain text if it is not known."""
         if not slug:
-            return Markup("")
-        name = self.name(kind, slug)
-        if kind != "sources" and slug not in self.site.kind(kind):
-            return Markup("<span>%s</span>") % name
-        # dir="auto": a name in Arabic or Hebrew is laid out right to left inside English text.
-        return Markup('<a href="%s" dir="auto">%s</a>') % (self.url(entity_url(kind, slug)), name)
+            return _EMPTY
+        url = self.url(entity_url(kind, slug))
+        key = ("link", kind, slug, url)
+        done = self.renderer.fragments.get(key)
+        if done is None:
+            name = self.name(kind, slug)
+            if kind != "sources" and slug not in self.site.kind(kind):
+                done = Markup("<span>%s</span>") % name
+            else:
+                # dir="auto": a name in Arabic or Hebrew is laid out right to left inside
+                # English text.
+                done = Markup('<a href="%s" dir="auto">%s</a>') % (url, name)
+            self.renderer.fragments[key] = done
+        return done
+
+    def links(self, kind: str, slugs: list[str]) -> Markup:
+        """``link`` of each slug, separated by commas (one call, where a list can be long)."""
+        return _COMMA.join([self.link(kind, slug) for slug in slugs])
 
     def name(self, kind: str, slug: str) -> str:
-        if kind == "sources":
-            src = self.site.sources.get(slug)
-            return (src.title.value or slug) if src else slug
-        record = self.site.kind(kind).get(slug)
-        if record is None:
-            return slug
-        return record.sheet.title if kind == "meetings" else record.sheet.name
+        return self.renderer.name(kind, slug)
+
+    def entity_link(self, kind: str, slug: str, text: str) -> Markup:
+        """A name in an article's text, linked to its entity's page."""
+        url = self.url(entity_url(kind, slug))
+        key = ("entity", kind, url, text)
+        done = self.renderer.fragments.get(key)
+        if done is None:
+            done = self.renderer.fragments[key] = Markup(
+                '<a class="entity %s" href="%s">%s</a>'
+            ) % (kind, url, text)
+        return done
+
+    def backref(self, kind: str, slug: str) -> Markup:
+        """The link from a cited passage back to the record that cites it."""
+        url = self.url(entity_url(kind, slug))
+        key = ("backref", kind, slug, url)
+        done = self.renderer.fragments.get(key)
+        if done is None:
+            name = self.name(kind, slug)
+            # A short label in the text ("↩ meeting"); the full name is in the tooltip and
+            # read out after the visible label, so a passage cited by long-titled facts
+            # stays readable.
+            done = self.renderer.fragments[key] = Markup(
+                '<a class="backref" href="%s" title="Cited by: %s">'
+                '↩ %s<span class="vh">: %s</span></a>'
+            ) % (url, name, KIND_SINGULAR[kind], name)
+        return done
 
     # -- text --
     def md(self, text: str) -> Markup:
@@ -168,23 +239,28 @@ class PageView:
 
     def emphasise(self, sentence: str, words: tuple[str, ...]) -> Markup:
         """Escape ``sentence`` with each occurrence of ``words`` in ``<strong>``."""
-        spans: list[tuple[int, int]] = []
-        for word in words:
-            at = sentence.find(word)
-            while at >= 0 and word:
-                if not any(s < at + len(word) and at < e for s, e in spans):
-                    spans.append((at, at + len(word)))
-                at = sentence.find(word, at + len(word))
         parts: list[Markup | str] = []
-        pos = 0
-        for start, end in sorted(spans):
-            parts += [
-                escape(sentence[pos:start]),
-                Markup("<strong>%s</strong>") % sentence[start:end],
-            ]
-            pos = end
-        parts.append(escape(sentence[pos:]))
-        return Markup("").join(parts)
+        _emphasise(sentence, words, parts, self.renderer.strong)
+        return _EMPTY.join(parts)
+
+    def passages(self, source: str, passages: list[Passage]) -> Markup:
+        """One ``<li>`` per passage of ``source`` (the "Mentioned in" list of macros.html).
+
+        Made here, not by a macro in the template's loop: an entity page can list
+        hundreds of passages, and each Jinja call costs more than the line it makes.
+        """
+        start = Markup('  <li><a class="passage" href="%s#') % self.url(
+            entity_url("sources", source)
+        )
+        between = _PASSAGE_END + start  # one piece where one item ends and the next starts
+        parts: list[Markup | str] = []
+        strong = self.renderer.strong
+        for p in passages:
+            parts += (between if parts else start, p.block, _PASSAGE_MID)
+            _emphasise(p.sentence, p.words, parts, strong)
+        if parts:
+            parts.append(_PASSAGE_END)
+        return _EMPTY.join(parts)
 
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
@@ -262,6 +338,11 @@ class PageView:
 
     def search_filters(self) -> list[tuple[str, str]]:
         """(filter, value) pairs Pagefind records for this page: its kind and its countries."""
+        if self._filters is None:  # base.html asks twice
+            self._filters = self._search_filters()
+        return self._filters
+
+    def _search_filters(self) -> list[tuple[str, str]]:
         slug = self.page.context.get("slug")
         kind = self.page.kind
         if kind not in ("meeting", "person", "country", "organization", "source") or not slug:
@@ -333,6 +414,9 @@ class Renderer:
             keep_trailing_newline=True,
             # Compiled templates kept in .cache/ spare every build the compile step.
             bytecode_cache=FileSystemBytecodeCache(str(bytecode_cache)) if bytecode_cache else None,
+            # A Renderer lives for one build: no need to stat every template file again on
+            # each of the thousands of get_template calls (extends, imports) it makes.
+            auto_reload=False,
         )
         self.env.filters["date"] = format_date
         self.template_times: dict[str, list[float]] = {}
@@ -340,10 +424,40 @@ class Renderer:
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
         self.uses: dict[tuple[str, str], CitationUse] = {}
         self.by_source: dict[str, list[CitationUse]] = defaultdict(list)
+        # Site-wide memos (the site does not change while it renders).
+        self._names: dict[tuple[str, str], str] = {}
+        self._absolute: dict[str, str] = {}
+        # Links and other small pieces of markup, keyed by everything they are made of
+        # (the URL relative to the page included): pages at the same depth share them.
+        self.fragments: dict[tuple[str, ...], Markup] = {}
+        self.strong: dict[str, Markup] = {}  # emphasised names in "Mentioned in" sentences
         for use in site.citations:
             self.uses.setdefault((use.source, normalise(use.quote)), use)
             if use.location is not None:
                 self.by_source[use.source].append(use)
+
+    def name(self, kind: str, slug: str) -> str:
+        """The display name of an entity or the title of a source (its id if unknown)."""
+        done = self._names.get((kind, slug))
+        if done is not None:
+            return done
+        if kind == "sources":
+            src = self.site.sources.get(slug)
+            done = (src.title.value or slug) if src else slug
+        else:
+            record = self.site.kind(kind).get(slug)
+            if record is None:
+                done = slug
+            else:
+                done = record.sheet.title if kind == "meetings" else record.sheet.name
+        self._names[(kind, slug)] = done
+        return done
+
+    def absolute(self, target: str) -> str:
+        done = self._absolute.get(target)
+        if done is None:
+            done = self._absolute[target] = urljoin(self.base_url, target)
+        return done
 
     def markdown(self, text: str) -> Markup:
         if not text.strip():
@@ -427,8 +541,12 @@ class Renderer:
             names[mention.block].append(mention)
         out = []
         for block in source.article.blocks:
-            body = _mark(block.text, marks.get(block.id, []), view, names.get(block.id, []))
+            # Each block is a flat list of pieces joined once: str pieces (article text)
+            # are escaped by the join, Markup pieces (tags made from literals) kept.
+            parts: list[Markup | str] = []
             if isinstance(block, Post):
+                _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
+                body = _EMPTY.join(parts)
                 # A post keeps its own line breaks (several short paragraphs in one post).
                 body = Markup(str(body).replace("\n", "<br>\n"))
                 links = Markup("").join(
@@ -448,13 +566,18 @@ class Renderer:
                 )
             else:
                 assert isinstance(block, Paragraph)
-                css = {"standfirst": "standfirst", "blockquote": "quoted"}.get(block.kind, "")
-                out.append(
-                    Markup(
-                        '<p id="{0}"{1}><a class="pilcrow" href="#{0}" aria-label="Link to '
-                        'this paragraph">¶</a> {2}</p>'
-                    ).format(block.id, Markup(' class="{}"').format(css) if css else "", body)
-                )
+                # Ids repeat from article to article (p1, p2...): the opening tag is shared.
+                key = ("p", block.id, block.kind)
+                start = self.fragments.get(key)
+                if start is None:
+                    start = self.fragments[key] = Markup(
+                        '<p id="%s"%s><a class="pilcrow" href="#%s" aria-label="Link to '
+                        'this paragraph">¶</a> '
+                    ) % (block.id, _BLOCK_CLASS.get(block.kind, ""), block.id)
+                parts.append(start)
+                _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
+                parts.append(_CLOSE_P)
+                out.append(_EMPTY.join(parts))
         return out
 
 
@@ -490,36 +613,52 @@ def linked_title(view: PageView, source_id: str) -> Markup:
 
 
 def _link_names(text: str, start: int, end: int, mentions: list[Mention], view: PageView) -> Markup:
-    """Escape text[start:end], linking each mention inside it to its entity page.
+    """Escape text[start:end], linking each mention inside it to its entity page."""
+    parts: list[Markup | str] = []
+    _link_parts(text, start, end, mentions, view, parts)
+    return _EMPTY.join(parts)
+
+
+def _link_parts(
+    text: str,
+    start: int,
+    end: int,
+    mentions: list[Mention],
+    view: PageView,
+    out: list[Markup | str],
+) -> None:
+    """Append text[start:end] to ``out`` (as str, to be escaped), each mention in it linked.
 
     A mention cut by the range (it runs across a highlight boundary) is linked in
     each piece, so the markup stays well nested.
     """
-    parts: list[Markup | str] = []
     pos = start
     for m in mentions:
-        a, b = max(m.start, start), min(m.end, end)
+        a = m.start if m.start > start else start
+        b = m.end if m.end < end else end
         if a >= b or a < pos:
             continue
-        parts.append(escape(text[pos:a]))
-        parts.append(
-            Markup('<a class="entity %s" href="%s">%s</a>')
-            % (m.kind, view.url(entity_url(m.kind, m.slug)), text[a:b])
-        )
+        if a > pos:
+            out.append(text[pos:a])
+        out.append(view.entity_link(m.kind, m.slug, text[a:b]))
         pos = b
-    parts.append(escape(text[pos:end]))
-    return Markup("").join(parts)
+    if end > pos:
+        out.append(text[pos:end])
 
 
-def _mark(
-    text: str, uses: list[CitationUse], view: PageView, mentions: list[Mention] | None = None
-) -> Markup:
-    """Escape ``text``, wrapping each cited range in ``<mark>``.
+def _mark_parts(
+    text: str,
+    uses: list[CitationUse],
+    view: PageView,
+    mentions: list[Mention] | None,
+    out: list[Markup | str],
+) -> None:
+    """Append ``text`` to ``out``, each cited range wrapped in ``<mark>``, names linked.
 
     Overlapping quotes are merged into one ``<mark>``; every quote keeps an anchor at
     its own first character, so each footnote lands on the start of its words.
     """
-    names = sorted(mentions or [], key=lambda m: m.start)
+    names = sorted(mentions, key=_by_start) if mentions else []
     located = sorted(
         ((u.location.start, u.location.end, u) for u in uses if u.location),
         key=lambda t: (t[0], t[1], t[2].anchor),
@@ -531,40 +670,65 @@ def _mark(
             spans[-1] = (first, max(last, end), [*group, use])
         else:
             spans.append((start, end, [use]))
-    parts: list[Markup | str] = []
     pos = 0
     for start, end, group in spans:
-        parts.append(_link_names(text, pos, start, names, view))
+        _link_parts(text, pos, start, names, view, out)
         anchors: dict[str, int] = {}
         for use in group:
             assert use.location is not None
             anchors.setdefault(use.anchor, use.location.start)
         first_anchor = group[0].anchor
-        inner: list[Markup | str] = []
+        owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
+        title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
+        out.append(Markup('<mark id="%s" title="%s">') % (first_anchor, title))
         cursor = start
         for anchor, at in sorted(anchors.items(), key=lambda a: (a[1], a[0])):
             if anchor == first_anchor:
                 continue
-            inner.append(_link_names(text, cursor, at, names, view))
-            inner.append(Markup('<span id="%s"></span>') % anchor)
+            _link_parts(text, cursor, at, names, view, out)
+            out.append(Markup('<span id="%s"></span>') % anchor)
             cursor = at
-        inner.append(_link_names(text, cursor, end, names, view))
-        owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
-        title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
-        # A short label in the text ("↩ meeting"); the full name is in the tooltip and
-        # read out after the visible label, so a passage cited by long-titled facts stays readable.
-        links = Markup("").join(
-            Markup(
-                '<a class="backref" href="{}" title="Cited by: {}">'
-                '↩ {}<span class="vh">: {}</span></a>'
-            ).format(view.url(entity_url(k, s)), view.name(k, s), KIND_SINGULAR[k], view.name(k, s))
-            for k, s in owners
-        )
-        parts.append(
-            Markup('<mark id="{}" title="{}">{}</mark><span class="backrefs">{}</span>').format(
-                first_anchor, title, Markup("").join(inner), links
-            )
-        )
+        _link_parts(text, cursor, end, names, view, out)
+        out.append(_MARK_END)
+        out += [view.backref(k, s) for k, s in owners]
+        out.append(_CLOSE_SPAN)
         pos = end
-    parts.append(_link_names(text, pos, len(text), names, view))
-    return Markup("").join(parts)
+    _link_parts(text, pos, len(text), names, view, out)
+
+
+def _by_start(m: Mention) -> int:
+    return m.start
+
+
+def _emphasise(
+    sentence: str,
+    words: tuple[str, ...],
+    out: list[Markup | str],
+    strong: dict[str, Markup],
+) -> None:
+    """Append ``sentence`` to ``out`` (as str, to be escaped), ``words`` in ``<strong>``.
+
+    ``strong`` keeps each ``<strong>word</strong>`` made, for the next sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        if not word:
+            continue
+        size = len(word)
+        at = sentence.find(word)
+        while at >= 0:
+            if not any(s < at + size and at < e for s, e in spans):
+                spans.append((at, at + size))
+            at = sentence.find(word, at + size)
+    pos = 0
+    for start, end in sorted(spans):
+        if start > pos:
+            out.append(sentence[pos:start])
+        word = sentence[start:end]
+        done = strong.get(word)
+        if done is None:
+            done = strong[word] = Markup("<strong>%s</strong>") % word
+        out.append(done)
+        pos = end
+    if pos < len(sentence):
+        out.append(sentence[pos:])
