@@ -117,6 +117,11 @@ class Fingerprints:
         self.sheet_parts: dict[tuple[str, str], str] = self.kept.setdefault("sheet_parts", {})
         self.listed_before: dict[str, tuple[Any, Any]] = self.kept.get("listed", {})
         self.listed_now: dict[str, tuple[Any, Any]] = {}
+        self.parts_before: dict[tuple[str, str], tuple[Any, ...]] = self.kept.get("parts", {})
+        self.parts_now: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.records = {
+            k: site.kind(k) for k in ("meetings", "people", "countries", "organizations")
+        }
         self.cited: dict[tuple[str, str], set[str]] = {}
         for use in site.citations:
             self.cited.setdefault((use.owner_kind, use.owner_slug), set()).add(use.source)
@@ -125,6 +130,7 @@ class Fingerprints:
         """Keep this build's fingerprints for the next build of the session."""
         self.kept["pages"] = self.now
         self.kept["listed"] = self.listed_now
+        self.kept["parts"] = self.parts_now
 
     def of(self, page: Page) -> str | None:
         """The page's fingerprint; None: it has none and is always rendered."""
@@ -156,15 +162,31 @@ class Fingerprints:
             )
             return (page.url, page.template, page.title, source.digest, uses,
                     page.context.get("cited_by"))  # fmt: skip
-        linked = {ref.source for ref in site.mentioned.get((kind, slug), ())}
-        linked |= self.cited.get((kind, slug), set())
+        mentioned = site.mentioned.get((kind, slug), ())
+        record = self.records[kind][slug]
+        quoted = set(self.cited.get((kind, slug), ()))
         if kind == "people":
             for a in site.attendance.get(slug, ()):
-                linked |= self.cited.get(("meetings", a.meeting), set())
-        record = site.kind(kind)[slug]
-        linked |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
+                quoted |= self.cited.get(("meetings", a.meeting), set())
+        quoted |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
+        others = tuple(site.sources.get(s) for s in sorted(quoted))
+        # The same mentions tuple means no source that names the record changed (the
+        # model gives a new tuple to every record a changed source names or named).
+        hit = self.parts_before.get((kind, slug))
+        if (
+            hit is not None
+            and hit[0] is mentioned
+            and hit[1] is record
+            and len(hit[2]) == len(others)
+            and all(a is b for a, b in zip(hit[2], others, strict=True))
+        ):
+            self.parts_now[(kind, slug)] = hit
+            return hit[3]
+        linked = quoted | {ref.source for ref in mentioned}
         sources = tuple((s, site.sources[s].digest) for s in sorted(linked) if s in site.sources)
-        return (self._sheet_part(page, kind, slug), sources)
+        parts = (self._sheet_part(page, kind, slug), sources)
+        self.parts_now[(kind, slug)] = (mentioned, record, others, parts)
+        return parts
 
     def _sheet_part(self, page: Page, kind: str, slug: str) -> str:
         """A hash of what the fact sheets decide about one record's page, once per generation."""

@@ -57,12 +57,11 @@ class Inputs:
     """(kind, slug) of fact sheets that exist but could not be read."""
 
 
-def _shown(root: Path, file: Path, names: dict[str, str]) -> str:
+def _shown(root: Path, file: str, names: dict[str, str]) -> str:
     """display_path, remembered per file for the session (it is asked for every file)."""
-    key = str(file)
-    shown = names.get(key)
+    shown = names.get(file)
     if shown is None:
-        shown = names[key] = display_path(root, file)
+        shown = names[file] = display_path(root, Path(file))
     return shown
 
 
@@ -94,14 +93,14 @@ class _Seen:
             self.memo = cache.kept.setdefault("load", {})
 
     @staticmethod
-    def _stat(file: Path) -> tuple[int, ...] | None:
+    def _stat(file: Path | str) -> tuple[int, ...] | None:
         try:
             st = os.stat(file)
         except OSError:
             return None
         return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
-    def get(self, file: Path) -> Any | None:
+    def get(self, file: Path | str) -> Any | None:
         if self.memo is None:
             return None
         hit = self.memo.get(str(file))
@@ -112,32 +111,33 @@ class _Seen:
             return None
         return value
 
-    def previous(self, file: Path) -> Any | None:
+    def previous(self, file: Path | str) -> Any | None:
         """The value read last time, whatever the file's stat (to reuse equal objects)."""
         hit = self.memo.get(str(file)) if self.memo is not None else None
         return hit[2] if hit is not None else None
 
-    def put(self, file: Path, stat: tuple[int, ...] | None, value: Any) -> None:
+    def put(self, file: Path | str, stat: tuple[int, ...] | None, value: Any) -> None:
         if self.memo is not None and stat is not None:
             self.memo[str(file)] = (stat, time.time_ns(), value)
 
 
 def _load_doc(
-    root: Path, file: Path, problems: list[Problem], cache: Cache | None = None
+    root: Path, name: Path | str, problems: list[Problem], cache: Cache | None = None
 ) -> YamlDocument | None:
     seen = _Seen(cache)
-    kept = seen.get(file)
+    kept = seen.get(name)
     if kept is None:
-        stat = seen._stat(file)
+        file = Path(name)
+        stat = seen._stat(name)
         raw = _bytes(file)
-        before = seen.previous(file)
+        before = seen.previous(name)
         if before is not None and raw is not None and before[2] == raw:
             kept = before  # touched but the same bytes: hand on the same objects
         else:
             found: list[Problem] = []
             doc, key = _read_doc(root, file, raw, found, cache)
             kept = (doc, tuple(found), raw, key)
-        seen.put(file, stat, kept)
+        seen.put(name, stat, kept)
     if cache is not None and kept[3] is not None:
         cache.touch("yaml", kept[3])
     problems.extend(kept[1])
@@ -179,16 +179,22 @@ def _parse(item: tuple[str, str]) -> tuple[Article, str]:
     return article, key_of(repr(article))
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(path, stem) of each file in ``folder`` with one of the suffixes, by name.
+
+    Plain strings: a large project lists thousands of files on every build, and a
+    Path is made only for a file that has to be read.
+    """
     if not folder.is_dir():
         return []
     base = str(folder) + os.sep
+    found = []
     # Sorted by name so that the order files are listed in never leaks into the site.
-    return [
-        Path(base + name)
-        for name in sorted(os.listdir(folder))
-        if os.path.splitext(name)[1] in suffixes and not name.startswith(".")
-    ]
+    for name in sorted(os.listdir(folder)):
+        stem, suffix = os.path.splitext(name)
+        if suffix in suffixes and not name.startswith("."):
+            found.append((base + name, stem))
+    return found
 
 
 def load_site(root: Path, cache: Cache | None = None) -> Inputs:
@@ -210,9 +216,8 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     for kind in SHEETS:
-        for file in _files(content / kind, (".yaml", ".yml")):
-            shown = _shown(root, file, names)
-            slug = file.stem
+        for name, slug in _files(content / kind, (".yaml", ".yml")):
+            shown = _shown(root, name, names)
             # fullmatch: '$' alone would accept a name ending in a newline.
             if not SLUG_RE.fullmatch(slug):
                 problems.append(
@@ -226,7 +231,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             if reserved := reserved_problem(slug):
                 problems.append(Problem(shown, message=reserved))
                 continue
-            doc = _load_doc(root, file, problems, cache)
+            doc = _load_doc(root, name, problems, cache)
             if doc is not None:
                 sheets.append(SheetFile(kind, slug, shown, doc))
             else:
@@ -241,13 +246,13 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     seen = _Seen(cache)
     # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
     slots: list[SeedFile | tuple[str, str, str]] = []
-    stats: dict[int, tuple[Path, tuple[int, ...] | None]] = {}
-    for file in _files(root / "seeds", SEED_SUFFIXES):
+    stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
+    for file, stem in _files(root / "seeds", SEED_SUFFIXES):
         shown = _shown(root, file, names)
-        if not SOURCE_ID_RE.fullmatch(file.stem):
+        if not SOURCE_ID_RE.fullmatch(stem):
             problems.append(Problem(shown, message="file name is not a valid source id"))
             continue
-        if reserved := reserved_problem(file.stem):
+        if reserved := reserved_problem(stem):
             problems.append(Problem(shown, message=reserved))
             continue
         kept = seen.get(file)
@@ -258,7 +263,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             continue
         stat = seen._stat(file)
         try:
-            text = read_text(file, shown)
+            text = read_text(Path(file), shown)
         except DossierError as exc:
             problems.extend(exc.problems)
             continue
@@ -270,7 +275,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
                 cache.touch("articles", before[1])
             continue
         stats[len(slots)] = (file, stat)
-        slots.append((file.stem, shown, text))
+        slots.append((stem, shown, text))
 
     articles: dict[int, tuple[Article, str]] = {}
     keys: dict[int, str] = {}

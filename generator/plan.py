@@ -45,10 +45,15 @@ class Page:
     kind: str
     context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     origin: str = ""
+    output: str = field(init=False, repr=False, compare=False)
+    """The file the page is written to, relative to the site: ``people/x/index.html``."""
 
-    @property
-    def output(self) -> str:
-        return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+    def __post_init__(self) -> None:
+        # Asked for many times per page per build: worked out once.
+        url = self.url
+        object.__setattr__(
+            self, "output", url + "index.html" if url == "" or url.endswith("/") else url
+        )
 
 
 def entity_url(kind: str, slug: str) -> str:
