@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, count
 from typing import Literal, NamedTuple
 
 from generator.article import Article
@@ -118,10 +119,15 @@ _KIND_RANK: dict[str, int] = {"meetings": 0, "organizations": 0, "countries": 1,
 
 # A word: letters/digits (plus combining marks, so decomposed "é" stays one
 # word), with inner apostrophes ("O’Brien", "Lavrov’s"). Handles and links are
-# opaque: "@mfa_russia" must not mention Russia.
-_TOKEN_RE = re.compile(
-    r"(?P<opaque>https?://\S+|pic\.twitter\.com/\S+|@\w+)"
-    r"|(?P<word>(?:[^\W_]|[\u0300-\u036f])+(?:['’ʼ](?:[^\W_]|[\u0300-\u036f])+)*)"
+# opaque: "@mfa_russia" must not mention Russia; only they hold "/" or "@".
+# One capturing group, so that ``split`` gives gap, word, gap, ..., gap: every
+# word and (by adding up lengths) its offset, without a match object per word.
+# A run of letters is one tight loop, with marks in between (not a choice per letter).
+_RUN = r"(?:[^\W_]|[\u0300-\u036f])[^\W_]*(?:[\u0300-\u036f]+[^\W_]*)*"
+_WORD_SPLIT_RE = re.compile(rf"(https?://\S+|pic\.twitter\.com/\S+|@\w+|{_RUN}(?:['’ʼ]{_RUN})*)")
+# The same on ASCII text (most English news), where a plain class is twice as fast.
+_ASCII_WORD_SPLIT_RE = re.compile(
+    r"(https?://\S+|pic\.twitter\.com/\S+|@\w+|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*)"
 )
 _POSSESSIVE_RE = re.compile(r"['’ʼ][sS]$")
 # What may stand between two words of one name: spaces, or one hyphen ("al-Maliki").
@@ -160,37 +166,88 @@ def _fold(word: str) -> str:
     return _KEY_SYNONYMS.get(key, key)
 
 
-def _tokenise(text: str) -> list[_Token]:
-    """Every word of ``text`` once, with its key and original offsets."""
-    spans: list[tuple[int, int, bool]] = []
-    for m in _TOKEN_RE.finditer(text):
-        start, end = m.span()
-        if m.lastgroup == "word":
-            word = m.group()
-            # Only a word with an apostrophe can end in a possessive (the hot path skips it).
-            if "'" in word or "’" in word or "ʼ" in word:
-                p = _POSSESSIVE_RE.search(word)
-                if p is not None and p.start() >= 2:  # "Lavrov’s" -> "Lavrov"
-                    end = start + p.start()
-            spans.append((start, end, False))
+def _strip_possessive(word: str) -> str:
+    """Lavrov’s -> Lavrov (only a word with an apostrophe can end in a possessive)."""
+    if "'" in word or "’" in word or "ʼ" in word:
+        p = _POSSESSIVE_RE.search(word)
+        if p is not None and p.start() >= 2:
+            return word[: p.start()]
+    return word
+
+
+class _Lexeme(NamedTuple):
+    """What a word is, whatever block it stands in."""
+
+    raw: str  # without a possessive "’s"
+    key: str  # "" for a link or handle, and for a lone combining mark
+    link: bool  # a link or handle (only they hold "@" or "/")
+
+
+class _Lexicon(dict[str, _Lexeme]):
+    """word -> _Lexeme, shared by all blocks: words repeat across articles, so each
+    is folded once. Cleared when large, so a long-running process stays small."""
+
+    def __missing__(self, word: str) -> _Lexeme:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        if word[0] == "@" or "/" in word:
+            lexeme = _Lexeme(word, "", True)
         else:
-            spans.append((start, end, True))
-    tokens: list[_Token] = []
-    folded: dict[str, str] = {}  # words repeat within a block; fold each once
-    last = len(spans) - 1
-    for index, (start, end, opaque) in enumerate(spans):
-        raw = text[start:end]
-        if opaque:
-            key = ""
-        else:
-            key = folded.get(raw)
-            if key is None:
-                key = folded[raw] = _fold(raw)
-        opaque = opaque or not key  # a lone combining mark names nothing
+            raw = _strip_possessive(word)
+            lexeme = _Lexeme(raw, _fold(raw), False)
+        self[word] = lexeme
+        return lexeme
+
+
+_CACHE_LIMIT = 200_000
+_LEXICON = _Lexicon()
+
+
+class _Words:
+    """The words of one block, split once; a word's full :class:`_Token` is built
+    only when asked for.
+
+    Most words begin no name, so the scan looks at the bare word strings and
+    builds tokens only around the few that do (and for the honorifics before them).
+    """
+
+    __slots__ = ("text", "parts", "words", "_offsets", "_made")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        pattern = _ASCII_WORD_SPLIT_RE if text.isascii() else _WORD_SPLIT_RE
+        self.parts = pattern.split(text)  # gap, word, gap, word, ..., gap
+        self.words: list[str] = self.parts[1::2]
+        self._offsets: list[int] | None = None
+        self._made: list[_Token | None] = [None] * len(self.words)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, index: int) -> _Token:
+        tok = self._made[index]
+        if tok is None:
+            tok = self._made[index] = self._token(index)
+        return tok
+
+    def key(self, index: int) -> str:
+        """The key of a word, without building its token."""
+        return _LEXICON[self.words[index]].key
+
+    def _token(self, index: int) -> _Token:
+        words = self.words
+        raw, key, link = _LEXICON[words[index]]
+        offsets = self._offsets
+        if offsets is None:
+            # Running total of part lengths: word k starts where part 2k ends.
+            offsets = self._offsets = list(accumulate(map(len, self.parts)))
+        start = offsets[2 * index]
+        end = start + len(raw)
+        opaque = link or not key  # a lone combining mark names nothing
         joins = hyphen = False
-        if not opaque and index < last and not spans[index + 1][2]:
+        if not opaque and index + 1 < len(words) and not _LEXICON[words[index + 1]].link:
             # A possessive ends a name: "China’s top" leaves "’s " in the gap.
-            gap = text[end : spans[index + 1][0]]
+            gap = self.text[end : offsets[2 * index + 2]]
             if gap == " ":  # by far the most common gap: no pattern needed
                 joins = True
             else:
@@ -203,8 +260,13 @@ def _tokenise(text: str) -> list[_Token]:
                     )
                 )
         particle = key == "al" or (key == "el" and hyphen)
-        tokens.append(_Token(start, end, key, raw, joins, particle, opaque))
-    return tokens
+        return _Token(start, end, key, raw, joins, particle, opaque)
+
+
+def _tokenise(text: str) -> list[_Token]:
+    """Every word of ``text`` once, with its key and original offsets."""
+    words = _Words(text)
+    return [words[k] for k in range(len(words))]
 
 
 def _name_keys(name: str, *, drop_honorifics: bool) -> tuple[str, ...]:
@@ -332,6 +394,8 @@ class _Candidate(NamedTuple):
     last: int  # token index of the last matched token
     length: int  # matched name tokens, for "longest wins"
     target: _Target
+    start: int  # the span's offsets in the block's text
+    end: int
 
 
 def blocks_of(article: Article) -> list[tuple[str, str]]:
@@ -355,16 +419,20 @@ def named_blocks(article: Article) -> list[tuple[str, str]]:
     return [(bid, text) for bid, text in blocks_of(article) if bid not in captions]
 
 
-def _honorific_start(tokens: Sequence[_Token], first: int) -> int:
+# Every honorific ends with one of these keys: a quick "no" for most names.
+_HONORIFIC_ENDS = frozenset(h[-1] for h in _HONORIFICS)
+
+
+def _honorific_start(tokens: _Words, first: int) -> int:
     """Index of the first honorific right before ``first`` ("H.E. Sheikh ..."), or ``first``."""
     moved = True
-    while moved:
+    while moved and first > 0 and tokens.key(first - 1) in _HONORIFIC_ENDS:
         moved = False
         for h in _HONORIFICS:
             i = first - len(h)
             if i < 0:
                 continue
-            run = tokens[i:first]
+            run = [tokens[k] for k in range(i, first)]
             if tuple(t.key for t in run) != h or not all(t.joins_next for t in run):
                 continue
             # Honorifics are written capitalised; "HE" only in capitals (not "he").
@@ -376,25 +444,66 @@ def _honorific_start(tokens: Sequence[_Token], first: int) -> int:
     return first
 
 
-def _scan(matcher: Matcher, tokens: Sequence[_Token], stats: ScanStats) -> list[_Candidate]:
-    """Walk the trie from every token; each walk is at most a name long."""
+_PARTICLE_KEYS = frozenset({"al", "el"})
+# What a word does where a walk could start, known from its text alone.
+_SKIP, _ONE_STEP, _MAY_START = 0, 1, 2
+
+
+class _Starts(dict[str, int]):
+    """word -> _SKIP (a link, handle or lone mark), _ONE_STEP (its key begins no
+    name) or _MAY_START (it begins one, or is a particle "al"/"el"), for one trie.
+
+    Shared by all blocks, so the scan of a block is one dict look-up per word, in C.
+    """
+
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: dict[str, _Node]) -> None:
+        super().__init__()
+        self.starts = starts
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        key = _LEXICON[word].key
+        if not key:
+            code = _SKIP
+        elif key in self.starts or key in _PARTICLE_KEYS:
+            code = _MAY_START
+        else:
+            code = _ONE_STEP
+        self[word] = code
+        return code
+
+
+# The _Starts of the matcher used last (one per build); it holds on to the trie's
+# first level, so an identity check tells whether it is still the right one.
+_LAST_STARTS: list[_Starts] = []
+
+
+def _starts_of(matcher: Matcher) -> _Starts:
+    if not _LAST_STARTS or _LAST_STARTS[0].starts is not matcher.root.children:
+        _LAST_STARTS[:] = [_Starts(matcher.root.children)]
+    return _LAST_STARTS[0]
+
+
+def _scan(matcher: Matcher, tokens: _Words, stats: ScanStats) -> list[_Candidate]:
+    """Walk the trie from every word that may begin a name; each walk is at most a name long."""
     found: list[_Candidate] = []
     starts = matcher.root.children
-    for i, tok in enumerate(tokens):
-        if tok.opaque:
-            continue
-        if not tok.particle and tok.key not in starts:
-            # Most words begin no name: one look-up, no walk.
-            stats.steps += 1
+    codes = list(map(_starts_of(matcher).__getitem__, tokens.words))
+    # Most words begin no name: one look-up each, no walk, no token built.
+    steps = codes.count(_ONE_STEP)
+    for i in compress(count(), map(_MAY_START.__eq__, codes)):
+        steps += 1
+        tok = tokens[i]
+        if not tok.particle and tok.key not in starts:  # "el" without a hyphen
             continue
         node = matcher.root
         length = 0
         j = i
-        while j < len(tokens):
+        while True:
             t = tokens[j]
-            stats.steps += 1
-            if t.opaque:
-                break
             if not t.particle:
                 child = node.children.get(t.key)
                 if child is None:
@@ -402,24 +511,29 @@ def _scan(matcher: Matcher, tokens: Sequence[_Token], stats: ScanStats) -> list[
                 node = child
                 length += 1
                 for target in node.targets:
-                    if (
-                        target.exact is not None
-                        and tuple(x.raw for x in tokens[i : j + 1] if not x.particle)
-                        != target.exact
+                    if target.exact is not None and target.exact != tuple(
+                        tokens[k].raw for k in range(i, j + 1) if not tokens[k].particle
                     ):
                         continue
                     first = _honorific_start(tokens, i) if target.kind == "people" else i
-                    found.append(_Candidate(first, j, length, target))
-            if not t.joins_next:
+                    found.append(_Candidate(first, j, length, target, tokens[first].start, t.end))
+            if not t.joins_next:  # the last word never joins: no bounds check needed
                 break
             j += 1
+            steps += 1
+            # Most walks stop at the next word: test its key before building its token.
+            # An empty key (a link, a lone mark) ends a name too.
+            key = tokens.key(j)
+            if not key or (key not in node.children and key not in _PARTICLE_KEYS):
+                break
+    stats.steps += steps
     return found
 
 
-def _rank(c: _Candidate, tokens: Sequence[_Token]) -> tuple[int, int, int, int, int, str]:
+def _rank(c: _Candidate) -> tuple[int, int, int, int, int, str]:
     return (
         -c.length,
-        -(tokens[c.last].end - tokens[c.first].start),
+        -(c.end - c.start),
         _FORM_RANK[c.target.form],
         _KIND_RANK[c.target.kind],
         c.first,
@@ -427,12 +541,10 @@ def _rank(c: _Candidate, tokens: Sequence[_Token]) -> tuple[int, int, int, int, 
     )
 
 
-def _take(
-    candidates: Sequence[_Candidate], tokens: Sequence[_Token], taken: list[bool]
-) -> list[_Candidate]:
+def _take(candidates: Sequence[_Candidate], taken: list[bool]) -> list[_Candidate]:
     """Longest first, then leftmost; a token belongs to at most one mention."""
     chosen: list[_Candidate] = []
-    for c in sorted(candidates, key=lambda c: _rank(c, tokens)):
+    for c in sorted(candidates, key=_rank):
         if any(taken[c.first : c.last + 1]):
             continue
         for k in range(c.first, c.last + 1):
@@ -452,11 +564,13 @@ def find_mentions(
     stats = stats if stats is not None else ScanStats()
     scanned = []
     for block_id, text in named_blocks(article):
-        tokens = _tokenise(text)
+        tokens = _Words(text)
         candidates = _scan(matcher, tokens, stats)
+        if not candidates:
+            continue  # nothing to take, in either round
         taken = [False] * len(tokens)
         main = [c for c in candidates if c.target.form != "surname"]
-        scanned.append((block_id, text, tokens, candidates, taken, _take(main, tokens, taken)))
+        scanned.append((block_id, text, candidates, taken, _take(main, taken)))
 
     named = {
         c.target.slug
@@ -465,18 +579,17 @@ def find_mentions(
         if c.target.kind == "people" and c.target.form in ("name", "alias")
     }
     mentions: list[Mention] = []
-    for block_id, text, tokens, candidates, taken, chosen in scanned:
+    for block_id, text, candidates, taken, chosen in scanned:
         surnames = [c for c in candidates if c.target.form == "surname" and c.target.slug in named]
-        for c in sorted(chosen + _take(surnames, tokens, taken), key=lambda c: c.first):
-            start, end = tokens[c.first].start, tokens[c.last].end
+        for c in sorted(chosen + _take(surnames, taken), key=lambda c: c.first):
             mentions.append(
                 Mention(
                     c.target.kind,
                     c.target.slug,
                     block_id,
-                    start,
-                    end,
-                    text[start:end],
+                    c.start,
+                    c.end,
+                    text[c.start : c.end],
                     c.target.form,
                 )
             )
@@ -713,7 +826,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_BREAK_RE.finditer(text):
         if text[m.start()] == ".":
-            w = _LAST_WORD_RE.search(text, 0, m.start())
+            # The word before the full stop. It holds no space, so search from the
+            # last one: from 0 every offset before is retried (quadratic in a block).
+            w = _LAST_WORD_RE.search(text, text.rfind(" ", 0, m.start()) + 1, m.start())
             word = w.group() if w else ""
             if _INITIALS_RE.fullmatch(word) or word.lower() in _ABBREVIATIONS:
                 continue

@@ -615,3 +615,20 @@ def test_values_are_frozen(matcher: Matcher) -> None:
         x.slug = "y"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         matcher.size = 0  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_fast_path_splits_words_like_the_general_pattern(text: str) -> None:
+    from generator.mentions import _ASCII_WORD_SPLIT_RE, _WORD_SPLIT_RE
+
+    assert _ASCII_WORD_SPLIT_RE.split(text) == _WORD_SPLIT_RE.split(text)
+
+
+def test_a_name_late_in_a_long_block_keeps_its_honorific(matcher: Matcher) -> None:
+    # The scan builds tokens lazily; a name after many plain words is still found,
+    # with the honorific before it and the offsets of the original text.
+    text = "word " * 500 + "H.E. Prince Faisal bin Farhan’s visit"
+    (m,) = find_mentions(matcher, article(text))
+    assert (m.slug, m.text) == ("faisal-bin-farhan", "H.E. Prince Faisal bin Farhan")
+    assert text[m.start : m.end] == m.text
