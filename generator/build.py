@@ -30,7 +30,7 @@ from generator.plan import Page, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
-from generator.write import MARKER, check_output, update_site, write_site
+from generator.write import MARKER, Carry, check_output, update_site, write_site
 from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
@@ -218,7 +218,7 @@ def render_files(
     previous: Path | None = None,
     carried: Carried | None = None,
     profile: bool = False,
-) -> Iterable[tuple[str, bytes | Path]]:
+) -> Iterable[tuple[str, bytes | Carry]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
     ``search_binary`` is the Pagefind executable (found automatically by default;
@@ -257,7 +257,7 @@ def render_files(
             manifest = cache.get("pages", manifest_key(previous)) or {}
     # The feed and the sitemap are fingerprinted and carried over like pages.
     everything = [*pages, *documents(site, pages)]
-    outputs: list[bytes | Path | None] = [None] * len(everything)
+    outputs: list[bytes | Carry | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""
     for i, page in enumerate(everything):
@@ -271,7 +271,7 @@ def render_files(
                 and previous is not None
                 and stat_of(base + page.output) == before[1]
             ):
-                outputs[i] = previous / page.output
+                outputs[i] = Carry(base + page.output)
                 carried.stats[page.output] = before[1]
                 if i < len(pages):
                     carried.reused += 1
@@ -287,7 +287,7 @@ def render_files(
     spent = [0.0]
     data_kept = cache.kept.setdefault("data", {}) if cache is not None and cache.session else None
 
-    def produce() -> Iterator[tuple[str, bytes | Path]]:
+    def produce() -> Iterator[tuple[str, bytes | Carry]]:
         """Pages in plan order as they are rendered, then the site-wide files.
 
         Time spent here is counted as rendering; time the consumer spends between
@@ -308,7 +308,7 @@ def render_files(
             yield page.output, out
             started = time.perf_counter()
         absolute = lambda target: urljoin(renderer.base_url, target)  # noqa: E731
-        extra: list[tuple[str, bytes | Path]] = list(data_files(site, absolute, data_kept))
+        extra: list[tuple[str, bytes | Carry]] = list(data_files(site, absolute, data_kept))
         extra.extend(sorted(static_files(site.root).items()))
         # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
         extra.append((".nojekyll", b""))
@@ -327,7 +327,7 @@ def render_files(
     if progress:
         progress(total, total, "search")
     as_bytes = [
-        (path, data if isinstance(data, bytes) else data.read_bytes()) for path, data in files
+        (path, data if isinstance(data, bytes) else Path(data).read_bytes()) for path, data in files
     ]
     files.extend(search.index_files(as_bytes, binary, language=site.config.language))
     if timings is not None:

@@ -480,7 +480,7 @@ def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None =
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("token") is not site.sheets_token or kept.get("base") != base:
-        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict())
+        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict(), text=None)
         kept["records"] = {
             kind: _compact(_record_entries(site, kind, absolute))
             for kind in KINDS
@@ -488,29 +488,36 @@ def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None =
         }
     before: dict[str, tuple[Any, Any, str]] = kept["sources"]
     now: dict[str, tuple[Any, Any, str]] = {}
+    changed = len(before) != len(site.sources)
     for slug, source in site.sources.items():
         mentions = site.mentions.get(slug, ())
         hit = before.get(slug)
         if hit is None or hit[0] is not source or hit[1] is not mentions:
             hit = (source, mentions, _compact(_source_entry(site, slug, absolute)))
+            changed = True
         now[slug] = hit
     kept["sources"] = now
-    head = {"$schema": absolute(SCHEMA_URL), "site": _site_entry(site, absolute)}
-    parts = [_compact(head)[:-1]]
-    parts += [f",{_compact(kind)}:{text}" for kind, text in kept["records"].items()]
-    parts.append(',"sources":[' + ",".join(entry[2] for entry in now.values()) + "]")
     # Citations are made again only for sheets or sources that changed: keep the JSON of
     # each by the identity of its (unchanged) object.
     cites_before: dict[int, tuple[Any, str]] = kept["cites"]
     cites: dict[int, tuple[Any, str]] = {}
+    changed |= len(cites_before) != len(site.citations)
     for use in site.citations:
         done = cites_before.get(id(use))
         if done is None or done[0] is not use:
             done = (use, _compact(_citation_entry(use, absolute)))
+            changed = True
         cites[id(use)] = done
     kept["cites"] = cites
+    head = {"$schema": absolute(SCHEMA_URL), "site": _site_entry(site, absolute)}
+    if not changed and kept.get("text") is not None and kept.get("head") == head:
+        return kept["text"]  # the very same pieces as last time: the same text
+    parts = [_compact(head)[:-1]]
+    parts += [f",{_compact(kind)}:{text}" for kind, text in kept["records"].items()]
+    parts.append(',"sources":[' + ",".join(entry[2] for entry in now.values()) + "]")
     parts.append(',"citations":[' + ",".join(cites[id(u)][1] for u in site.citations) + "]}")
-    return "".join(parts)
+    kept["text"], kept["head"] = "".join(parts), head
+    return kept["text"]
 
 
 def _site_entry(site: Site, absolute: Absolute) -> dict[str, Any]:
@@ -694,7 +701,7 @@ def data_files(
         kept["schema_base"] = base
         kept["schema"] = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
     schema = kept["schema"]
-    return [
-        (DATA_URL, (site_data_text(site, absolute, kept) + "\n").encode("utf-8")),
-        (SCHEMA_URL, (schema + "\n").encode("utf-8")),
-    ]
+    text = site_data_text(site, absolute, kept)
+    if kept.get("encoded", (None,))[0] is not text:
+        kept["encoded"] = (text, (text + "\n").encode("utf-8"))
+    return [(DATA_URL, kept["encoded"][1]), (SCHEMA_URL, (schema + "\n").encode("utf-8"))]

@@ -20,6 +20,17 @@ from pathlib import Path
 from generator.problems import DossierError, Problem
 
 MARKER = ".dossier-site"
+
+
+class Carry(str):
+    """The path of a previous site's file that the new site keeps as it is.
+
+    A string, not a Path: a rebuild of a large site hands thousands of them on.
+    """
+
+    __slots__ = ()
+
+
 MARKER_TEXT = "This folder is written by dossier; its contents are replaced on every build.\n"
 
 
@@ -67,10 +78,10 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
             )
 
 
-def _place(target: Path, data: bytes | Path, old: Path | None) -> None:
+def _place(target: Path, data: bytes | Carry, old: Path | None) -> None:
     """Put one file of the new site in staging: carried over, linked if unchanged, or written."""
-    if isinstance(data, Path):
-        _carry(data, target)
+    if isinstance(data, Carry):
+        _carry(Path(data), target)
     elif old is None or not _link_if_same(old, data, target):
         target.write_bytes(data)
         os.chmod(target, 0o644)
@@ -113,7 +124,7 @@ def _remove(path: Path) -> None:
 
 def write_site(
     output: Path,
-    files: Iterable[tuple[str, bytes | Path]],
+    files: Iterable[tuple[str, bytes | Carry]],
     project: Path,
     *,
     force: bool = False,
@@ -166,7 +177,7 @@ def write_site(
 
 def update_site(
     output: Path,
-    files: Iterable[tuple[str, bytes | Path]],
+    files: Iterable[tuple[str, bytes | Carry]],
     project: Path,
     *,
     force: bool = False,
@@ -201,7 +212,7 @@ def update_site(
     made: list[Path] = []  # folders the new site adds, removed again on failure
     try:
         for rel, data in items:
-            if isinstance(data, Path):
+            if isinstance(data, Carry):
                 continue  # the previous file, carried over where it is
             target = root / rel
             # Containment on the resolved folder: a link planted in the site must not lead out.
