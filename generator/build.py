@@ -22,11 +22,11 @@ from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
-from generator.incremental import Fingerprints, Stat, site_stamp, stat_of
+from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
 from generator.load import load_site
 from generator.model import Site, build_model
 from generator.parallel import pmap_shared
-from generator.plan import Page, plan_pages
+from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
@@ -86,6 +86,8 @@ class Checked:
     pages: list[Page]
     warnings: list[Problem]
     coverage: Coverage
+    related: Related
+    """Cross-references, for the parts of page contexts made only when a page is rendered."""
 
 
 @dataclass(frozen=True)
@@ -140,14 +142,16 @@ def check_project(
         found, cov = check_site(site, cache.kept.setdefault("checks", {}) if session else None)
         problems.extend(found)
         clock.lap("checks")
-        pages, collisions = plan_pages(site, cache.kept.setdefault("plan", {}) if session else None)
+        pages, collisions, related = plan_pages(
+            site, cache.kept.setdefault("plan", {}) if session else None
+        )
         _settle()
         problems.extend(collisions)
         clock.lap("plan")
     errors = [p for p in problems if p.is_error or strict]
     if errors or site is None or cov is None:
         raise DossierError(sorted(errors, key=_order))
-    return Checked(site, pages, sorted(problems, key=_order), cov)
+    return Checked(site, pages, sorted(problems, key=_order), cov, related)
 
 
 def _settle() -> None:
@@ -186,9 +190,14 @@ def static_files(root: Path) -> dict[str, bytes]:
     return files
 
 
-def _render_indexed(job: tuple[Renderer, list[Page]], index: int) -> bytes:
-    renderer, pages = job
-    return renderer.render(pages[index])
+def _render_indexed(job: tuple[Renderer, list[Page], Related], index: int) -> bytes:
+    renderer, pages, related = job
+    page = pages[index]
+    slug = page.context.get("slug")
+    if slug is not None and page.kind in ENTITY_KINDS:
+        more = related.from_sources(ENTITY_KINDS[page.kind], slug)
+        page = replace(page, context={**page.context, **more})
+    return renderer.render(page)
 
 
 @dataclass
@@ -294,7 +303,7 @@ def render_files(
         items (writing them) is not.
         """
         started = time.perf_counter()
-        jobs = (renderer, [everything[i] for i in todo])
+        jobs = (renderer, [everything[i] for i in todo], checked.related)
         rendered = iter(pmap_shared(_render_indexed, jobs, total))
         done = 0
         for i, page in enumerate(everything):

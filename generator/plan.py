@@ -76,13 +76,23 @@ def meeting_order(site: Site) -> list[str]:
     return sorted(site.meetings, key=lambda s: (site.meetings[s].sheet.date.value, s))
 
 
-def plan_pages(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Page], list[Problem]]:
-    """Every page of the site, in a fixed order, and any clash between their paths.
+def plan_pages(
+    site: Site, kept: dict[str, Any] | None = None
+) -> tuple[list[Page], list[Problem], Related]:
+    """Every page of the site, in a fixed order, any clash between their paths, and the
+    cross-references (a page of one record gets the part of its context made from the
+    mentions, :meth:`Related.from_sources`, only when it is rendered).
 
     ``kept``: a dict the caller keeps between the builds of one session; pages whose
     inputs are the very same objects as last time are reused from it, not recomputed.
     """
     related = Related(site, kept)
+    pages = _plan(site, related)
+    related.done()
+    return pages, find_collisions(pages), related
+
+
+def _plan(site: Site, related: Related) -> list[Page]:
     by_sheets = related.by_sheets
     pages: list[Page] = [
         Page("", "home.html", site.config.title, "home", {"page_meetings": related.meetings}),
@@ -119,8 +129,7 @@ def plan_pages(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Pag
         )
         for slug in orders[kind]:
             pages.append(related.page(kind, slug))
-    related.done()
-    return pages, find_collisions(pages)
+    return pages
 
 
 @dataclass(frozen=True)
@@ -412,17 +421,27 @@ class Related:
         full = {_bare(t) for t, form, _ in self.name_variants(slug) if form != "surname"}
         return len(full) > 1
 
-    def context(self, kind: str, slug: str) -> dict[str, Any]:
-        """Cross-references a page shows besides its own record, in a fixed order."""
+    def from_sources(self, kind: str, slug: str) -> dict[str, Any]:
+        """The part of a page's context made from the mentions in sources.
+
+        The costly part of planning a large site, so it is made only for the pages
+        that are rendered; fingerprints cover it through the hashes of the sources.
+        """
         out: dict[str, Any] = {}
         if kind != "sources":
-            out["disputes"] = self.disputes.get((kind, slug), [])
             out["mentioned_in"] = self.mentioned_in(kind, slug)
         if kind == "people":
             out["appears_with"] = self.appears_with(slug)
             out["variants"] = self.name_variants(slug)
             out["spelled_differently"] = self.spelled_differently(slug)
-        elif kind == "countries":
+        return out
+
+    def context(self, kind: str, slug: str) -> dict[str, Any]:
+        """Cross-references a page shows besides its own record and its mentions."""
+        out: dict[str, Any] = {}
+        if kind != "sources":
+            out["disputes"] = self.disputes.get((kind, slug), [])
+        if kind == "countries":
             out["country_people"] = self.by_sheets["country_people"].get(slug, [])
             out["country_meetings"] = self.by_sheets["country_meetings"].get(slug, [])
         elif kind == "organizations":
