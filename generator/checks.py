@@ -246,16 +246,18 @@ def check_site(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Pro
     (and the list of sources) decide is checked again only when they change.
     """
     kept = kept if kept is not None else {}
-    key = (site.sheets_token, frozenset(site.sources), site.broken)
-    if kept.get("key") is None or not _same_key(kept["key"], key):
-        kept["key"] = key
-        kept["found"] = check_references(site) + check_shared_names(site)
+    token = site.sheets_token
+    if token is None or kept.get("token") is not token or kept.get("broken") != site.broken:
+        kept.clear()
+        kept.update(token=token, broken=site.broken)
+        kept["shared"] = check_shared_names(site)
         kept["coverage"] = coverage(site)
+    # References may name sources, so they are checked again when the sources change.
+    sources = frozenset(site.sources)
+    if kept.get("sources") != sources:
+        kept["sources"] = sources
+        kept["references"] = check_references(site)
     cov = replace(kept["coverage"], **_verified(site))
-    problems = kept["found"][:] + check_citations(site)
+    problems = kept["references"] + check_citations(site) + kept["shared"]
     problems.extend(cov.uncited)
     return problems, cov
-
-
-def _same_key(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return a[0] is b[0] and a[0] is not None and a[1] == b[1] and a[2] == b[2]
