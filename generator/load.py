@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.article import Article, parse_article
 from generator.cache import Cache, key_of
-from generator.parallel import pmap
+from generator.parallel import pmap_shared
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
@@ -171,8 +171,8 @@ def _read_doc(
     return doc, key
 
 
-def _parse(item: tuple[str, str]) -> tuple[Article, str]:
-    text, source_id = item
+def _parse_one(items: list[tuple[str, str]], index: int) -> tuple[Article, str]:
+    text, source_id = items[index]
     article = parse_article(text, source_id)
     # Hashed here, on the worker, once per parse: pages are fingerprinted by what the
     # parser made of a text, so a change the parser ignores re-renders nothing.
@@ -291,7 +291,9 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             articles[i] = found
         else:
             todo.append(i)
-    parsed = pmap(_parse, [(slots[i][2], slots[i][0]) for i in todo])  # type: ignore[index]
+    # The texts reach the workers through fork, not pickling; only the articles travel back.
+    items = [(slots[i][2], slots[i][0]) for i in todo]  # type: ignore[index]
+    parsed = list(pmap_shared(_parse_one, items, len(items)))
     for i, article in zip(todo, parsed, strict=True):
         articles[i] = article
         if cache is not None:

@@ -13,7 +13,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -35,7 +34,7 @@ from generator.mentions import (
     find_unknown_names,
     sentence_spans,
 )
-from generator.parallel import pmap
+from generator.parallel import pmap_shared
 from generator.problems import Problem, did_you_mean
 from generator.schema import (
     SHEETS,
@@ -562,6 +561,11 @@ def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) 
     return text.strip()
 
 
+def _scan_one(job: tuple[Matcher, bool, list[Article]], index: int) -> Any:
+    matcher, unknown, articles = job
+    return _scan_source(matcher, unknown, articles[index])
+
+
 def _scan_source(
     matcher: Matcher, unknown: bool, article: Article
 ) -> tuple[tuple[Mention, ...], tuple[str, ...], tuple[UnknownName, ...]]:
@@ -634,7 +638,9 @@ def find_all_mentions(
                 scans[sid] = (source.article, (names_key, unknown), found, keys[sid])
                 continue
         todo.append(sid)
-    scanned = pmap(partial(_scan_source, matcher, unknown), [sources[sid].article for sid in todo])
+    # The matcher and the articles reach the workers through fork, not pickling.
+    job = (matcher, unknown, [sources[sid].article for sid in todo])
+    scanned = list(pmap_shared(_scan_one, job, len(todo)))
     for sid, result in zip(todo, scanned, strict=True):
         results[sid] = result
         scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
