@@ -50,19 +50,32 @@ ALLOWED_TAGS = {
     "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "ul",
 }  # fmt: skip
 
-# Constant pieces of markup, made once: joining Markup pieces into a list and the list
-# into one Markup costs one escape per piece, where nested .format() calls cost many.
+# The HTML of article blocks and "Mentioned in" lists is built as plain str pieces, each
+# text escaped by _esc or a tag written here, and made Markup once by _html(): a Markup
+# per piece (markupsafe's escape, format, join) was most of the cost of rendering.
 _EMPTY = Markup("")
 _COMMA = Markup(", ")
-_CLOSE_P = Markup("</p>")
-_CLOSE_SPAN = Markup("</span>")
-_MARK_END = Markup('</mark><span class="backrefs">')
-_BLOCK_CLASS = {
-    "standfirst": Markup(' class="standfirst"'),
-    "blockquote": Markup(' class="quoted"'),
-}
-_PASSAGE_MID = Markup('">')
-_PASSAGE_END = Markup("</a></li>\n")
+_BLOCK_CLASS = {"standfirst": ' class="standfirst"', "blockquote": ' class="quoted"'}
+
+
+def _esc(text: str) -> str:
+    """``str(markupsafe.escape(text))`` for a str, without making a Markup."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+def _html(parts: list[str]) -> Markup:
+    """The one place pieces built in this module become Markup.
+
+    Every piece is a tag written here with its values passed through ``_esc``, or
+    text passed through ``_esc``: article text never lands in ``parts`` unescaped.
+    """
+    return Markup("".join(parts))
 
 
 def theme_dir() -> Path:
@@ -206,31 +219,31 @@ class PageView:
     def name(self, kind: str, slug: str) -> str:
         return self.renderer.name(kind, slug)
 
-    def entity_link(self, kind: str, slug: str, text: str) -> Markup:
-        """A name in an article's text, linked to its entity's page."""
+    def entity_link(self, kind: str, slug: str, text: str) -> str:
+        """A name in an article's text, linked to its entity's page (escaped HTML)."""
         url = self.url(entity_url(kind, slug))
-        key = ("entity", kind, url, text)
-        done = self.renderer.fragments.get(key)
+        key = (kind, url, text)
+        done = self.renderer.entity_links.get(key)
         if done is None:
-            done = self.renderer.fragments[key] = Markup(
-                '<a class="entity %s" href="%s">%s</a>'
-            ) % (kind, url, text)
+            done = self.renderer.entity_links[key] = (
+                f'<a class="entity {_esc(kind)}" href="{_esc(url)}">{_esc(text)}</a>'
+            )
         return done
 
-    def backref(self, kind: str, slug: str) -> Markup:
-        """The link from a cited passage back to the record that cites it."""
+    def backref(self, kind: str, slug: str) -> str:
+        """The link from a cited passage back to the record that cites it (escaped HTML)."""
         url = self.url(entity_url(kind, slug))
-        key = ("backref", kind, slug, url)
-        done = self.renderer.fragments.get(key)
+        key = (kind, slug, url)
+        done = self.renderer.backrefs.get(key)
         if done is None:
-            name = self.name(kind, slug)
+            name = _esc(self.name(kind, slug))
             # A short label in the text ("↩ meeting"); the full name is in the tooltip and
             # read out after the visible label, so a passage cited by long-titled facts
             # stays readable.
-            done = self.renderer.fragments[key] = Markup(
-                '<a class="backref" href="%s" title="Cited by: %s">'
-                '↩ %s<span class="vh">: %s</span></a>'
-            ) % (url, name, KIND_SINGULAR[kind], name)
+            done = self.renderer.backrefs[key] = (
+                f'<a class="backref" href="{_esc(url)}" title="Cited by: {name}">'
+                f'↩ {_esc(KIND_SINGULAR[kind])}<span class="vh">: {name}</span></a>'
+            )
         return done
 
     # -- text --
@@ -239,9 +252,9 @@ class PageView:
 
     def emphasise(self, sentence: str, words: tuple[str, ...]) -> Markup:
         """Escape ``sentence`` with each occurrence of ``words`` in ``<strong>``."""
-        parts: list[Markup | str] = []
+        parts: list[str] = []
         _emphasise(sentence, words, parts, self.renderer.strong)
-        return _EMPTY.join(parts)
+        return _html(parts)
 
     def passages(self, source: str, passages: list[Passage]) -> Markup:
         """One ``<li>`` per passage of ``source`` (the "Mentioned in" list of macros.html).
@@ -249,18 +262,14 @@ class PageView:
         Made here, not by a macro in the template's loop: an entity page can list
         hundreds of passages, and each Jinja call costs more than the line it makes.
         """
-        start = Markup('  <li><a class="passage" href="%s#') % self.url(
-            entity_url("sources", source)
-        )
-        between = _PASSAGE_END + start  # one piece where one item ends and the next starts
-        parts: list[Markup | str] = []
+        href = _esc(self.url(entity_url("sources", source)))
+        parts: list[str] = []
         strong = self.renderer.strong
         for p in passages:
-            parts += (between if parts else start, p.block, _PASSAGE_MID)
+            parts.append(f'  <li><a class="passage" href="{href}#{_esc(p.block)}">')
             _emphasise(p.sentence, p.words, parts, strong)
-        if parts:
-            parts.append(_PASSAGE_END)
-        return _EMPTY.join(parts)
+            parts.append("</a></li>\n")
+        return _html(parts)
 
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
@@ -430,7 +439,9 @@ class Renderer:
         # Links and other small pieces of markup, keyed by everything they are made of
         # (the URL relative to the page included): pages at the same depth share them.
         self.fragments: dict[tuple[str, ...], Markup] = {}
-        self.strong: dict[str, Markup] = {}  # emphasised names in "Mentioned in" sentences
+        self.entity_links: dict[tuple[str, str, str], str] = {}
+        self.backrefs: dict[tuple[str, str, str], str] = {}
+        self.strong: dict[str, str] = {}  # emphasised names in "Mentioned in" sentences
         for use in site.citations:
             self.uses.setdefault((use.source, normalise(use.quote)), use)
             if use.location is not None:
@@ -541,12 +552,11 @@ class Renderer:
             names[mention.block].append(mention)
         out = []
         for block in source.article.blocks:
-            # Each block is a flat list of pieces joined once: str pieces (article text)
-            # are escaped by the join, Markup pieces (tags made from literals) kept.
-            parts: list[Markup | str] = []
+            # Each block is a flat list of escaped pieces, joined once.
+            parts: list[str] = []
             if isinstance(block, Post):
                 _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
-                body = _EMPTY.join(parts)
+                body = _html(parts)
                 # A post keeps its own line breaks (several short paragraphs in one post).
                 body = Markup(str(body).replace("\n", "<br>\n"))
                 links = Markup("").join(
@@ -566,18 +576,14 @@ class Renderer:
                 )
             else:
                 assert isinstance(block, Paragraph)
-                # Ids repeat from article to article (p1, p2...): the opening tag is shared.
-                key = ("p", block.id, block.kind)
-                start = self.fragments.get(key)
-                if start is None:
-                    start = self.fragments[key] = Markup(
-                        '<p id="%s"%s><a class="pilcrow" href="#%s" aria-label="Link to '
-                        'this paragraph">¶</a> '
-                    ) % (block.id, _BLOCK_CLASS.get(block.kind, ""), block.id)
-                parts.append(start)
+                bid = _esc(block.id)
+                parts.append(
+                    f'<p id="{bid}"{_BLOCK_CLASS.get(block.kind, "")}><a class="pilcrow" '
+                    f'href="#{bid}" aria-label="Link to this paragraph">¶</a> '
+                )
                 _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
-                parts.append(_CLOSE_P)
-                out.append(_EMPTY.join(parts))
+                parts.append("</p>")
+                out.append(_html(parts))
         return out
 
 
@@ -614,9 +620,9 @@ def linked_title(view: PageView, source_id: str) -> Markup:
 
 def _link_names(text: str, start: int, end: int, mentions: list[Mention], view: PageView) -> Markup:
     """Escape text[start:end], linking each mention inside it to its entity page."""
-    parts: list[Markup | str] = []
+    parts: list[str] = []
     _link_parts(text, start, end, mentions, view, parts)
-    return _EMPTY.join(parts)
+    return _html(parts)
 
 
 def _link_parts(
@@ -625,9 +631,9 @@ def _link_parts(
     end: int,
     mentions: list[Mention],
     view: PageView,
-    out: list[Markup | str],
+    out: list[str],
 ) -> None:
-    """Append text[start:end] to ``out`` (as str, to be escaped), each mention in it linked.
+    """Append text[start:end] to ``out``, escaped, each mention in it linked.
 
     A mention cut by the range (it runs across a highlight boundary) is linked in
     each piece, so the markup stays well nested.
@@ -639,11 +645,11 @@ def _link_parts(
         if a >= b or a < pos:
             continue
         if a > pos:
-            out.append(text[pos:a])
+            out.append(_esc(text[pos:a]))
         out.append(view.entity_link(m.kind, m.slug, text[a:b]))
         pos = b
     if end > pos:
-        out.append(text[pos:end])
+        out.append(_esc(text[pos:end]))
 
 
 def _mark_parts(
@@ -651,7 +657,7 @@ def _mark_parts(
     uses: list[CitationUse],
     view: PageView,
     mentions: list[Mention] | None,
-    out: list[Markup | str],
+    out: list[str],
 ) -> None:
     """Append ``text`` to ``out``, each cited range wrapped in ``<mark>``, names linked.
 
@@ -680,18 +686,18 @@ def _mark_parts(
         first_anchor = group[0].anchor
         owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
         title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
-        out.append(Markup('<mark id="%s" title="%s">') % (first_anchor, title))
+        out.append(f'<mark id="{_esc(first_anchor)}" title="{_esc(title)}">')
         cursor = start
         for anchor, at in sorted(anchors.items(), key=lambda a: (a[1], a[0])):
             if anchor == first_anchor:
                 continue
             _link_parts(text, cursor, at, names, view, out)
-            out.append(Markup('<span id="%s"></span>') % anchor)
+            out.append(f'<span id="{_esc(anchor)}"></span>')
             cursor = at
         _link_parts(text, cursor, end, names, view, out)
-        out.append(_MARK_END)
+        out.append('</mark><span class="backrefs">')
         out += [view.backref(k, s) for k, s in owners]
-        out.append(_CLOSE_SPAN)
+        out.append("</span>")
         pos = end
     _link_parts(text, pos, len(text), names, view, out)
 
@@ -703,10 +709,10 @@ def _by_start(m: Mention) -> int:
 def _emphasise(
     sentence: str,
     words: tuple[str, ...],
-    out: list[Markup | str],
-    strong: dict[str, Markup],
+    out: list[str],
+    strong: dict[str, str],
 ) -> None:
-    """Append ``sentence`` to ``out`` (as str, to be escaped), ``words`` in ``<strong>``.
+    """Append ``sentence`` to ``out``, escaped, ``words`` in ``<strong>``.
 
     ``strong`` keeps each ``<strong>word</strong>`` made, for the next sentence.
     """
@@ -723,12 +729,12 @@ def _emphasise(
     pos = 0
     for start, end in sorted(spans):
         if start > pos:
-            out.append(sentence[pos:start])
+            out.append(_esc(sentence[pos:start]))
         word = sentence[start:end]
         done = strong.get(word)
         if done is None:
-            done = strong[word] = Markup("<strong>%s</strong>") % word
+            done = strong[word] = f"<strong>{_esc(word)}</strong>"
         out.append(done)
         pos = end
     if pos < len(sentence):
-        out.append(sentence[pos:])
+        out.append(_esc(sentence[pos:]))

@@ -427,6 +427,7 @@ TRUSTED_MARKUP = {
     ("render.py", "clean"): "output of nh3 in sanitize(), the one gate",
     ("render.py", "dumps_html(data)"): "htmlsafe_json_dumps, what Jinja's tojson uses",
     ("render.py", 'str(body).replace("\\n", "<br>\\n")'): "body is escaped Markup already",
+    ("render.py", '"".join(parts)'): "_html(): every piece escaped by _esc or a tag written there",
 }
 
 
