@@ -244,7 +244,9 @@ def jsonld(site: Site, page: Page, absolute: Absolute) -> dict[str, Any]:
                 "@id": absolute(entity_url("meetings", m.part_of)),
                 "name": site.meetings[m.part_of].sheet.title,
             }
-        subs = [s for s in meeting_order(site) if site.meetings[s].sheet.part_of == slug]
+        # Filtered before sorting: this runs for every meeting page of a large site.
+        parts = [s for s, r in site.meetings.items() if r.sheet.part_of == slug]
+        subs = sorted(parts, key=lambda s: (site.meetings[s].sheet.date.value, s))
         if subs:
             data["subEvent"] = [
                 {
