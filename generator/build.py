@@ -289,6 +289,8 @@ def render_files(
     if prints is not None:
         prints.done()
     total = len(todo)
+    # Progress counts pages (HTML); the feed and the sitemap are rendered after them.
+    page_total = sum(1 for i in todo if i < len(pages))
     carried.rendered_pages = [
         pages[i].output for i in todo if i < len(pages) and pages[i].output in carried.fingerprints
     ]
@@ -310,9 +312,10 @@ def render_files(
             out = outputs[i]
             if out is None:
                 out = next(rendered)
-                done += 1
-                if progress:
-                    progress(done, total, "render")
+                if i < len(pages):
+                    done += 1
+                    if progress:
+                        progress(done, page_total, "render")
             spent[0] += time.perf_counter() - started
             yield page.output, out
             started = time.perf_counter()
@@ -334,7 +337,7 @@ def render_files(
     files = list(produce())
     clock = time.perf_counter()
     if progress:
-        progress(total, total, "search")
+        progress(page_total, page_total, "search")
     as_bytes = [
         (path, data if isinstance(data, bytes) else Path(data).read_bytes()) for path, data in files
     ]
