@@ -10,6 +10,7 @@ with a clean build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import generator
+from generator.parallel import pmap_shared
 
 FOLDER = ".cache"
 
@@ -65,10 +67,6 @@ class Cache:
         # Never written to disk and never pruned: each stage replaces its own entry.
         self.kept: dict[str, Any] = {}
         self.disk_pruned = False
-
-    def _path(self, namespace: str, key: str) -> Path:
-        assert self.root is not None
-        return self.root / namespace / key[:2] / key
 
     def key(self, *parts: bytes | str) -> str:
         return key_of(self.stamp, *parts)
@@ -122,16 +120,15 @@ class Cache:
         pending, self.pending = self.pending, {}
         if self.root is None:
             return
-        for (namespace, key), value in sorted(pending.items(), key=lambda kv: kv[0]):
-            path = self._path(namespace, key)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
-            except OSError:
-                continue  # a cache that cannot be written only costs speed
+        items = sorted(pending.items(), key=lambda kv: kv[0])
+        # A cold build of a large site adds tens of thousands of entries: pickled and
+        # written on every core (the entries reach the workers through fork).
+        for _ in pmap_shared(_write_entry, (self.root, items), len(items)):
+            pass
+
+    def _path(self, namespace: str, key: str) -> Path:
+        assert self.root is not None
+        return _entry_path(self.root, namespace, key)
 
     def prune(self, namespaces: Iterable[str]) -> None:
         """Drop entries this build did not use, so the cache does not grow without end."""
@@ -159,3 +156,19 @@ class Cache:
         # Values held in memory for a long-running serve session are pruned too.
         self.memory = {k: v for k, v in self.memory.items() if k[1] in self.used.get(k[0], ())}
         self.used = {}
+
+
+def _entry_path(root: Path, namespace: str, key: str) -> Path:
+    return root / namespace / key[:2] / key
+
+
+def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int) -> None:
+    root, items = job
+    (namespace, key), value = items[index]
+    path = _entry_path(root, namespace, key)
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
