@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
-from generator.cache import Cache, key_of
+from generator.cache import Cache, key_of, memo
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
@@ -138,13 +138,10 @@ def check_project(
     if site is not None:
         if base_url:
             site = _with_base_url(site, base_url, problems)
-        session = cache is not None and cache.session
-        found, cov = check_site(site, cache.kept.setdefault("checks", {}) if session else None)
+        found, cov = check_site(site, memo(cache, "checks"))
         problems.extend(found)
         clock.lap("checks")
-        pages, collisions, related = plan_pages(
-            site, cache.kept.setdefault("plan", {}) if session else None
-        )
+        pages, collisions, related = plan_pages(site, memo(cache, "plan"))
         _settle()
         problems.extend(collisions)
         clock.lap("plan")
@@ -245,13 +242,12 @@ def render_files(
         jinja_cache = cache.root / "jinja"
         jinja_cache.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(site, search=binary is not None, bytecode_cache=jinja_cache)
-    prose = cache.kept.get("prose") if cache is not None and cache.session else None
-    if prose is not None and prose[0] is site.sheets_token and site.sheets_token is not None:
-        renderer.prose = prose[1]  # the summaries are those of the last build
+    prose = memo(cache, "prose")
+    if site.sheets_token is not None and prose.get("token") is site.sheets_token:
+        renderer.prose = prose["html"]  # the summaries are those of the last build
     else:
         renderer.prepare_prose(cache)
-        if cache is not None and cache.session:
-            cache.kept["prose"] = (site.sheets_token, renderer.prose)
+        prose.update(token=site.sheets_token, html=renderer.prose)
     carried = carried if carried is not None else Carried()
     carried.template_times = renderer.template_times
     clock = time.perf_counter()
@@ -260,8 +256,7 @@ def render_files(
     prints = None
     if cache is not None:
         stamp = site_stamp(site, renderer, cache.stamp)
-        kept = cache.kept.setdefault("fingerprints", {}) if cache.session else None
-        prints = Fingerprints(site, renderer, stamp, kept)
+        prints = Fingerprints(site, renderer, stamp, memo(cache, "fingerprints"))
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
     # The feed and the sitemap are fingerprinted and carried over like pages.
@@ -296,7 +291,7 @@ def render_files(
     ]
     carried.rendered = len(carried.rendered_pages)
     spent = [0.0]
-    data_kept = cache.kept.setdefault("data", {}) if cache is not None and cache.session else None
+    data_kept = memo(cache, "data")
 
     def produce() -> Iterator[tuple[str, bytes | Carry]]:
         """Pages in plan order as they are rendered, then the site-wide files.
@@ -452,16 +447,15 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         profile=options.profile,
     )
     clock = time.perf_counter()
-    written = cache.kept.get("written") if options.session is not None else None
+    written = memo(cache, "written")  # the files the last in-place update left
     in_place = options.session is not None and _in_place(output, previous, binary, carried)
     if in_place:
-        before = written[1] if written is not None and written[0] == output else None
+        before = written.get("names") if written.get("output") == output else None
         count, names = update_site(output, files, root, force=options.force, before=before)
-        if options.session is not None:
-            cache.kept["written"] = (output, names)
+        written.update(output=output, names=names)
     else:
         count = write_site(output, files, root, force=options.force, previous=previous)
-        cache.kept.pop("written", None)
+        written.clear()
     spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
     # With streaming, rendering happened while writing; count it once, as rendering.
     timings["write"] = max(

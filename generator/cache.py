@@ -65,7 +65,7 @@ class Cache:
         # What one build computed, for the next build of the same session to update rather
         # than recompute (each stage checks by identity that its inputs are the same objects).
         # Never written to disk and never pruned: each stage replaces its own entry.
-        self.kept: dict[str, Any] = {}
+        self.kept: dict[str, dict[str, Any]] = {}
         self.disk_pruned = False
 
     def key(self, *parts: bytes | str) -> str:
@@ -172,3 +172,12 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+
+
+def memo(cache: Cache | None, stage: str) -> dict[str, Any]:
+    """The dict a stage keeps what it made in, for the next build of the same session.
+
+    It lives as long as the cache: across the builds of a ``serve`` session, one build
+    otherwise (and a build without a cache gets a new, empty one).
+    """
+    return cache.kept.setdefault(stage, {}) if cache is not None else {}

@@ -194,7 +194,7 @@ class Fingerprints:
         if done is not None:
             return done
         site = self.site
-        record = site.kind(kind)[slug]
+        record = self.records[kind][slug]
         context = {k: v for k, v in page.context.items() if k not in _FROM_SOURCES}
         extra: list[Any] = [record.sheet]
         if kind == "people":

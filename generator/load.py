@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.article import Article, parse_article
-from generator.cache import Cache, key_of
+from generator.cache import Cache, key_of, memo
 from generator.parallel import pmap_shared
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
@@ -88,12 +88,10 @@ class _Seen:
     """
 
     def __init__(self, cache: Cache | None) -> None:
-        self.memo: dict[str, tuple[tuple[int, ...], int, Any]] | None = None
-        if cache is not None and cache.session:
-            self.memo = cache.kept.setdefault("load", {})
+        self.memo: dict[str, tuple[tuple[int, ...], int, Any]] = memo(cache, "load")
 
     @staticmethod
-    def _stat(file: Path | str) -> tuple[int, ...] | None:
+    def stat(file: Path | str) -> tuple[int, ...] | None:
         try:
             st = os.stat(file)
         except OSError:
@@ -101,23 +99,21 @@ class _Seen:
         return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
     def get(self, file: Path | str) -> Any | None:
-        if self.memo is None:
-            return None
         hit = self.memo.get(str(file))
         if hit is None:
             return None
         stat, read_at, value = hit
-        if self._stat(file) != stat or read_at - max(stat[1], stat[2]) < _RACY_NS:
+        if self.stat(file) != stat or read_at - max(stat[1], stat[2]) < _RACY_NS:
             return None
         return value
 
     def previous(self, file: Path | str) -> Any | None:
         """The value read last time, whatever the file's stat (to reuse equal objects)."""
-        hit = self.memo.get(str(file)) if self.memo is not None else None
+        hit = self.memo.get(str(file))
         return hit[2] if hit is not None else None
 
     def put(self, file: Path | str, stat: tuple[int, ...] | None, value: Any) -> None:
-        if self.memo is not None and stat is not None:
+        if stat is not None:
             self.memo[str(file)] = (stat, time.time_ns(), value)
 
 
@@ -128,7 +124,7 @@ def _load_doc(
     kept = seen.get(name)
     if kept is None:
         file = Path(name)
-        stat = seen._stat(name)
+        stat = seen.stat(name)
         raw = _bytes(file)
         before = seen.previous(name)
         if before is not None and raw is not None and before[2] == raw:
@@ -211,7 +207,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     else:
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
-    names: dict[str, str] = cache.kept.setdefault("shown", {}) if cache is not None else {}
+    names: dict[str, str] = memo(cache, "shown")
     content = root / "content"
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
@@ -261,7 +257,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             if cache is not None:
                 cache.touch("articles", kept[1])
             continue
-        stat = seen._stat(file)
+        stat = seen.stat(file)
         try:
             text = read_text(Path(file), shown)
         except DossierError as exc:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.article import Article, dateline_in_year, stated_without_year
 from generator.article import Field as SourceField
-from generator.cache import Cache, key_of
+from generator.cache import Cache, key_of, memo
 from generator.citations import Location, find_quote
 from generator.load import Inputs, SeedFile
 from generator.mentions import (
@@ -330,7 +330,7 @@ def build_model(
     """
     problems = list(inputs.problems)
     # What the previous build of a session made, reused where its inputs are the same objects.
-    kept = cache.kept if cache is not None and cache.session else {}
+    kept = memo(cache, "model")
     config = validate(SiteConfig, inputs.config, "site.yaml", problems) if inputs.config else None
 
     metas: dict[str, SourceMeta] = {}
@@ -605,7 +605,7 @@ def find_all_mentions(
     session, the mentions per entity of the previous build are updated for the
     articles that changed rather than regrouped from every article.
     """
-    kept = cache.kept if cache is not None and cache.session else {}
+    kept = memo(cache, "mentions")
     names = kept.get("names")
     if names is not None and sheets_token is not None and names[0] is sheets_token:
         names_key = names[1]
