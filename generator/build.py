@@ -23,7 +23,7 @@ from generator.cache import Cache, key_of, memo
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
-from generator.load import load_site
+from generator.load import Changed, load_site
 from generator.model import Site, build_model
 from generator.parallel import pmap_shared
 from generator.plan import Page, Related, plan_pages
@@ -57,6 +57,9 @@ class BuildOptions:
     """Time each stage and each template (renders in one process, so the times add up)."""
     session: Cache | None = None
     """A cache kept in memory between the builds of one process (``serve``), over .cache/."""
+    changed: Changed | None = None
+    """In a session: what the file watcher saw change since the previous build (None:
+    unknown, so every input file is looked at)."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -124,10 +127,11 @@ def check_project(
     cache: Cache | None = None,
     timings: dict[str, float] | None = None,
     unknown_names: bool = True,
+    changed: Changed | None = None,
 ) -> Checked:
     """Run every stage but rendering and writing; raise DossierError if anything is wrong."""
     clock = Stopwatch(timings)
-    inputs = load_site(root, cache)
+    inputs = load_site(root, cache, changed)
     _settle()
     clock.lap("load")
     site, problems = build_model(inputs, cache, unknown_names=unknown_names)
@@ -423,6 +427,7 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         cache=cache,
         timings=stages,
         unknown_names=False,
+        changed=options.changed if options.session is not None else None,
     )
     timings = {"check": time.perf_counter() - started}
     if options.profile:

@@ -11,6 +11,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,38 @@ def display_path(root: Path, file: Path) -> str:
 _RACY_NS = 100_000_000
 
 
+@dataclass(frozen=True)
+class Changed:
+    """The paths a file watcher reported since the previous build of a session.
+
+    With it, a session build lists only the folders and looks only at the files that
+    changed, instead of listing every folder and stat'ing thousands of files. Paths are
+    spelled as load spells them: the project root joined with the path inside it.
+    """
+
+    paths: frozenset[str]
+    folders: frozenset[str]
+
+    @classmethod
+    def under(cls, root: Path, reported: Iterable[str]) -> Changed | None:
+        """The reported absolute paths; None if one is outside the project or is its root
+        (then nothing can be assumed and the build looks at everything)."""
+        base = os.path.abspath(root) + os.sep
+        paths = set()
+        for path in reported:
+            path = os.path.abspath(path)
+            if not path.startswith(base):
+                return None
+            paths.add(str(root / path[len(base) :]))
+        return cls(frozenset(paths), frozenset(os.path.dirname(p) for p in paths))
+
+    def touches(self, folder: str) -> bool:
+        """Whether the folder's list of files may have changed."""
+        if folder in self.folders or folder in self.paths:
+            return True
+        return any(folder.startswith(p + os.sep) for p in self.paths)
+
+
 class _Seen:
     """What a session build read from each file, with the file's stat when it was read.
 
@@ -87,8 +120,9 @@ class _Seen:
     tell by identity that nothing about it changed.
     """
 
-    def __init__(self, cache: Cache | None) -> None:
+    def __init__(self, cache: Cache | None, changed: Changed | None = None) -> None:
         self.memo: dict[str, tuple[tuple[int, ...], int, Any]] = memo(cache, "load")
+        self.changed = changed
 
     @staticmethod
     def stat(file: Path | str) -> tuple[int, ...] | None:
@@ -103,7 +137,11 @@ class _Seen:
         if hit is None:
             return None
         stat, read_at, value = hit
-        if self.stat(file) != stat or read_at - max(stat[1], stat[2]) < _RACY_NS:
+        if read_at - max(stat[1], stat[2]) < _RACY_NS:
+            return None
+        if self.changed is not None and str(file) not in self.changed.paths:
+            return value  # the watcher saw nothing happen to it: no need to look
+        if self.stat(file) != stat:
             return None
         return value
 
@@ -118,9 +156,8 @@ class _Seen:
 
 
 def _load_doc(
-    root: Path, name: Path | str, problems: list[Problem], cache: Cache | None = None
+    root: Path, name: Path | str, problems: list[Problem], cache: Cache | None, seen: _Seen
 ) -> YamlDocument | None:
-    seen = _Seen(cache)
     kept = seen.get(name)
     if kept is None:
         file = Path(name)
@@ -175,12 +212,26 @@ def _parse_one(items: list[tuple[str, str]], index: int) -> tuple[Article, str]:
     return article, key_of(repr(article))
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+def _files(
+    folder: Path,
+    suffixes: tuple[str, ...],
+    listed: dict[str, Any],
+    changed: Changed | None,
+) -> list[tuple[str, str]]:
     """(path, stem) of each file in ``folder`` with one of the suffixes, by name.
 
     Plain strings: a large project lists thousands of files on every build, and a
-    Path is made only for a file that has to be read.
+    Path is made only for a file that has to be read. ``listed`` keeps each listing
+    for the session, reused while the watcher reports nothing in the folder.
     """
+    key = str(folder)
+    if changed is not None and key in listed and not changed.touches(key):
+        return listed[key]
+    listed[key] = found = _list(folder, suffixes)
+    return found
+
+
+def _list(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
     if not folder.is_dir():
         return []
     base = str(folder) + os.sep
@@ -193,17 +244,23 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
     return found
 
 
-def load_site(root: Path, cache: Cache | None = None) -> Inputs:
+def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = None) -> Inputs:
     """Read every input of the project at ``root``.
 
     With a ``cache``, fact sheets and articles whose bytes were seen before are
-    not parsed again; new articles are parsed on all cores.
+    not parsed again; new articles are parsed on all cores. ``changed``: in a
+    session, what the file watcher saw since the previous build; only that is
+    looked at again (if the previous build's load ran to its end).
     """
+    listed = memo(cache, "listed")
+    if not listed.pop("complete", False):
+        changed = None
+    seen = _Seen(cache, changed)
     problems: list[Problem] = []
     config_file = root / "site.yaml"
     config: YamlDocument | None = None
     if config_file.is_file():
-        config = _load_doc(root, config_file, problems, cache)
+        config = _load_doc(root, config_file, problems, cache, seen)
     else:
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
@@ -212,7 +269,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     for kind in SHEETS:
-        for name, slug in _files(content / kind, (".yaml", ".yml")):
+        for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
             shown = _shown(root, name, names)
             # fullmatch: '$' alone would accept a name ending in a newline.
             if not SLUG_RE.fullmatch(slug):
@@ -227,7 +284,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
             if reserved := reserved_problem(slug):
                 problems.append(Problem(shown, message=reserved))
                 continue
-            doc = _load_doc(root, name, problems, cache)
+            doc = _load_doc(root, name, problems, cache, seen)
             if doc is not None:
                 sheets.append(SheetFile(kind, slug, shown, doc))
             else:
@@ -236,14 +293,13 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
     sources_meta = None
     for name in ("sources.yaml", "sources.yml"):
         if (content / name).is_file():
-            sources_meta = _load_doc(root, content / name, problems, cache)
+            sources_meta = _load_doc(root, content / name, problems, cache, seen)
             break
 
-    seen = _Seen(cache)
     # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
     slots: list[SeedFile | tuple[str, str, str]] = []
     stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
-    for file, stem in _files(root / "seeds", SEED_SUFFIXES):
+    for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
         shown = _shown(root, file, names)
         if not SOURCE_ID_RE.fullmatch(stem):
             problems.append(Problem(shown, message="file name is not a valid source id"))
@@ -304,6 +360,7 @@ def load_site(root: Path, cache: Cache | None = None) -> Inputs:
         seen.put(*stats[i], (seed, keys[i]))
         seeds.append(seed)
 
+    listed["complete"] = True  # the next build may trust the watcher's report
     return Inputs(
         root, config, sources_meta, tuple(sheets), tuple(seeds), tuple(problems), tuple(broken)
     )

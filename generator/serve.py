@@ -60,6 +60,7 @@ import watchfiles
 from generator.build import BuildOptions, build_project
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache
+from generator.load import Changed
 from generator.problems import DossierError
 
 #: Reserved path of the Server-Sent Events stream (outside any base path).
@@ -691,7 +692,7 @@ class Preview:
                 return
             names = sorted({self._shown(path) for _, path in changes})
             self.info(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
-            self.rebuild()
+            self.rebuild({path for _, path in changes})
 
     def _shown(self, path: str) -> str:
         try:
@@ -699,11 +700,13 @@ class Preview:
         except ValueError:
             return path
 
-    def rebuild(self) -> bool:
+    def rebuild(self, changed: set[str] | None = None) -> bool:
         """Bring the served site up to date; on failure keep serving the last good build.
 
         Every build goes to the same folder: a session updates it in place, file by file,
         once everything is rendered, so a build that fails changes nothing that is served.
+        ``changed``: the paths the watcher reported since the last build (None: unknown,
+        look at every input).
         """
         assert self._workdir is not None
         self._builds += 1
@@ -719,6 +722,7 @@ class Preview:
                     # Keep parsed inputs, the model and the fingerprints in memory from
                     # one rebuild to the next; unchanged pages stay where they are.
                     session=self._cache,
+                    changed=Changed.under(self.root, changed) if changed is not None else None,
                 ),
             )
         except DossierError as exc:

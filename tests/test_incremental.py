@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from generator.build import BuildOptions, build_project
+from generator.load import Changed
 
 NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman that the committee \
 would travel on to London.
@@ -55,6 +57,13 @@ def step(project: Path, tmp: Path, rendered_pages: list[str] | None = None) -> t
 
     carried = Carried()
     options = BuildOptions(search=False, carried=carried, session=SESSION.get("cache"))  # type: ignore[arg-type]
+    if "seen" in SESSION:
+        # As serve's watcher would report them: the input files changed since the last build.
+        now = input_stats(project)
+        seen: dict[str, tuple[int, ...]] = SESSION["seen"]  # type: ignore[assignment]
+        changed = {p for p in now.keys() | seen.keys() if now.get(p) != seen.get(p)}
+        options = replace(options, changed=Changed.under(project, changed))
+        SESSION["seen"] = now
     result = build_project(project, options)
     assert tree(project / "_site") == clean_build(project, tmp)
     assert result.pages > 0
@@ -63,13 +72,26 @@ def step(project: Path, tmp: Path, rendered_pages: list[str] | None = None) -> t
     return carried.rendered, carried.reused
 
 
-@pytest.fixture(params=["build", "session"])
+def input_stats(project: Path) -> dict[str, tuple[int, ...]]:
+    """Every file and folder under the watched inputs, with what a watcher would see change."""
+    found = {}
+    for name in ("seeds", "content", "templates", "site.yaml"):
+        for path in [project / name, *(project / name).rglob("*")]:
+            st = path.stat()
+            found[str(path.resolve())] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return found
+
+
+@pytest.fixture(params=["build", "session", "watched"])
 def mode(request: pytest.FixtureRequest, bundled: Path) -> Iterator[str]:
-    """Each build on its own (``dossier build``), or all in one session (``dossier serve``)."""
+    """Each build on its own (``dossier build``), or all in one session (``dossier serve``):
+    looking at every input, or ("watched") at what the file watcher reported only."""
     from generator.cache import FOLDER, Cache
 
-    if request.param == "session":
+    if request.param != "build":
         SESSION["cache"] = Cache(bundled / FOLDER, session=True)
+    if request.param == "watched":
+        SESSION["seen"] = input_stats(bundled)
     yield request.param
     SESSION.clear()
 
