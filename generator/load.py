@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
