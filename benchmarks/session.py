@@ -31,7 +31,7 @@ class Watcher:
     """The paths watchfiles reports under the project's input folders, as serve watches them."""
 
     def __init__(self, site: Path) -> None:
-        self.paths: set[str] = set()
+        self.paths: set[tuple[str, bool]] = set()
         self.cond = threading.Condition()
         self.stop = threading.Event()
         self.ready = threading.Event()
@@ -51,10 +51,10 @@ class Watcher:
         ):
             self.ready.set()
             with self.cond:
-                self.paths |= {path for _, path in changes}
+                self.paths |= {(p, c != watchfiles.Change.modified) for c, p in changes}
                 self.cond.notify_all()
 
-    def take(self) -> set[str]:
+    def take(self) -> set[tuple[str, bool]]:
         """Every path reported since the last call, once there is at least one."""
         with self.cond:
             self.cond.wait_for(lambda: bool(self.paths), timeout=WAIT_S)

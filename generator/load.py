@@ -93,20 +93,26 @@ class Changed:
     folders: frozenset[str]
 
     @classmethod
-    def under(cls, root: Path, reported: Iterable[str]) -> Changed | None:
-        """The reported absolute paths; None if one is outside the project or is its root
-        (then nothing can be assumed and the build looks at everything)."""
+    def under(cls, root: Path, reported: Iterable[tuple[str, bool]]) -> Changed | None:
+        """The reported absolute paths, each with whether it was added or deleted (not
+        just modified, which leaves its folder's list of files as it was); None if one
+        is outside the project or is its root (then nothing can be assumed and the
+        build looks at everything)."""
         base = os.path.abspath(root) + os.sep
-        paths = set()
-        for path in reported:
+        paths, folders = set(), set()
+        for path, listing in reported:
             path = os.path.abspath(path)
             if not path.startswith(base):
                 return None
-            paths.add(str(root / path[len(base) :]))
-        return cls(frozenset(paths), frozenset(os.path.dirname(p) for p in paths))
+            path = str(root / path[len(base) :])
+            paths.add(path)
+            if listing:
+                folders.add(os.path.dirname(path))
+        return cls(frozenset(paths), frozenset(folders))
 
     def touches(self, folder: str) -> bool:
-        """Whether the folder's list of files may have changed."""
+        """Whether the folder's list of files may have changed (a file in it added or
+        deleted, or the folder itself or one above it reported)."""
         if folder in self.folders or folder in self.paths:
             return True
         return any(folder.startswith(p + os.sep) for p in self.paths)

@@ -692,7 +692,7 @@ class Preview:
                 return
             names = sorted({self._shown(path) for _, path in changes})
             self.info(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
-            self.rebuild({path for _, path in changes})
+            self.rebuild({(path, change != watchfiles.Change.modified) for change, path in changes})
 
     def _shown(self, path: str) -> str:
         try:
@@ -700,13 +700,13 @@ class Preview:
         except ValueError:
             return path
 
-    def rebuild(self, changed: set[str] | None = None) -> bool:
+    def rebuild(self, changed: set[tuple[str, bool]] | None = None) -> bool:
         """Bring the served site up to date; on failure keep serving the last good build.
 
         Every build goes to the same folder: a session updates it in place, file by file,
         once everything is rendered, so a build that fails changes nothing that is served.
-        ``changed``: the paths the watcher reported since the last build (None: unknown,
-        look at every input).
+        ``changed``: the paths the watcher reported since the last build, each with
+        whether it was added or deleted (None: unknown, look at every input).
         """
         assert self._workdir is not None
         self._builds += 1

@@ -61,7 +61,11 @@ def step(project: Path, tmp: Path, rendered_pages: list[str] | None = None) -> t
         # As serve's watcher would report them: the input files changed since the last build.
         now = input_stats(project)
         seen: dict[str, tuple[int, ...]] = SESSION["seen"]  # type: ignore[assignment]
-        changed = {p for p in now.keys() | seen.keys() if now.get(p) != seen.get(p)}
+        changed = {
+            (p, p not in now or p not in seen)  # added or deleted, or just modified
+            for p in now.keys() | seen.keys()
+            if now.get(p) != seen.get(p)
+        }
         options = replace(options, changed=Changed.under(project, changed))
         SESSION["seen"] = now
     result = build_project(project, options)
