@@ -260,7 +260,7 @@ def render_files(
     prints = None
     if cache is not None:
         stamp = site_stamp(site, renderer, cache.stamp)
-        prints = Fingerprints(site, renderer, stamp, memo(cache, "fingerprints"))
+        prints = Fingerprints(site, renderer, stamp, memo(cache, "fingerprints"), checked.related)
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
     # The feed and the sitemap are fingerprinted and carried over like pages.

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.cache import key_of
 from generator.model import Site
-from generator.plan import Page
+from generator.plan import Page, Related
 from generator.render import Renderer, theme_dir
 
 # Pages that show one record (and whatever it refers to); the rest are always rendered.
@@ -99,11 +99,18 @@ class Fingerprints:
     it shows of a source (mentions, sentences, highlighted passages, titles) is made
     from that source's text and metadata and the names in the site stamp. In a
     session (``kept`` given) a page whose parts are the very same objects as in the
-    previous build keeps its fingerprint without hashing anything.
+    previous build keeps its fingerprint without hashing anything, and so does, without
+    even looking at its parts, a page the plan did not find touched (``plan``) since
+    the build these fingerprints were last made in.
     """
 
     def __init__(
-        self, site: Site, renderer: Renderer, stamp: str, kept: dict[str, Any] | None = None
+        self,
+        site: Site,
+        renderer: Renderer,
+        stamp: str,
+        kept: dict[str, Any] | None = None,
+        plan: Related | None = None,
     ) -> None:
         self.site = site
         self.renderer = renderer
@@ -111,7 +118,11 @@ class Fingerprints:
         self.kept = kept if kept is not None else {}
         if self.kept.get("stamp") != stamp or self.kept.get("token") is not site.sheets_token:
             self.kept.clear()
-        self.kept.update(stamp=stamp, token=site.sheets_token)
+        self.touched = None
+        if plan is not None and plan.since is not None and self.kept.get("plan") is plan.since:
+            self.touched = plan.touched
+        self.kept.update(stamp=stamp, token=site.sheets_token, plan=None)
+        self.generation = plan.generation if plan is not None else None
         self.before: dict[str, tuple[Any, str]] = self.kept.get("pages", {})
         self.now: dict[str, tuple[Any, str]] = {}
         self.sheet_parts: dict[tuple[str, str], str] = self.kept.setdefault("sheet_parts", {})
@@ -131,9 +142,19 @@ class Fingerprints:
         self.kept["pages"] = self.now
         self.kept["listed"] = self.listed_now
         self.kept["parts"] = self.parts_now
+        self.kept["plan"] = self.generation
 
     def of(self, page: Page) -> str | None:
         """The page's fingerprint; None: it has none and is always rendered."""
+        if self.touched is not None and page.kind in ENTITY_KINDS:
+            key = (ENTITY_KINDS[page.kind], page.context["slug"])
+            hit = self.before.get(page.output)
+            if hit is not None and key not in self.touched:
+                self.now[page.output] = hit
+                parts = self.parts_before.get(key)
+                if parts is not None:
+                    self.parts_now[key] = parts
+                return hit[1]
         parts = self._parts(page)
         if parts is None:
             return None

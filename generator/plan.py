@@ -245,6 +245,10 @@ class Related:
         self._block_order: dict[str, dict[str, int]] = {}
         self._people_in: dict[str, list[str]] = {}
 
+        # Which build of the session this is, and which one ``touched`` is relative to.
+        self.generation = object()
+        self.since = self.kept.get("generation")
+        self.touched = self._touched()
         self.meeting_cites: dict[str, list[Any]] = {}
         self.cited_by: dict[str, set[tuple[str, str]]] = {}
         for use in site.citations:
@@ -253,6 +257,41 @@ class Related:
             self.cited_by.setdefault(use.source, set()).add((use.owner_kind, use.owner_slug))
             if use.owner_kind == "meetings":
                 self.meeting_cites.setdefault(use.owner_slug, []).append(use)
+
+    def _touched(self) -> set[tuple[str, str]] | None:
+        """The (kind, slug) of every record and source page whose inputs may differ from
+        the previous build of the session; None: unknown, so every page is looked at.
+
+        Within one generation of the fact sheets the records are the very same objects,
+        so a page can only change through the sources: its own, the ones that name it
+        (a changed source gives each record it names or named a new mentions tuple), the
+        ones its citations, its meetings' citations or its aliases quote (a citation is a
+        new object once its source is), and the ones cited from its source page.
+        """
+        site = self.site
+        before = self.kept.get("inputs")
+        if before is None:
+            return None
+        sources, mentioned, citations = before
+        touched: set[tuple[str, str]] = set()
+        changed = {s for s in sources.keys() | site.sources.keys()
+                   if sources.get(s) is not site.sources.get(s)}  # fmt: skip
+        touched.update(("sources", s) for s in changed)
+        touched.update(
+            k for k in mentioned.keys() | site.mentioned.keys()
+            if mentioned.get(k) is not site.mentioned.get(k)
+        )  # fmt: skip
+        if citations is not site.citations:
+            kept = {id(u) for u in site.citations} & {id(u) for u in citations}
+            for use in (*citations, *site.citations):
+                if id(use) not in kept:
+                    touched.add((use.owner_kind, use.owner_slug))
+                    touched.add(("sources", use.source))
+                    changed.add(use.source)
+        quoters = self.by_sheets["quoters"]
+        for sid in changed:
+            touched.update(quoters.get(sid, ()))
+        return touched
 
     def _from_sheets(self) -> dict[str, Any]:
         """Orders and indexes that only the fact sheets decide."""
@@ -298,6 +337,7 @@ class Related:
             "discrepancies": items,
             "timeline": timeline(site),
             "graph": build_graph(site, meetings),
+            "quoters": _quoters(site),
             "country_people": country_people,
             "org_people": org_people,
             "country_meetings": country_meetings,
@@ -308,6 +348,9 @@ class Related:
         """Keep this build's pages and spellings for the next build of the session."""
         self.kept["pages"] = self.pages_now
         self.kept["variants"] = self.variants_now
+        site = self.site
+        self.kept["inputs"] = (site.sources, site.mentioned, site.citations)
+        self.kept["generation"] = self.generation
 
     def block_order(self, sid: str) -> dict[str, int]:
         order = self._block_order.get(sid)
@@ -318,6 +361,11 @@ class Related:
 
     def page(self, kind: str, slug: str) -> Page:
         """The page of one record or source, reused if made from the same objects as before."""
+        if self.touched is not None and (kind, slug) not in self.touched:
+            kept = self.pages_before.get((kind, slug))
+            if kept is not None:
+                self.pages_now[(kind, slug)] = kept
+                return kept[1]
         site = self.site
         if kind == "sources":
             source = site.sources[slug]
@@ -450,6 +498,25 @@ class Related:
         elif kind == "sources":
             out["cited_by"] = sorted(self.cited_by.get(slug, ()))
         return out
+
+
+def _quoters(site: Site) -> dict[str, set[tuple[str, str]]]:
+    """For each source, the records whose pages quote it: through their own citations,
+    those of the meetings a person attended, or the sources of their aliases."""
+    cited: dict[tuple[str, str], set[str]] = {}
+    for use in site.citations:
+        cited.setdefault((use.owner_kind, use.owner_slug), set()).add(use.source)
+    out: dict[str, set[tuple[str, str]]] = {}
+    for kind in ("meetings", "people", "countries", "organizations"):
+        for slug, record in site.kind(kind).items():
+            quoted = set(cited.get((kind, slug), ()))
+            if kind == "people":
+                for a in site.attendance.get(slug, ()):
+                    quoted |= cited.get(("meetings", a.meeting), set())
+            quoted |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
+            for sid in quoted:
+                out.setdefault(sid, set()).add((kind, slug))
+    return out
 
 
 def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
