@@ -472,54 +472,72 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def site_data_text(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> str:
-    """``site_data`` as compact JSON, exactly as ``json.dumps`` would write it.
+def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> bytes:
+    """``site_data`` as compact JSON in UTF-8 with a final newline, exactly as
+    ``json.dumps`` would write it.
 
-    Written piece by piece so that a session (``kept`` given) can keep the JSON of
-    each source while the source and its mentions are the same objects, and that of
-    the fact sheets while they are: one edited article re-encodes one article.
+    Written piece by piece so that a session (``kept`` given) can keep the encoded JSON
+    of each source while the source and its mentions are the same objects, and that of
+    the fact sheets while they are: one edited article re-encodes one article, and the
+    file (tens of MB for a large site) is one join of bytes.
     """
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("token") is not site.sheets_token or kept.get("base") != base:
-        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict(), text=None)
+        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict(), data=None)
         kept["records"] = {
-            kind: _compact(_record_entries(site, kind, absolute))
+            kind: _encoded(_record_entries(site, kind, absolute))
             for kind in KINDS
             if kind != "sources"
         }
-    before: dict[str, tuple[Any, Any, str]] = kept["sources"]
-    now: dict[str, tuple[Any, Any, str]] = {}
+    before: dict[str, tuple[Any, Any, bytes]] = kept["sources"]
+    now: dict[str, tuple[Any, Any, bytes]] = {}
     changed = len(before) != len(site.sources)
     for slug, source in site.sources.items():
         mentions = site.mentions.get(slug, ())
         hit = before.get(slug)
         if hit is None or hit[0] is not source or hit[1] is not mentions:
-            hit = (source, mentions, _compact(_source_entry(site, slug, absolute)))
+            hit = (source, mentions, _encoded(_source_entry(site, slug, absolute)))
             changed = True
         now[slug] = hit
     kept["sources"] = now
     # Citations are made again only for sheets or sources that changed: keep the JSON of
     # each by the identity of its (unchanged) object.
-    cites_before: dict[int, tuple[Any, str]] = kept["cites"]
-    cites: dict[int, tuple[Any, str]] = {}
+    cites_before: dict[int, tuple[Any, bytes]] = kept["cites"]
+    cites: dict[int, tuple[Any, bytes]] = {}
     changed |= len(cites_before) != len(site.citations)
     for use in site.citations:
         done = cites_before.get(id(use))
         if done is None or done[0] is not use:
-            done = (use, _compact(_citation_entry(use, absolute)))
+            done = (use, _encoded(_citation_entry(use, absolute)))
             changed = True
         cites[id(use)] = done
     kept["cites"] = cites
     head = {"$schema": absolute(SCHEMA_URL), "site": _site_entry(site, absolute)}
-    if not changed and kept.get("text") is not None and kept.get("head") == head:
-        return kept["text"]  # the very same pieces as last time: the same text
-    parts = [_compact(head)[:-1]]
-    parts += [f",{_compact(kind)}:{text}" for kind, text in kept["records"].items()]
-    parts.append(',"sources":[' + ",".join(entry[2] for entry in now.values()) + "]")
-    parts.append(',"citations":[' + ",".join(cites[id(u)][1] for u in site.citations) + "]}")
-    kept["text"], kept["head"] = "".join(parts), head
-    return kept["text"]
+    if not changed and kept.get("data") is not None and kept.get("head") == head:
+        return kept["data"]  # the very same pieces as last time: the same bytes
+    parts = [_encoded(head)[:-1]]
+    parts += [b"," + _encoded(kind) + b":" + text for kind, text in kept["records"].items()]
+    # One flat list and one join: each copy of tens of MB costs as much as the rest.
+    parts.append(b',"sources":[')
+    _joined(parts, [entry[2] for entry in now.values()])
+    parts.append(b'],"citations":[')
+    _joined(parts, [cites[id(u)][1] for u in site.citations])
+    parts.append(b"]}\n")
+    kept["data"], kept["head"] = b"".join(parts), head
+    return kept["data"]
+
+
+def _joined(parts: list[bytes], items: list[bytes]) -> None:
+    """Append ``items`` to ``parts`` with a comma between each two."""
+    for i, item in enumerate(items):
+        if i:
+            parts.append(b",")
+        parts.append(item)
+
+
+def _encoded(value: Any) -> bytes:
+    return _compact(value).encode("utf-8")
 
 
 def _site_entry(site: Site, absolute: Absolute) -> dict[str, Any]:
@@ -695,15 +713,13 @@ def data_files(
 ) -> list[tuple[str, bytes]]:
     """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline.
 
-    ``kept``: a dict kept between the builds of one session (see :func:`site_data_text`).
+    ``kept``: a dict kept between the builds of one session (see :func:`site_data_bytes`).
     """
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("schema_base") != base:
         kept["schema_base"] = base
-        kept["schema"] = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
+        schema = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
+        kept["schema"] = (schema + "\n").encode("utf-8")
     schema = kept["schema"]
-    text = site_data_text(site, absolute, kept)
-    if kept.get("encoded", (None,))[0] is not text:
-        kept["encoded"] = (text, (text + "\n").encode("utf-8"))
-    return [(DATA_URL, kept["encoded"][1]), (SCHEMA_URL, (schema + "\n").encode("utf-8"))]
+    return [(DATA_URL, site_data_bytes(site, absolute, kept)), (SCHEMA_URL, schema)]

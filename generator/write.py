@@ -199,8 +199,11 @@ def update_site(
     root = output.resolve()
     prefix = str(root) + os.sep
     wanted: set[str] = set()
-    for rel, _data in items:
-        if not os.path.normpath(os.path.join(prefix, rel)).startswith(prefix):
+    for rel, data in items:
+        # A carried file is where this check already let it be written.
+        if not isinstance(data, Carry) and not os.path.normpath(
+            os.path.join(prefix, rel)
+        ).startswith(prefix):
             raise DossierError(
                 [Problem(rel, message="page path leaves the output folder; refused")]
             )
