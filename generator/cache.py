@@ -92,9 +92,9 @@ class Cache:
             self.memory[(namespace, key)] = found
         return found
 
-    def touch(self, namespace: str, key: str) -> None:
-        """Count an entry as used by this build without reading it (so prune keeps it)."""
-        self.used.setdefault(namespace, set()).add(key)
+    def touch(self, namespace: str, *keys: str) -> None:
+        """Count entries as used by this build without reading them (so prune keeps them)."""
+        self.used.setdefault(namespace, set()).update(keys)
 
     def remember(self, namespace: str, key: str, value: Any) -> None:
         """Keep ``value`` in memory only: for results that are cheaper to rebuild than to

@@ -305,19 +305,27 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
     slots: list[SeedFile | tuple[str, str, str]] = []
     stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
+    # Per file: how it is shown and what is wrong with its name (a session asks again
+    # for each of thousands of files on every build).
+    named: dict[str, tuple[str, str]] = memo(cache, "seed names")
+    used: list[str] = []
     for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
-        shown = _shown(root, file, names)
-        if not SOURCE_ID_RE.fullmatch(stem):
-            problems.append(Problem(shown, message="file name is not a valid source id"))
-            continue
-        if reserved := reserved_problem(stem):
-            problems.append(Problem(shown, message=reserved))
+        hit = named.get(file)
+        if hit is None:
+            wrong = (
+                "file name is not a valid source id"
+                if not SOURCE_ID_RE.fullmatch(stem)
+                else reserved_problem(stem)
+            )
+            hit = named[file] = (_shown(root, file, names), wrong or "")
+        shown, wrong = hit
+        if wrong:
+            problems.append(Problem(shown, message=wrong))
             continue
         kept = seen.get(file)
         if kept is not None:
             slots.append(kept[0])
-            if cache is not None:
-                cache.touch("articles", kept[1])
+            used.append(kept[1])
             continue
         stat = seen.stat(file)
         try:
@@ -329,12 +337,13 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
         if before is not None and before[0].text == text and before[0].path == shown:
             seen.put(file, stat, before)
             slots.append(before[0])
-            if cache is not None:
-                cache.touch("articles", before[1])
+            used.append(before[1])
             continue
         stats[len(slots)] = (file, stat)
         slots.append((stem, shown, text))
 
+    if cache is not None:
+        cache.touch("articles", *used)
     articles: dict[int, tuple[Article, str]] = {}
     keys: dict[int, str] = {}
     todo: list[int] = []

@@ -622,13 +622,14 @@ def find_all_mentions(
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
+    used: list[str] = []
     for sid, source in sources.items():
         hit = scans_before.get(sid)
         if hit is not None and hit[0] is source.article and hit[1] == (names_key, unknown):
             results[sid] = hit[2]
             scans[sid] = hit
-            if cache is not None and hit[3]:
-                cache.touch("mentions", hit[3])
+            if hit[3]:
+                used.append(hit[3])
             continue
         if cache is not None and texts is not None and sid in texts:
             keys[sid] = cache.key("mentions", names_key, str(unknown), sid, texts[sid])
@@ -638,6 +639,8 @@ def find_all_mentions(
                 scans[sid] = (source.article, (names_key, unknown), found, keys[sid])
                 continue
         todo.append(sid)
+    if cache is not None:
+        cache.touch("mentions", *used)
     # The matcher and the articles reach the workers through fork, not pickling.
     job = (matcher, unknown, [sources[sid].article for sid in todo])
     scanned = list(pmap_shared(_scan_one, job, len(todo)))
