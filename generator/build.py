@@ -104,7 +104,8 @@ class BuildResult:
     kinds: dict[str, int] = field(default_factory=dict)
     """Pages written per page kind (``meeting``, ``person``, ... ``home``), in a fixed order."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per stage: ``check`` (load, model, checks, plan), ``render``, ``search``, ``write``."""
+    """Seconds per stage: ``check`` (load, model, checks, plan), ``render``, ``search``,
+    ``write``."""
 
 
 KIND_ORDER = (
@@ -145,7 +146,8 @@ def check_project(
         found, cov = check_site(site, memo(cache, "checks"))
         problems.extend(found)
         clock.lap("checks")
-        pages, collisions, related = plan_pages(site, memo(cache, "plan"))
+        lasting = cache is not None and cache.lasting
+        pages, collisions, related = plan_pages(site, memo(cache, "plan"), remember=lasting)
         _settle()
         problems.extend(collisions)
         clock.lap("plan")

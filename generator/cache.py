@@ -56,6 +56,7 @@ class Cache:
         # A session (serve) keeps what it read in memory for the next build; a single
         # build hands each value to its caller and keeps no second copy.
         self.session = session or root is None
+        self.lasting = session  # serves several builds
         self.stamp = code_stamp()
         self.memory: dict[tuple[str, str], Any] = {}
         self.pending: dict[tuple[str, str], Any] = {}
@@ -149,10 +150,8 @@ class Cache:
                     continue
                 for entry in os.scandir(shard.path):
                     if entry.name not in used:
-                        try:
+                        with contextlib.suppress(OSError):
                             os.unlink(entry.path)
-                        except OSError:
-                            pass
         # Values held in memory for a long-running serve session are pruned too.
         self.memory = {k: v for k, v in self.memory.items() if k[1] in self.used.get(k[0], ())}
         self.used = {}

@@ -9,6 +9,7 @@ bad slug fails the build before a single file is written.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +78,7 @@ def meeting_order(site: Site) -> list[str]:
 
 
 def plan_pages(
-    site: Site, kept: dict[str, Any] | None = None
+    site: Site, kept: dict[str, Any] | None = None, *, remember: bool = False
 ) -> tuple[list[Page], list[Problem], Related]:
     """Every page of the site, in a fixed order, any clash between their paths, and the
     cross-references (a page of one record gets the part of its context made from the
@@ -85,8 +86,9 @@ def plan_pages(
 
     ``kept``: a dict the caller keeps between the builds of one session; pages whose
     inputs are the very same objects as last time are reused from it, not recomputed.
+    ``remember``: the builds are those of a session (see :class:`Related`).
     """
-    related = Related(site, kept)
+    related = Related(site, kept, remember=remember)
     pages = _plan(site, related)
     related.done()
     return pages, find_collisions(pages), related
@@ -210,6 +212,20 @@ class Passage:
     words: tuple[str, ...]
 
 
+class Passages(list[Passage]):
+    """The passages of one source that name one record, in reading order.
+
+    ``html``: in a session, the list items made of them, per link to the source page
+    (see render), kept with the passages for as long as they are reused.
+    """
+
+    __slots__ = ("html",)
+
+    def __init__(self, items: Iterable[Passage] = ()) -> None:
+        super().__init__(items)
+        self.html: dict[str, str] = {}
+
+
 def _bare(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -225,14 +241,20 @@ class Related:
     changed article names the entity).
     """
 
-    def __init__(self, site: Site, kept: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, site: Site, kept: dict[str, Any] | None = None, *, remember: bool = False
+    ) -> None:
         self.site = site
         self.kept = kept if kept is not None else {}
+        # Keep the passages of each page for the next build of a session (a one-off
+        # build would only hold them all in memory to the end).
+        self.remember = remember
         token = site.sheets_token
         if token is None or self.kept.get("token") is not token:
             self.kept.clear()
-            self.kept.update(token=token, pages=dict(), variants=dict())
+            self.kept.update(token=token, pages=dict(), variants=dict(), passages=dict())
             self.kept["by_sheets"] = self._from_sheets()
+        self.passages_kept: dict[tuple[str, str], dict[str, Any]] = self.kept["passages"]
         self.by_sheets: dict[str, Any] = self.kept["by_sheets"]
         self.meetings: list[str] = self.by_sheets["meetings"]
         self.people: list[str] = self.by_sheets["people"]
@@ -393,27 +415,52 @@ class Related:
         self.pages_now[(kind, slug)] = (deps, page)
         return page
 
-    def mentioned_in(self, kind: str, slug: str) -> list[tuple[str, list[Passage]]]:
-        """Per source (in id order), the sentences that mention the record or cite it."""
+    def mentioned_in(self, kind: str, slug: str) -> list[tuple[str, Passages]]:
+        """Per source (in id order), the sentences that mention the record or cite it.
+
+        In a session, a source's passages are reused while the source, its mentions of
+        the record and the record's citations of it are the same objects: an entity
+        named in hundreds of sources is re-planned, and re-rendered, for the changed ones.
+        """
         site = self.site
-        grouped: dict[tuple[str, str, str], set[str]] = {}
+        refs: dict[str, list[Any]] = {}
         for ref in site.mentioned.get((kind, slug), ()):
-            key = (ref.source, ref.mention.block, ref.sentence)
-            grouped.setdefault(key, set()).add(ref.mention.text)
-        if kind == "meetings":
-            for use in self.meeting_cites.get(slug, []):
-                text = dict(blocks_of(site.sources[use.source].article)).get(use.location.block, "")
+            refs.setdefault(ref.source, []).append(ref)
+        uses: dict[str, list[Any]] = {}
+        for use in self.meeting_cites.get(slug, []) if kind == "meetings" else ():
+            uses.setdefault(use.source, []).append(use)
+        before = self.passages_kept.get((kind, slug), {})
+        now: dict[str, tuple[tuple[Any, ...], Passages]] = {}
+        out = []
+        for sid in sorted(refs.keys() | uses.keys()):
+            deps = (site.sources[sid], refs.get(sid, []), uses.get(sid, []))
+            hit = before.get(sid)
+            passages = hit[1] if hit is not None and _same_objects(hit[0], deps) else None
+            if passages is None:
+                passages = self._passages(sid, deps[1], deps[2])
+            now[sid] = (deps, passages)
+            out.append((sid, passages))
+        if self.remember:
+            self.passages_kept[(kind, slug)] = now
+        return out
+
+    def _passages(self, sid: str, refs: list[Any], uses: list[Any]) -> Passages:
+        grouped: dict[tuple[str, str], set[str]] = {}
+        for ref in refs:
+            grouped.setdefault((ref.mention.block, ref.sentence), set()).add(ref.mention.text)
+        if uses:
+            blocks = dict(blocks_of(self.site.sources[sid].article))
+            for use in uses:
+                text = blocks.get(use.location.block, "")
                 sentence = sentence_at(text, use.location.start, use.location.end)
-                grouped.setdefault((use.source, use.location.block, sentence), set())
-        by_source: dict[str, list[Passage]] = {}
-        for (source, block, sentence), words in sorted(
-            grouped.items(),
-            key=lambda kv: (kv[0][0], self.block_order(kv[0][0]).get(kv[0][1], -1), kv[0][2]),
-        ):
-            by_source.setdefault(source, []).append(
-                Passage(source, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
+                grouped.setdefault((use.location.block, sentence), set())
+        order = self.block_order(sid)
+        return Passages(
+            Passage(sid, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
+            for (block, sentence), words in sorted(
+                grouped.items(), key=lambda kv: (order.get(kv[0][0], -1), kv[0][1])
             )
-        return list(by_source.items())
+        )
 
     def _people_named(self, sid: str) -> list[str]:
         named = self._people_in.get(sid)
