@@ -266,7 +266,7 @@ def render_files(
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
     # The feed and the sitemap are fingerprinted and carried over like pages.
-    everything = [*pages, *documents(site, pages)]
+    everything = [*pages, *documents(site, pages, memo(cache, "feed"))]
     outputs: list[bytes | Carry | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""

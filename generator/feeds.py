@@ -13,6 +13,7 @@ into them is prepared here.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import json
 import re
@@ -86,48 +87,77 @@ def reported_date(site: Site, slug: str) -> dt.date | None:
     return max(dates, default=None)
 
 
-def feed_entries(site: Site) -> list[FeedEntry]:
+def feed_entries(site: Site, kept: dict[str, Any] | None = None) -> list[FeedEntry]:
     """Meetings (by their date) and sources (by publication date), newest first.
 
     A source that states no date is dated by the latest meeting it reports on, and
     its summary says so; one with no date at all is left out, since an Atom entry
     must have one and the build clock is not a date of the content.
     """
-    entries = []
-    for slug in meeting_order(site):
-        m = site.meetings[slug].sheet
-        where = f" · {m.place.name}" if m.place else ""
-        meta = f"{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
-        text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
-        entries.append(FeedEntry("meetings", slug, m.title, m.date.value, text))
+    return sorted(_feed_entries(site, kept), key=_newest_first)
+
+
+def _newest_first(e: FeedEntry) -> tuple[int, str, str]:
+    return (-e.date.toordinal(), e.kind, e.slug)
+
+
+def _feed_entries(site: Site, kept: dict[str, Any] | None = None) -> list[FeedEntry]:
+    """The entries in no particular order; ``kept``: a session's dict, where the entry of
+    each meeting is kept while the sheets are the same objects, and that of each source
+    while the source is (what else it depends on comes from the sheets)."""
+    kept = kept if kept is not None else {}
+    if kept.get("token") is not site.sheets_token:
+        kept.clear()
+        kept.update(token=site.sheets_token, sources={})
+        kept["meetings"] = [_meeting_entry(site, slug) for slug in meeting_order(site)]
+    entries = list(kept["meetings"])
+    before: dict[str, tuple[Any, FeedEntry | None]] = kept["sources"]
+    now: dict[str, tuple[Any, FeedEntry | None]] = {}
     for slug, source in site.sources.items():
-        outlet = source.outlet.value or "outlet not stated"
-        text = f"Source article: {outlet}."
-        date = source_date(site, slug)
+        hit = before.get(slug)
+        if hit is None or hit[0] is not source:
+            hit = (source, _source_feed_entry(site, slug))
+        now[slug] = hit
+        if hit[1] is not None:
+            entries.append(hit[1])
+    kept["sources"] = now
+    return entries
+
+
+def _meeting_entry(site: Site, slug: str) -> FeedEntry:
+    m = site.meetings[slug].sheet
+    where = f" · {m.place.name}" if m.place else ""
+    meta = f"{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
+    text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
+    return FeedEntry("meetings", slug, m.title, m.date.value, text)
+
+
+def _source_feed_entry(site: Site, slug: str) -> FeedEntry | None:
+    source = site.sources[slug]
+    outlet = source.outlet.value or "outlet not stated"
+    text = f"Source article: {outlet}."
+    date = source_date(site, slug)
+    if date is None:
+        date = reported_date(site, slug)
         if date is None:
-            date = reported_date(site, slug)
-            if date is None:
-                continue
-            text += (
-                f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
-            )
-        entries.append(
-            FeedEntry("sources", slug, source.title.value or slug, date, text, source.url)
-        )
-    return sorted(entries, key=lambda e: (-e.date.toordinal(), e.kind, e.slug))
+            return None
+        text += f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
+    return FeedEntry("sources", slug, source.title.value or slug, date, text, source.url)
 
 
 def feed_updated(entries: list[FeedEntry]) -> dt.date:
     return max((e.date for e in entries), default=EPOCH)
 
 
-def documents(site: Site, pages: list[Page]) -> list[Page]:
+def documents(site: Site, pages: list[Page], kept: dict[str, Any] | None = None) -> list[Page]:
     """The XML documents rendered from templates: /feed.xml and /sitemap.xml.
 
     The feed holds the newest ``feed_limit`` entries: a reader polls it for what is
     new, and a feed of every article of a large site would be megabytes long.
+    ``kept``: a dict kept between the builds of a session.
     """
-    entries = feed_entries(site)[: site.config.feed_limit]
+    # The same as sorting them all and keeping the first few, without sorting them all.
+    entries = heapq.nsmallest(site.config.feed_limit, _feed_entries(site, kept), key=_newest_first)
     return [
         Page(
             "feed.xml",
@@ -652,8 +682,8 @@ def site_schema(absolute: Absolute) -> dict[str, Any]:
     }
     properties["citations"] = {
         "type": "array",
-        "description": "Every citation on the site: the fact it supports, the source, the verbatim quote "
-        "and where the build found it.",
+        "description": "Every citation on the site: the fact it supports, the source, "
+        "the verbatim quote and where the build found it.",
         "items": {
             "type": "object",
             "additionalProperties": False,
@@ -699,7 +729,8 @@ def site_schema(absolute: Absolute) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": absolute(SCHEMA_URL),
         "title": "dossier site data",
-        "description": "Every entity, meeting, citation and source of a dossier site (/data/site.json).",
+        "description": "Every entity, meeting, citation and source of a dossier site "
+        "(/data/site.json).",
         "type": "object",
         "required": ["site", *[k for k in KINDS], "citations"],
         "additionalProperties": False,
