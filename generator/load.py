@@ -7,6 +7,7 @@ Problems are collected, not raised, so one run reports every bad file.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import time
@@ -109,6 +110,13 @@ class Changed:
             if listing:
                 folders.add(os.path.dirname(path))
         return cls(frozenset(paths), frozenset(folders))
+
+    def added_or_deleted(self, folder: str) -> list[str] | None:
+        """The paths added to or deleted from the folder itself, if that is all that
+        changed its listing; None if the folder or one above it was reported."""
+        if folder in self.paths or any(folder.startswith(p + os.sep) for p in self.paths):
+            return None
+        return sorted(p for p in self.paths if os.path.dirname(p) == folder)
 
     def touches(self, folder: str) -> bool:
         """Whether the folder's list of files may have changed (a file in it added or
@@ -231,10 +239,37 @@ def _files(
     for the session, reused while the watcher reports nothing in the folder.
     """
     key = str(folder)
-    if changed is not None and key in listed and not changed.touches(key):
-        return listed[key]
+    found = listed.get(key)
+    if changed is not None and found is not None:
+        if not changed.touches(key):
+            return found
+        paths = changed.added_or_deleted(key)
+        if paths is not None:
+            listed[key] = found = _patched(found, paths, suffixes)
+            return found
     listed[key] = found = _list(folder, suffixes)
     return found
+
+
+def _patched(
+    found: list[tuple[str, str]], paths: list[str], suffixes: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """A folder's listing with the given files of it looked at again (a folder of
+    thousands of files is not listed and sorted again for one added file)."""
+    out = list(found)
+    keys = [path for path, _stem in out]  # in name order, as listed
+    for path in paths:
+        name = os.path.basename(path)
+        stem, suffix = os.path.splitext(name)
+        wanted = suffix in suffixes and not name.startswith(".") and os.path.lexists(path)
+        i = bisect.bisect_left(keys, path)
+        there = i < len(keys) and keys[i] == path
+        if wanted and not there:
+            keys.insert(i, path)
+            out.insert(i, (path, stem))
+        elif there and not wanted:
+            del keys[i], out[i]
+    return out
 
 
 def _list(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
