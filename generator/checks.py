@@ -65,40 +65,98 @@ def walk_references(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, str]]
             yield from walk_references(item, (*loc, i))
 
 
-def check_references(site: Site) -> list[Problem]:
-    problems = []
-    ids: dict[str, set[str]] = {
-        "people": set(site.people),
-        "countries": set(site.countries),
-        "organizations": set(site.organizations),
-        "meetings": set(site.meetings),
-        "sources": set(site.sources),
-    }
+def check_references(site: Site, kept: dict[str, Any] | None = None) -> list[Problem]:
+    """Every id in a fact sheet names an existing record (or source) of the right kind.
+
+    ``kept``: a dict kept between the builds of one session. A sheet is walked again
+    only when it is a new object, the other ids are checked again only when a sheet
+    changes, and the ids of sources only when the sources change.
+    """
+    kept = kept if kept is not None else {}
+    if not _same_sheets(site, kept):
+        entries = _sheet_references(site, kept)
+        kept.update(token=site.sheets_token, broken=site.broken, entries=entries, sources=None)
+        kept["fixed"] = [e for e in entries if isinstance(e, Problem)]
+        kept["ids"] = {e[3] for e in entries if not isinstance(e, Problem)}
+    # Adding an article to a sound site: every source named is there, nothing to look up.
+    if kept["ids"] <= site.sources.keys():
+        return kept["fixed"]
+    sources = frozenset(site.sources)
+    if kept["sources"] != sources:
+        kept.update(sources=sources, problems=_with_sources(site, kept["entries"]))
+    return kept["problems"]
+
+
+_SourceRef = tuple[Any, Loc, str, str]
+"""(record, key path, field, id) of a reference to a source, checked once the sources are known."""
+
+
+def _sheet_references(site: Site, kept: dict[str, Any]) -> list[Problem | _SourceRef]:
+    """The reference problems that the fact sheets decide, in order, with each reference
+    to a source in its place; the walk of each sheet is kept while it is the same object."""
+    ids = _ids(site)
+    before: dict[tuple[str, str], tuple[Any, list[Any]]] = kept.get("walks", {})
+    walks = {}
+    entries: list[Problem | _SourceRef] = []
     for kind in ("meetings", "people", "countries", "organizations"):
-        for record in site.kind(kind).values():
-            for loc, name, ref in walk_references(record.sheet):
-                targets = REFERENCE_FIELDS[name]
-                if any(ref in ids[t] for t in targets):
-                    continue
-                if any((t, ref) in site.broken for t in targets):
-                    continue  # the sheet exists; its own problems are reported against it
-                known = set().union(*(ids[t] for t in targets))
-                line, col = record.where(loc)
-                what = " or ".join(t.rstrip("s") if t != "people" else "person" for t in targets)
-                what = what.replace("countrie", "country")
-                problems.append(
-                    Problem(
-                        record.path,
-                        line,
-                        col,
-                        name,
-                        f"unknown {what} id {ref!r}.",
-                        did_you_mean(ref, known),
-                    )
-                )
+        for slug, record in site.kind(kind).items():
+            hit = before.get((kind, slug))
+            if hit is None or hit[0] is not record:
+                hit = (record, list(walk_references(record.sheet)))
+            walks[(kind, slug)] = hit
+            for loc, name, ref in hit[1]:
+                if "sources" in REFERENCE_FIELDS[name]:
+                    entries.append((record, loc, name, ref))
+                elif problem := _unknown_reference(site, ids, record, loc, name, ref):
+                    entries.append(problem)
             if kind == "meetings":
-                problems.extend(_check_meeting_links(site, record))
+                entries.extend(_check_meeting_links(site, record))
+    kept["walks"] = walks
+    return entries
+
+
+def _with_sources(site: Site, entries: list[Problem | _SourceRef]) -> list[Problem]:
+    """The problems of ``entries``, each reference to a source checked against the sources."""
+    ids = _ids(site)
+    problems = []
+    for entry in entries:
+        problem = entry if isinstance(entry, Problem) else _unknown_reference(site, ids, *entry)
+        if problem is not None:
+            problems.append(problem)
     return problems
+
+
+def _ids(site: Site) -> dict[str, dict[str, Any]]:
+    return {
+        "people": site.people,
+        "countries": site.countries,
+        "organizations": site.organizations,
+        "meetings": site.meetings,
+        "sources": site.sources,
+    }
+
+
+def _unknown_reference(
+    site: Site, ids: dict[str, dict[str, Any]], record: Any, loc: Loc, name: str, ref: str
+) -> Problem | None:
+    targets = REFERENCE_FIELDS[name]
+    if any(ref in ids[t] for t in targets):
+        return None
+    if any((t, ref) in site.broken for t in targets):
+        return None  # the sheet exists; its own problems are reported against it
+    known = set().union(*(ids[t] for t in targets))
+    line, col = record.where(loc)
+    what = " or ".join(t.rstrip("s") if t != "people" else "person" for t in targets)
+    what = what.replace("countrie", "country")
+    return Problem(
+        record.path, line, col, name, f"unknown {what} id {ref!r}.", did_you_mean(ref, known)
+    )
+
+
+def _same_sheets(site: Site, kept: dict[str, Any]) -> bool:
+    """Whether ``kept`` was filled from these very fact sheets (a session's sheets token)."""
+    token = site.sheets_token
+    return token is not None and kept.get("token") is token and kept.get("broken") == site.broken
 
 
 def _check_meeting_links(site: Site, record: Any) -> list[Problem]:
@@ -246,18 +304,14 @@ def check_site(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Pro
     (and the list of sources) decide is checked again only when they change.
     """
     kept = kept if kept is not None else {}
-    token = site.sheets_token
-    if token is None or kept.get("token") is not token or kept.get("broken") != site.broken:
-        kept.clear()
-        kept.update(token=token, broken=site.broken)
-        kept["shared"] = check_shared_names(site)
-        kept["coverage"] = coverage(site)
-    # References may name sources, so they are checked again when the sources change.
-    sources = frozenset(site.sources)
-    if kept.get("sources") != sources:
-        kept["sources"] = sources
-        kept["references"] = check_references(site)
-    cov = replace(kept["coverage"], **_verified(site))
-    problems = kept["references"] + check_citations(site) + kept["shared"]
+    sheets = kept.setdefault("sheets", {})
+    if not _same_sheets(site, sheets):
+        sheets.update(token=site.sheets_token, broken=site.broken)
+        sheets["shared"] = check_shared_names(site)
+        sheets["coverage"] = coverage(site)
+    # References may name sources: check_references keeps what the sources do not decide.
+    references = check_references(site, kept.setdefault("references", {}))
+    cov = replace(sheets["coverage"], **_verified(site))
+    problems = references + check_citations(site) + sheets["shared"]
     problems.extend(cov.uncited)
     return problems, cov

@@ -35,7 +35,7 @@ from generator.article import Paragraph, Post
 from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention
-from generator.model import CitationUse, Site
+from generator.model import CitationUse, Site, Source
 from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, entity_url
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
@@ -54,7 +54,6 @@ ALLOWED_TAGS = {
 # text escaped by _esc or a tag written here, and made Markup once by _html(): a Markup
 # per piece (markupsafe's escape, format, join) was most of the cost of rendering.
 _EMPTY = Markup("")
-_COMMA = Markup(", ")
 _BLOCK_CLASS = {"standfirst": ' class="standfirst"', "blockquote": ' class="quoted"'}
 
 
@@ -161,6 +160,7 @@ class PageView:
         # A page links the same entities and sections many times over.
         self._urls: dict[str, str] = {}
         self._filters: list[tuple[str, str]] | None = None
+        self._memos: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         # Most pages sit at kind/slug/: a target outside the first folder is then just
         # "../../" + target, with no segment arithmetic (see url()).
         base = page.url if page.url.endswith("/") else page.url.rpartition("/")[0] + "/"
@@ -202,19 +202,20 @@ class PageView:
         key = ("link", kind, slug, url)
         done = self.renderer.fragments.get(key)
         if done is None:
-            name = self.name(kind, slug)
+            name = _esc(self.name(kind, slug))
             if kind != "sources" and slug not in self.site.kind(kind):
-                done = Markup("<span>%s</span>") % name
+                done = _html([f"<span>{name}</span>"])
             else:
                 # dir="auto": a name in Arabic or Hebrew is laid out right to left inside
                 # English text.
-                done = Markup('<a href="%s" dir="auto">%s</a>') % (url, name)
+                done = _html([f'<a href="{_esc(url)}" dir="auto">{name}</a>'])
             self.renderer.fragments[key] = done
         return done
 
     def links(self, kind: str, slugs: list[str]) -> Markup:
         """``link`` of each slug, separated by commas (one call, where a list can be long)."""
-        return _COMMA.join([self.link(kind, slug) for slug in slugs])
+        # str.join: Markup.join would pass each link, escaped already, through escape() again.
+        return _html([", ".join([self.link(kind, slug) for slug in slugs])])
 
     def name(self, kind: str, slug: str) -> str:
         return self.renderer.name(kind, slug)
@@ -271,6 +272,72 @@ class PageView:
             parts.append("</a></li>\n")
         return _html(parts)
 
+    def source_rows(self, slugs: list[str]) -> Markup:
+        """One ``<li>`` per source (the sources index of index.html).
+
+        Made here, not in the template's loop: the index lists every article of the
+        site, and a Jinja iteration with its escapes cost more than the row it makes.
+        A row is made again only when its source is not the very object it was made from.
+        """
+        before, now = self._memo("source_rows")
+        sources = self.site.sources
+        parts = []
+        for slug in slugs:
+            source = sources[slug]
+            hit = before.get(slug)
+            if hit is None or hit[0] is not source:
+                hit = (source, self._source_row(slug, source))
+            now[slug] = hit
+            parts.append(hit[1])
+        return _html(parts)
+
+    def _source_row(self, slug: str, source: Source) -> str:
+        url = _esc(self.url(f"sources/{slug}/"))
+        title = _esc(source.title.value or slug)
+        row = f'  <li>\n    <a href="{url}" dir="auto">{title}</a>\n    <span class="meta">'
+        if source.outlet.value:
+            row += f"{_esc(source.outlet.value)} · "
+        published = source.published.value
+        if published:
+            day = _esc(format_date(published))
+            row += f'<time datetime="{_esc(published.isoformat())}">{day}</time>'
+        else:
+            row += "date unknown"
+        return row + "</span>\n  </li>\n"
+
+    def spellings(self, person: str, spellings: list[tuple[str, list[str]]]) -> Markup:
+        """One ``<li>`` per spelling of a person's name, with the sources that use it (the
+        name variants of discrepancies.html: tens of thousands of links on a large site).
+
+        Made again only when a spelling, its sources, or one of those sources as an
+        object, differs from what the last render of the page made them from.
+        """
+        before, now = self._memo("spellings")
+        sources = self.site.sources
+        made = [(text, srcs, [sources.get(s) for s in srcs]) for text, srcs in spellings]
+        hit = before.get(person)
+        if hit is None or not _same_rows(hit[0], made):
+            hit = (made, self._spelling_rows(spellings))
+        now[person] = hit
+        return _html([hit[1]])
+
+    def _spelling_rows(self, spellings: list[tuple[str, list[str]]]) -> str:
+        return "".join(
+            f'    <li><span dir="auto">{_esc(text)}</span> <span class="meta">in '
+            f"{self.links('sources', srcs)}</span></li>\n"
+            for text, srcs in spellings
+        )
+
+    def _memo(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the last render of this page made for ``name``, and the dict this render
+        fills instead (kept by the renderer, so what the page no longer shows is let go)."""
+        pair = self._memos.get(name)
+        if pair is None:
+            pages = self.renderer.kept.setdefault(name, {})
+            pair = self._memos[name] = (pages.get(self.page.url, {}), {})
+            pages[self.page.url] = pair[1]
+        return pair
+
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
 
@@ -316,7 +383,8 @@ class PageView:
         if kind == "meeting" and slug:
             m = self.site.meetings[slug].sheet
             where = f" in {m.place.name}" if m.place else ""
-            text = f"{m.kind.replace('-', ' ').capitalize()}{where}, {format_date(m.date.value)}. {m.summary}"
+            kind_name = m.kind.replace("-", " ").capitalize()
+            text = f"{kind_name}{where}, {format_date(m.date.value)}. {m.summary}"
         elif kind in ("person", "country", "organization") and slug:
             plural = {"person": "people", "country": "countries", "organization": "organizations"}[
                 kind
@@ -394,6 +462,14 @@ class PageView:
 _PLURAL = {v: k for k, v in KIND_SINGULAR.items()}
 
 
+def _same_rows(a: list[Any], b: list[Any]) -> bool:
+    """The same (text, source ids, sources) rows, each source the very same object."""
+    return len(a) == len(b) and all(
+        ta == tb and sa == sb and all(x is y for x, y in zip(oa, ob, strict=True))
+        for (ta, sa, oa), (tb, sb, ob) in zip(a, b, strict=True)
+    )
+
+
 class Renderer:
     """Holds the Jinja environment and per-site lookups; renders pages one at a time."""
 
@@ -404,8 +480,13 @@ class Renderer:
         base_url: str | None = None,
         search: bool = False,
         bytecode_cache: Path | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> None:
         self.site = site
+        # What the long lists (sources index, name variants) were made of and gave, per
+        # page: given the dict of the last build of a session, rows whose sources are
+        # the very same objects are not made again.
+        self.kept = kept if kept is not None else {}
         self.search = search
         self.base_url = base_url or site.config.base_url
         self.base_path = urlsplit(self.base_url).path or "/"

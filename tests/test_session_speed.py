@@ -1,0 +1,100 @@
+"""What a session keeps between builds to make a small change cheap on a large site: the
+reference checks and the rows of the long lists are made again only for what changed,
+and always come out exactly as a fresh check or render would make them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from generator.cache import Cache
+from generator.checks import check_references, check_site
+from generator.load import load_site
+from generator.model import Site, build_model
+from generator.plan import plan_pages
+from generator.render import Renderer
+from tests.conftest import MakeSite
+
+NEW_ARTICLE = """ date 2023-11-22 Sergei Lavrov and Wang Yi met again in Moscow
+
+Sergey Lavrov said the talks with Wang Yi went well.
+"""
+
+
+def model(project: Path, session: Cache) -> Site:
+    site, _ = build_model(load_site(project, session), session)
+    assert site is not None
+    return site
+
+
+def render(site: Site, kept: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """The sources index and the disagreements page (the lists with a row per source)."""
+    renderer = Renderer(site, kept=kept)
+    pages, _, _ = plan_pages(site)
+    wanted = ("sources/index.html", "discrepancies/index.html")
+    return {p.output: renderer.render(p) for p in pages if p.output in wanted}
+
+
+def test_checks_after_adding_an_article_are_those_of_a_fresh_check(bundled: Path) -> None:
+    session = Cache(None, session=True)
+    kept: dict[str, Any] = {}
+    before = model(bundled, session)
+    check_site(before, kept)
+    (bundled / "seeds" / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    after = model(bundled, session)
+    assert after.sheets_token is before.sheets_token  # no sheet changed: the kept path
+    assert check_site(after, kept) == check_site(after)
+
+
+def test_a_reference_to_a_source_is_checked_again_when_the_sources_change(
+    make_site: MakeSite,
+) -> None:
+    project = make_site(
+        {
+            "content/people/ann.yaml": "name: Ann Example\n"
+            "aliases:\n  - name: Anne Example\n    sources: [later, lates]\n",
+            "seeds/early.txt": " date 2023-11-20 Anne Example spoke\n\nShe spoke.\n",
+        }
+    )
+    session = Cache(None, session=True)
+    kept: dict[str, Any] = {}
+    seen = []
+    for seed in ("latest", "later", "lates"):
+        site = model(project, session)
+        problems = check_references(site, kept)
+        assert problems == check_references(site)
+        seen.append([(p.message, p.hint) for p in problems])
+        (project / "seeds" / f"{seed}.txt").write_text(" date 2023-11-21 News\n\nText.\n")
+    site = model(project, session)
+    assert check_references(site, kept) == check_references(site) == []
+    latest = "Did you mean 'latest'?"
+    assert seen == [
+        [("unknown source id 'later'.", ""), ("unknown source id 'lates'.", "")],
+        [("unknown source id 'later'.", latest), ("unknown source id 'lates'.", latest)],
+        [("unknown source id 'lates'.", latest)],
+    ]
+
+
+def test_long_lists_are_rendered_again_only_where_a_source_changed(bundled: Path) -> None:
+    session = Cache(None, session=True)
+    kept: dict[str, Any] = {}
+    first = model(bundled, session)
+    assert render(first, kept) == render(first)
+    rows = dict(kept["source_rows"]["sources/"])
+    spellings = dict(kept["spellings"]["discrepancies/"])
+    assert rows and spellings
+
+    (bundled / "seeds" / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    seed = bundled / "seeds" / "004_a0d9051ab7e3cd86.txt"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    second = model(bundled, session)
+    assert render(second, kept) == render(second)
+
+    now = kept["source_rows"]["sources/"]
+    changed = {"new", "004_a0d9051ab7e3cd86"}
+    assert now.keys() == rows.keys() | {"new"}
+    assert all(now[s] is rows[s] for s in rows.keys() - changed)
+    assert now["004_a0d9051ab7e3cd86"] is not rows["004_a0d9051ab7e3cd86"]
+    again = kept["spellings"]["discrepancies/"]
+    kept_people = [p for p in spellings if again.get(p) is spellings[p]]
+    assert kept_people == ["faisal-bin-farhan", "hissein-brahim-taha"]  # not Lavrov
