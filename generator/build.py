@@ -247,7 +247,9 @@ def render_files(
     if cache is not None and cache.root is not None:
         jinja_cache = cache.root / "jinja"
         jinja_cache.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(site, search=binary is not None, bytecode_cache=jinja_cache)
+    renderer = Renderer(
+        site, search=binary is not None, bytecode_cache=jinja_cache, kept=memo(cache, "render")
+    )
     prose = memo(cache, "prose")
     if site.sheets_token is not None and prose.get("token") is site.sheets_token:
         renderer.prose = prose["html"]  # the summaries are those of the last build

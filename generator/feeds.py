@@ -108,7 +108,7 @@ def _feed_entries(site: Site, kept: dict[str, Any] | None = None) -> list[FeedEn
     kept = kept if kept is not None else {}
     if kept.get("token") is not site.sheets_token:
         kept.clear()
-        kept.update(token=site.sheets_token, sources={})
+        kept.update(token=site.sheets_token, sources=dict())
         kept["meetings"] = [_meeting_entry(site, slug) for slug in meeting_order(site)]
     entries = list(kept["meetings"])
     before: dict[str, tuple[Any, FeedEntry | None]] = kept["sources"]

@@ -264,13 +264,21 @@ class PageView:
         hundreds of passages, and each Jinja call costs more than the line it makes.
         """
         href = _esc(self.url(entity_url("sources", source)))
-        parts: list[str] = []
-        strong = self.renderer.strong
-        for p in passages:
-            parts.append(f'  <li><a class="passage" href="{href}#{_esc(p.block)}">')
-            _emphasise(p.sentence, p.words, parts, strong)
-            parts.append("</a></li>\n")
-        return _html(parts)
+        # In a session the plan hands on the same Passages while the source is unchanged;
+        # they keep the items made of them, per link (pages at another depth differ).
+        kept: dict[str, str] | None = getattr(passages, "html", None)
+        done = kept.get(href) if kept is not None else None
+        if done is None:
+            parts: list[str] = []
+            strong = self.renderer.strong
+            for p in passages:
+                parts.append(f'  <li><a class="passage" href="{href}#{_esc(p.block)}">')
+                _emphasise(p.sentence, p.words, parts, strong)
+                parts.append("</a></li>\n")
+            done = "".join(parts)
+            if kept is not None:
+                kept[href] = done
+        return _html([done])
 
     def source_rows(self, slugs: list[str]) -> Markup:
         """One ``<li>`` per source (the sources index of index.html).
@@ -516,7 +524,11 @@ class Renderer:
         self.by_source: dict[str, list[CitationUse]] = defaultdict(list)
         # Site-wide memos (the site does not change while it renders).
         self._names: dict[tuple[str, str], str] = {}
-        self._absolute: dict[str, str] = {}
+        # Absolute URLs are kept for a session too: the sitemap asks for every page's.
+        absolute = self.kept.get("absolute")
+        if absolute is None or absolute[0] != self.base_url:
+            absolute = self.kept["absolute"] = (self.base_url, {})
+        self._absolute: dict[str, str] = absolute[1]
         # Links and other small pieces of markup, keyed by everything they are made of
         # (the URL relative to the page included): pages at the same depth share them.
         self.fragments: dict[tuple[str, ...], Markup] = {}
