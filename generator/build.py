@@ -460,7 +460,11 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     in_place = options.session is not None and _in_place(output, previous, binary, carried)
     if in_place:
         before = written.get("names") if written.get("output") == output else None
-        count, names = update_site(output, files, root, force=options.force, before=before)
+        if before is None:
+            written["same"] = {}
+        count, names = update_site(
+            output, files, root, force=options.force, before=before, same=written["same"]
+        )
         written.update(output=output, names=names)
     else:
         count = write_site(output, files, root, force=options.force, previous=previous)

@@ -306,24 +306,26 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
     names: dict[str, str] = memo(cache, "shown")
+    # Per file: how it is shown and what is wrong with its name (a session asks again
+    # for each of thousands of files on every build).
+    named: dict[str, tuple[str, str]] = memo(cache, "file names")
     content = root / "content"
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     for kind in SHEETS:
         for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
-            shown = _shown(root, name, names)
-            # fullmatch: '$' alone would accept a name ending in a newline.
-            if not SLUG_RE.fullmatch(slug):
-                problems.append(
-                    Problem(
-                        shown,
-                        message="file name is not a valid slug "
-                        "(lowercase letters, digits and single hyphens)",
-                    )
+            hit = named.get(name)
+            if hit is None:
+                # fullmatch: '$' alone would accept a name ending in a newline.
+                wrong = (
+                    "file name is not a valid slug (lowercase letters, digits and single hyphens)"
+                    if not SLUG_RE.fullmatch(slug)
+                    else reserved_problem(slug)
                 )
-                continue
-            if reserved := reserved_problem(slug):
-                problems.append(Problem(shown, message=reserved))
+                hit = named[name] = (_shown(root, name, names), wrong or "")
+            shown, wrong = hit
+            if wrong:
+                problems.append(Problem(shown, message=wrong))
                 continue
             doc = _load_doc(root, name, problems, cache, seen)
             if doc is not None:
@@ -340,9 +342,6 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
     slots: list[SeedFile | tuple[str, str, str]] = []
     stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
-    # Per file: how it is shown and what is wrong with its name (a session asks again
-    # for each of thousands of files on every build).
-    named: dict[str, tuple[str, str]] = memo(cache, "seed names")
     used: list[str] = []
     for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
         hit = named.get(file)

@@ -91,7 +91,7 @@ def plan_pages(
     related = Related(site, kept, remember=remember)
     pages = _plan(site, related)
     related.done()
-    return pages, find_collisions(pages), related
+    return pages, find_collisions(pages, related.kept.setdefault("folded", {})), related
 
 
 def _plan(site: Site, related: Related) -> list[Page]:
@@ -296,13 +296,9 @@ class Related:
             return None
         sources, mentioned, citations = before
         touched: set[tuple[str, str]] = set()
-        changed = {s for s in sources.keys() | site.sources.keys()
-                   if sources.get(s) is not site.sources.get(s)}  # fmt: skip
+        changed = _changed_keys(sources, site.sources)
         touched.update(("sources", s) for s in changed)
-        touched.update(
-            k for k in mentioned.keys() | site.mentioned.keys()
-            if mentioned.get(k) is not site.mentioned.get(k)
-        )  # fmt: skip
+        touched.update(_changed_keys(mentioned, site.mentioned))
         if citations is not site.citations:
             kept = {id(u) for u in site.citations} & {id(u) for u in citations}
             for use in (*citations, *site.citations):
@@ -503,12 +499,17 @@ class Related:
         """
         if self._variant_people is None:
             out = []
+            before = self.kept.get("full", {})
+            now = self.kept["full"] = {}
             for slug in self.people:
-                full = [
-                    (t, srcs) for t, form, srcs in self.name_variants(slug) if form != "surname"
-                ]
-                if len({_bare(t) for t, _ in full}) > 1:
-                    out.append((slug, full))
+                variants = self.name_variants(slug)
+                hit = before.get(slug)
+                if hit is None or hit[0] is not variants:
+                    full = [(t, srcs) for t, form, srcs in variants if form != "surname"]
+                    hit = (variants, full if len({_bare(t) for t, _ in full}) > 1 else None)
+                now[slug] = hit
+                if hit[1] is not None:
+                    out.append((slug, hit[1]))
             self._variant_people = out
         return self._variant_people
 
@@ -545,6 +546,19 @@ class Related:
         elif kind == "sources":
             out["cited_by"] = sorted(self.cited_by.get(slug, ()))
         return out
+
+
+def _changed_keys(before: dict[Any, Any], now: dict[Any, Any]) -> set[Any]:
+    """The keys whose values are not the very same objects (added and removed ones too)."""
+    changed = {k for k, v in now.items() if before.get(k, _MISSING) is not v}
+    # Each key of ``now`` that ``before`` lacks is in ``changed``: anything else missing
+    # from ``now`` shows as a difference in the counts.
+    if len(before) != len(now) - sum(1 for k in changed if k not in before):
+        changed |= before.keys() - now.keys()
+    return changed
+
+
+_MISSING = object()
 
 
 def _quoters(site: Site) -> dict[str, set[tuple[str, str]]]:
@@ -588,11 +602,16 @@ def _fold(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
-def find_collisions(pages: list[Page]) -> list[Problem]:
+def find_collisions(pages: list[Page], folded: dict[str, str] | None = None) -> list[Problem]:
+    """Pages whose paths differ only by case or Unicode normalisation. ``folded``: each
+    path's folded form, kept by a session (it is asked for every page on every build)."""
+    folded = folded if folded is not None else {}
     seen: dict[str, Page] = {}
     problems = []
     for page in pages:
-        key = _fold(page.output)
+        key = folded.get(page.output)
+        if key is None:
+            key = folded[page.output] = _fold(page.output)
         if key in seen:
             other = seen[key]
             problems.append(

@@ -68,6 +68,10 @@ def _esc(text: str) -> str:
     )
 
 
+def _same_items(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
 def _html(parts: list[str]) -> Markup:
     """The one place pieces built in this module become Markup.
 
@@ -535,10 +539,18 @@ class Renderer:
         self.entity_links: dict[tuple[str, str, str], str] = {}
         self.backrefs: dict[tuple[str, str, str], str] = {}
         self.strong: dict[str, str] = {}  # emphasised names in "Mentioned in" sentences
-        for use in site.citations:
-            self.uses.setdefault((use.source, normalise(use.quote)), use)
-            if use.location is not None:
-                self.by_source[use.source].append(use)
+        index = self.kept.get("uses")
+        if index is None or not _same_items(index[0], site.citations):
+            normalised: dict[str, str] = self.kept.setdefault("normalised", {})
+            for use in site.citations:
+                quote = normalised.get(use.quote)
+                if quote is None:
+                    quote = normalised[use.quote] = normalise(use.quote)
+                self.uses.setdefault((use.source, quote), use)
+                if use.location is not None:
+                    self.by_source[use.source].append(use)
+            index = self.kept["uses"] = (site.citations, self.uses, self.by_source)
+        self.uses, self.by_source = index[1], index[2]
 
     def name(self, kind: str, slug: str) -> str:
         """The display name of an entity or the title of a source (its id if unknown)."""

@@ -16,6 +16,7 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from generator.problems import DossierError, Problem
 
@@ -182,6 +183,7 @@ def update_site(
     *,
     force: bool = False,
     before: set[str] | None = None,
+    same: dict[str, tuple[bytes, Any]] | None = None,
 ) -> tuple[int, set[str]]:
     """Bring the previous site at ``output`` up to date file by file; return the count
     and the paths of the site's files.
@@ -192,7 +194,9 @@ def update_site(
     while rendering still leaves the previous site as it was. Then each changed file
     is replaced with a rename (a reader never sees half a file), and the files the new
     site no longer has are removed: those of ``before`` (the files the previous build
-    wrote), or, without it, every file found in the folder.
+    wrote), or, without it, every file found in the folder. ``same``: a session's
+    record of the bytes and stat of each file it wrote or found in place; a file
+    whose bytes and stat are both unchanged is not read back to be compared.
     """
     check_output(output, project, force=force)
     items = list(files)
@@ -224,6 +228,10 @@ def update_site(
                 raise DossierError(
                     [Problem(rel, message="page path leaves the output folder; refused")]
                 )
+            known = same.get(rel) if same is not None else None
+            if known is not None and (known[0] is data or known[0] == data):
+                if _stat(target) == known[1]:
+                    continue
             if not _holds(target, data):
                 missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
                 made.extend(reversed(missing))
@@ -238,6 +246,11 @@ def update_site(
         raise
     for tmp, target in renames:
         os.replace(tmp, target)
+    if same is not None:
+        same.clear()
+        for rel, data in items:
+            if not isinstance(data, Carry):
+                same[rel] = (data, _stat(root / rel))
     stale = (before if before is not None else _files_in(root)) - wanted - {MARKER}
     folders: set[Path] = set()
     for rel in sorted(stale):
@@ -264,6 +277,14 @@ def _write_beside(target: Path, data: bytes) -> str:
             os.unlink(tmp)
         raise
     return tmp
+
+
+def _stat(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _holds(target: Path, data: bytes) -> bool:
