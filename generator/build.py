@@ -10,7 +10,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin
@@ -30,7 +30,7 @@ from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
-from generator.write import MARKER, Carry, check_output, update_site, write_site
+from generator.write import MARKER, Carry, check_output, stat_file, update_site, write_site
 from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
@@ -272,22 +272,23 @@ def render_files(
     outputs: list[bytes | Carry | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""
+    # The loop runs for every page of the site on every build: names bound once.
+    of = prints.of if prints is not None else lambda _page: None
+    fingerprints, stats, count = carried.fingerprints, carried.stats, len(pages)
     for i, page in enumerate(everything):
-        fp = prints.of(page) if prints is not None else None
+        fp = of(page)
         if fp is not None:
-            carried.fingerprints[page.output] = fp
-            before = manifest.get(page.output)
-            if (
-                before is not None
-                and before[0] == fp
-                and previous is not None
-                and stat_of(base + page.output) == before[1]
-            ):
-                outputs[i] = Carry(base + page.output)
-                carried.stats[page.output] = before[1]
-                if i < len(pages):
-                    carried.reused += 1
-                continue
+            out = page.output
+            fingerprints[out] = fp
+            before = manifest.get(out)
+            if before is not None and before[0] == fp and previous is not None:
+                path = base + out
+                if stat_of(path) == before[1]:
+                    outputs[i] = Carry(path)
+                    stats[out] = before[1]
+                    if i < count:
+                        carried.reused += 1
+                    continue
         todo.append(i)
     if prints is not None:
         prints.done()
@@ -366,6 +367,21 @@ def _in_place(output: Path, previous: Path | None, binary: Path | None, carried:
         and (output / MARKER).is_file()
         and previous.resolve() == output.resolve()
     )
+
+
+def _noted(
+    files: Iterable[tuple[str, bytes | Carry]],
+    names: set[str],
+    made: dict[str, bytes],
+    paged: Container[str],
+) -> Iterator[tuple[str, bytes | Carry]]:
+    """The files as they pass, their names noted, and the bytes of those neither carried
+    nor pages (which their fingerprints carry over; holding them all would cost memory)."""
+    for rel, data in files:
+        names.add(rel)
+        if not isinstance(data, Carry) and rel not in paged:
+            made[rel] = data
+        yield rel, data
 
 
 def manifest_key(output: Path) -> str:
@@ -463,9 +479,24 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         if before is None:
             written["same"] = {}
         count, names = update_site(
-            output, files, root, force=options.force, before=before, same=written["same"]
+            output,
+            files,
+            root,
+            force=options.force,
+            before=before,
+            same=written["same"],
+            paged=carried.fingerprints,
         )
         written.update(output=output, names=names)
+    elif options.session is not None:
+        # What a session writes whole, the next in-place update starts from: every name,
+        # and the bytes and stat of each file written rather than carried.
+        names: set[str] = set()
+        made: dict[str, bytes] = {}
+        noted = _noted(files, names, made, carried.fingerprints)
+        count = write_site(output, noted, root, force=options.force, previous=previous)
+        same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
+        written.update(output=output, names=names, same=same)
     else:
         count = write_site(output, files, root, force=options.force, previous=previous)
         written.clear()

@@ -152,8 +152,12 @@ class Cache:
                     if entry.name not in used:
                         with contextlib.suppress(OSError):
                             os.unlink(entry.path)
-        # Values held in memory for a long-running serve session are pruned too.
-        self.memory = {k: v for k, v in self.memory.items() if k[1] in self.used.get(k[0], ())}
+        # Values held in memory for a long-running serve session are pruned too, once
+        # they may be a tenth more than this build used (going through tens of thousands
+        # after every save would cost more than the few stale ones held meanwhile).
+        if len(self.memory) > 100 + 1.1 * sum(len(keys) for keys in self.used.values()):
+            used = self.used
+            self.memory = {k: v for k, v in self.memory.items() if k[1] in used.get(k[0], ())}
         self.used = {}
 
 

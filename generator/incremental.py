@@ -146,8 +146,9 @@ class Fingerprints:
 
     def of(self, page: Page) -> str | None:
         """The page's fingerprint; None: it has none and is always rendered."""
-        if self.touched is not None and page.kind in ENTITY_KINDS:
-            key = (ENTITY_KINDS[page.kind], page.context["slug"])
+        kind = ENTITY_KINDS.get(page.kind)
+        if kind is not None and self.touched is not None:
+            key = (kind, page.context["slug"])
             hit = self.before.get(page.output)
             if hit is not None and key not in self.touched:
                 self.now[page.output] = hit

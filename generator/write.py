@@ -14,7 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,17 +66,16 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
                 )
             ]
         )
-    if out.exists() and not (out / MARKER).is_file() and any(out.iterdir()):
-        if not force:
-            raise DossierError(
-                [
-                    Problem(
-                        shown,
-                        message="output folder holds files dossier did not write "
-                        f"(no {MARKER} marker); use --force to replace it",
-                    )
-                ]
-            )
+    if not force and out.exists() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise DossierError(
+            [
+                Problem(
+                    shown,
+                    message="output folder holds files dossier did not write "
+                    f"(no {MARKER} marker); use --force to replace it",
+                )
+            ]
+        )
 
 
 def _place(target: Path, data: bytes | Carry, old: Path | None) -> None:
@@ -184,6 +183,7 @@ def update_site(
     force: bool = False,
     before: set[str] | None = None,
     same: dict[str, tuple[bytes, Any]] | None = None,
+    paged: Container[str] = (),
 ) -> tuple[int, set[str]]:
     """Bring the previous site at ``output`` up to date file by file; return the count
     and the paths of the site's files.
@@ -196,7 +196,8 @@ def update_site(
     site no longer has are removed: those of ``before`` (the files the previous build
     wrote), or, without it, every file found in the folder. ``same``: a session's
     record of the bytes and stat of each file it wrote or found in place; a file
-    whose bytes and stat are both unchanged is not read back to be compared.
+    whose bytes and stat are both unchanged is not read back to be compared. Files
+    in ``paged`` (pages, which their fingerprints carry over) are not recorded.
     """
     check_output(output, project, force=force)
     items = list(files)
@@ -229,9 +230,12 @@ def update_site(
                     [Problem(rel, message="page path leaves the output folder; refused")]
                 )
             known = same.get(rel) if same is not None else None
-            if known is not None and (known[0] is data or known[0] == data):
-                if _stat(target) == known[1]:
-                    continue
+            if (
+                known is not None
+                and (known[0] is data or known[0] == data)
+                and stat_file(target) == known[1]
+            ):
+                continue
             if not _holds(target, data):
                 missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
                 made.extend(reversed(missing))
@@ -249,8 +253,8 @@ def update_site(
     if same is not None:
         same.clear()
         for rel, data in items:
-            if not isinstance(data, Carry):
-                same[rel] = (data, _stat(root / rel))
+            if not isinstance(data, Carry) and rel not in paged:
+                same[rel] = (data, stat_file(root / rel))
     stale = (before if before is not None else _files_in(root)) - wanted - {MARKER}
     folders: set[Path] = set()
     for rel in sorted(stale):
@@ -279,7 +283,8 @@ def _write_beside(target: Path, data: bytes) -> str:
     return tmp
 
 
-def _stat(path: Path) -> tuple[int, int, int, int] | None:
+def stat_file(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells a file written in place apart from any other: type, size, mtime, inode."""
     try:
         st = os.lstat(path)
     except OSError:
