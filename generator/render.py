@@ -284,6 +284,35 @@ class PageView:
                 kept[href] = done
         return _html([done])
 
+    def mentioned_sources(self, mentioned_in: list[tuple[str, list[Passage]]]) -> Markup:
+        """For each source, its linked title over the list of its passages (the
+        "Mentioned in" section of macros.html): ``<h3 class="source-name">(link)</h3>``,
+        then ``<ul class="passages">`` with the items of :meth:`passages`.
+
+        A country can be named in hundreds of sources; in a session each source's block
+        is kept with its passages (per link), so a page re-rendered because one source
+        changed is mostly a join.
+        """
+        parts = []
+        for source, passages in mentioned_in:
+            href = _esc(self.url(entity_url("sources", source)))
+            kept: dict[str, str] | None = getattr(passages, "html", None)
+            block = kept.get("h3 " + href) if kept is not None else None
+            if block is None:
+                block = (
+                    f'<h3 class="source-name">{self.link("sources", source)}</h3>\n'
+                    f'<ul class="passages">\n{self.passages(source, passages)}</ul>\n'
+                )
+                if kept is not None:
+                    kept["h3 " + href] = block
+            parts.append(block)
+        return _html(parts)
+
+    def sitemap_urls(self, urls: list[str]) -> Markup:
+        """One ``<url><loc>(absolute URL)</loc></url>`` line per page (sitemap.xml)."""
+        absolute = self.renderer.absolute
+        return _html([f"  <url><loc>{_esc(absolute(url))}</loc></url>\n" for url in urls])
+
     def source_rows(self, slugs: list[str]) -> Markup:
         """One ``<li>`` per source (the sources index of index.html).
 
