@@ -296,9 +296,9 @@ class Related:
             return None
         sources, mentioned, citations = before
         touched: set[tuple[str, str]] = set()
-        changed = _changed_keys(sources, site.sources)
+        changed = changed_keys(sources, site.sources)
         touched.update(("sources", s) for s in changed)
-        touched.update(_changed_keys(mentioned, site.mentioned))
+        touched.update(changed_keys(mentioned, site.mentioned))
         if citations is not site.citations:
             kept = {id(u) for u in site.citations} & {id(u) for u in citations}
             for use in (*citations, *site.citations):
@@ -548,7 +548,7 @@ class Related:
         return out
 
 
-def _changed_keys(before: dict[Any, Any], now: dict[Any, Any]) -> set[Any]:
+def changed_keys(before: dict[Any, Any], now: dict[Any, Any]) -> set[Any]:
     """The keys whose values are not the very same objects (added and removed ones too)."""
     changed = {k for k, v in now.items() if before.get(k, _MISSING) is not v}
     # Each key of ``now`` that ``before`` lacks is in ``changed``: anything else missing

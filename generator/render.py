@@ -36,7 +36,7 @@ from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention
 from generator.model import CitationUse, Site, Source
-from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, entity_url
+from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, changed_keys, entity_url
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
 
@@ -354,13 +354,22 @@ class PageView:
         object, differs from what the last render of the page made them from.
         """
         before, now = self._memo("spellings")
-        sources = self.site.sources
-        made = [(text, srcs, [sources.get(s) for s in srcs]) for text, srcs in spellings]
         hit = before.get(person)
-        if hit is None or not _same_rows(hit[0], made):
-            hit = (made, self._spelling_rows(spellings))
-        now[person] = hit
+        # The plan hands on the very same list while the person's mentions are unchanged;
+        # what else can differ is the title of a source it links to.
+        if hit is None or hit[0] is not spellings or not self._same_sources(hit[2], hit[3]):
+            used = {s: self.site.sources.get(s) for _text, srcs in spellings for s in srcs}
+            hit = (spellings, self._spelling_rows(spellings), used, 0)
+        now[person] = (*hit[:3], self.renderer.serial)
         return _html([hit[1]])
+
+    def _same_sources(self, used: dict[str, Any], serial: int) -> bool:
+        """Whether each source is the very object it was when render ``serial`` used it."""
+        renderer = self.renderer
+        if serial == renderer.serial - 1 and renderer.changed is not None:
+            return not any(s in used for s in renderer.changed)  # only the few changed
+        sources = self.site.sources
+        return all(sources.get(s) is source for s, source in used.items())
 
     def _spelling_rows(self, spellings: list[tuple[str, list[str]]]) -> str:
         return "".join(
@@ -503,14 +512,6 @@ class PageView:
 _PLURAL = {v: k for k, v in KIND_SINGULAR.items()}
 
 
-def _same_rows(a: list[Any], b: list[Any]) -> bool:
-    """The same (text, source ids, sources) rows, each source the very same object."""
-    return len(a) == len(b) and all(
-        ta == tb and sa == sb and all(x is y for x, y in zip(oa, ob, strict=True))
-        for (ta, sa, oa), (tb, sb, ob) in zip(a, b, strict=True)
-    )
-
-
 class Renderer:
     """Holds the Jinja environment and per-site lookups; renders pages one at a time."""
 
@@ -568,6 +569,15 @@ class Renderer:
         self.entity_links: dict[tuple[str, str, str], str] = {}
         self.backrefs: dict[tuple[str, str, str], str] = {}
         self.strong: dict[str, str] = {}  # emphasised names in "Mentioned in" sentences
+        # The sources that are not the very objects of the previous render (None: no
+        # previous render), for memos that would otherwise compare every source they use.
+        self.serial = self.kept.get("serial", 0) + 1  # this build's place in the session
+        self.kept["serial"] = self.serial
+        sources_before = self.kept.get("sources")
+        self.changed = (
+            changed_keys(sources_before, site.sources) if sources_before is not None else None
+        )
+        self.kept["sources"] = site.sources
         index = self.kept.get("uses")
         if index is None or not _same_items(index[0], site.citations):
             normalised: dict[str, str] = self.kept.setdefault("normalised", {})
