@@ -77,7 +77,12 @@ def main() -> int:
         result = build_project(
             site,
             BuildOptions(
-                output=out, search=False, session=session, carried=carried, changed=changed
+                output=out,
+                search=False,
+                session=session,
+                carried=carried,
+                changed=changed,
+                own_output=True,  # as serve's: a folder only this session writes to
             ),
         )
         report = {

@@ -61,6 +61,9 @@ class BuildOptions:
     changed: Changed | None = None
     """In a session: what the file watcher saw change since the previous build (None:
     unknown, so every input file is looked at)."""
+    own_output: bool = False
+    """The output folder is the session's own (``serve``'s temporary folder): nothing else
+    writes there, so a page carried over is not stat'ed to see that it is still ours."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -231,6 +234,7 @@ def render_files(
     previous: Path | None = None,
     carried: Carried | None = None,
     profile: bool = False,
+    own_output: bool = False,
 ) -> Iterable[tuple[str, bytes | Carry]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
@@ -284,7 +288,7 @@ def render_files(
             before = manifest.get(out)
             if before is not None and before[0] == fp and previous is not None:
                 path = base + out
-                if stat_of(path) == before[1]:
+                if own_output or stat_of(path) == before[1]:
                     outputs[i] = Carry(path)
                     stats[out] = before[1]
                     if i < count:
@@ -494,6 +498,7 @@ def _build(root: Path, options: BuildOptions) -> BuildResult:
         previous=previous,
         carried=carried,
         profile=options.profile,
+        own_output=options.own_output and options.session is not None,
     )
     clock = time.perf_counter()
     written = memo(cache, "written")  # the files the last in-place update left

@@ -723,6 +723,7 @@ class Preview:
                     # one rebuild to the next; unchanged pages stay where they are.
                     session=self._cache,
                     changed=Changed.under(self.root, changed) if changed is not None else None,
+                    own_output=True,  # a temporary folder only this preview writes to
                 ),
             )
         except DossierError as exc:
