@@ -353,15 +353,40 @@ class PageView:
         Made again only when a spelling, its sources, or one of those sources as an
         object, differs from what the last render of the page made them from.
         """
+        return _html([self._spelling_entry(person, spellings)[1]])
+
+    def variant_sections(self, variants: list[tuple[str, list[tuple[str, list[str]]]]]) -> Markup:
+        """Per person, ``<section class="dispute" id="variants-(slug)">`` with the linked
+        name over ``<ul class="sides">`` and the rows of :meth:`spellings` (the names
+        spelled differently on discrepancies.html, in one call: a large site lists
+        thousands of people). Each section is kept as long as its rows are."""
+        parts = []
+        for person, spellings in variants:
+            entry = self._spelling_entry(person, spellings)
+            if entry[4] is None:
+                slug = _esc(person)
+                entry[4] = (
+                    f'<section class="dispute" id="variants-{slug}" '
+                    f'aria-labelledby="variants-{slug}-title">\n'
+                    f'  <h3 id="variants-{slug}-title">{self.link("people", person)}</h3>\n'
+                    f'  <ul class="sides">\n{entry[1]}  </ul>\n</section>\n'
+                )
+            parts.append(entry[4])
+        return _html(parts)
+
+    def _spelling_entry(self, person: str, spellings: list[tuple[str, list[str]]]) -> list[Any]:
+        """[spellings, rows, sources used, render, section]: what the page shows of one
+        person's spellings, kept while made from the same list and the same sources."""
         before, now = self._memo("spellings")
         hit = before.get(person)
         # The plan hands on the very same list while the person's mentions are unchanged;
         # what else can differ is the title of a source it links to.
         if hit is None or hit[0] is not spellings or not self._same_sources(hit[2], hit[3]):
             used = {s: self.site.sources.get(s) for _text, srcs in spellings for s in srcs}
-            hit = (spellings, self._spelling_rows(spellings), used, 0)
-        now[person] = (*hit[:3], self.renderer.serial)
-        return _html([hit[1]])
+            hit = [spellings, self._spelling_rows(spellings), used, 0, None]
+        hit[3] = self.renderer.serial
+        now[person] = hit
+        return hit
 
     def _same_sources(self, used: dict[str, Any], serial: int) -> bool:
         """Whether each source is the very object it was when render ``serial`` used it."""
