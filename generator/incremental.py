@@ -161,10 +161,7 @@ class Fingerprints:
             return None
         hit = self.before.get(page.output)
         # Equality short-cuts on identical objects, which unchanged parts are.
-        if hit is not None and hit[0] == parts:
-            fp = hit[1]
-        else:
-            fp = key_of(self.stamp, _dump(parts))
+        fp = hit[1] if hit is not None and hit[0] == parts else key_of(self.stamp, _dump(parts))
         self.now[page.output] = (parts, fp)
         return fp
 

@@ -13,8 +13,8 @@ import pytest
 from generator.build import BuildOptions, build_project
 from generator.load import Changed
 
-NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman that the committee \
-would travel on to London.
+NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman \
+that the committee would travel on to London.
 
 “We will carry the same message to every capital,” Safadi said.
 """
