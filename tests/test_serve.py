@@ -174,6 +174,33 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 # --------------------------------------------------------------------- live reload
 
 
+def test_saved_added_and_deleted_articles_show_after_the_rebuild(
+    running: Running, bundled: Path
+) -> None:
+    """A rebuild looks only at what the watcher reported: a file saved in place (modified,
+    not replaced), a new file and a deleted one each show on the served site."""
+    port = running.port
+    stream = EventStream(port, version_of(request(port, PAGE).text))
+    try:
+        seed = bundled / "seeds/001_662a9fa97c2a1bbd.txt"
+        seed.write_text(seed.read_text(encoding="utf-8") + "\nQqzv closing line.\n", "utf-8")
+        assert stream.next_event()[0] == "reload"
+        assert "Qqzv closing line." in request(port, "/dossier/sources/001_662a9fa97c2a1bbd/").text
+
+        added = bundled / "seeds/005_added.txt"
+        added.write_text(" date 2023-11-22 Wang Yi spoke again\n\nWang Yi spoke.\n", "utf-8")
+        assert stream.next_event()[0] == "reload"
+        assert request(port, "/dossier/sources/005_added/").status == 200
+        assert "005_added" in request(port, PAGE).text
+
+        added.unlink()
+        assert stream.next_event()[0] == "reload"
+        assert request(port, "/dossier/sources/005_added/").status == 404
+        assert "005_added" not in request(port, PAGE).text
+    finally:
+        stream.close()
+
+
 def test_edit_break_fix_without_restart(running: Running, bundled: Path) -> None:
     port = running.port
     first = request(port, PAGE)
