@@ -11,6 +11,7 @@ is). ``quit`` ends it.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -22,7 +23,7 @@ import watchfiles
 from generator.build import BuildOptions, Carried, build_project
 from generator.cache import FOLDER, Cache
 from generator.load import Changed
-from generator.serve import WATCHED_DIRS, InputFilter
+from generator.serve import WATCHED_DIRS, InputFilter, collect_between_builds
 
 WAIT_S = 30  # for the watcher to report a change the harness made
 
@@ -65,6 +66,7 @@ class Watcher:
 def main() -> int:
     site, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
     session = Cache(site / FOLDER, session=True)
+    collect_between_builds()
     watcher = Watcher(site)
     first = True
     for line in sys.stdin:
@@ -92,6 +94,7 @@ def main() -> int:
             "rendered": carried.rendered,
         }
         print(json.dumps(report), flush=True)
+        gc.collect(1)  # as serve does once a rebuild is served
     watcher.stop.set()
     return 0
 

@@ -6,7 +6,6 @@ are gathered and the run fails once, so an editor sees every mistake at once.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import time
@@ -430,29 +429,6 @@ def _up_to_date(
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
-    if options.session is None:
-        return _build(root, options)
-    with _young_collections_only():
-        return _build(root, options)
-
-
-@contextlib.contextmanager
-def _young_collections_only() -> Iterator[None]:
-    """Let a session's rebuild allocate without the cycle collector's older passes.
-
-    A rebuild makes a few hundred thousand short-lived objects; at the default
-    threshold that is hundreds of collections, tens of milliseconds of a rebuild
-    that should take a few hundred. The process's threshold is restored after.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 100_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def _build(root: Path, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     if options.session is not None:
         cache = options.session
