@@ -98,6 +98,9 @@ def sanitize(html: str) -> Markup:
     return Markup(clean)  # noqa: S704 - output of the sanitiser
 
 
+_QUALIFIER = {"before": "on or before ", "after": "on or after ", "about": "about "}
+
+
 def format_date(value: dt.date | None) -> str:
     if value is None:
         return ""
@@ -415,6 +418,27 @@ class PageView:
 
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
+
+    def meeting_item(self, slug: str) -> Markup:
+        """A meeting in a list (macros.html's ``meeting_item``): its linked title, then
+        ``<span class="meta">`` with its date, place and kind. The home page lists every
+        meeting; the piece is kept per link for as long as the fact sheets are the same."""
+        url = self.url(f"meetings/{slug}/")
+        kept = self.renderer.kept.get("meeting_items")
+        if kept is None or kept[0] is not self.site.sheets_token:
+            kept = self.renderer.kept["meeting_items"] = (self.site.sheets_token, {})
+        done = kept[1].get((slug, url))
+        if done is None:
+            m = self.site.meetings[slug].sheet
+            qualifier = _QUALIFIER.get(m.date.qualifier, "")
+            day = m.date.value
+            place = f" · {_esc(m.place.name)}" if m.place else ""
+            done = kept[1][(slug, url)] = (
+                f'<a href="{_esc(url)}">{_esc(m.title)}</a>\n<span class="meta">{qualifier}'
+                f'<time datetime="{_esc(day.isoformat())}">{_esc(format_date(day))}</time>'
+                f"{place} · {_esc(m.kind.replace('-', ' '))}</span>"
+            )
+        return _html([done])
 
     def citation_use(self, cite: Citation) -> CitationUse | None:
         return self.renderer.uses.get((cite.source, normalise(cite.quote)))
