@@ -434,9 +434,8 @@ def build_model(
         if sheet.follows:
             followed_by[sheet.follows].append(slug)
 
-    texts = {seed.id: seed.text for seed in inputs.seeds}
     mentions, mentioned, unknown, names_key = find_all_mentions(
-        sources, by_kind, cache, texts, unknown=unknown_names, sheets_token=sheets_token
+        sources, by_kind, cache, texts_by_id, unknown=unknown_names, sheets_token=sheets_token
     )
 
     site = Site(
