@@ -11,6 +11,7 @@ this tool wrote, is carried over from the previous site instead of rendered.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,15 @@ class Fingerprints:
             self.touched = plan.touched
         self.kept.update(stamp=stamp, token=site.sheets_token, plan=None)
         self.generation = plan.generation if plan is not None else None
+        # In a session, a listing page whose parts changed gets a fingerprint that names
+        # this build rather than one hashed from its parts (tens of thousands of ids): it
+        # is rendered either way, and the next build reuses it while the parts are equal.
+        # Never equal to a content hash, so a later one-off build renders the page again.
+        self.build_token: str | None = None
+        if plan is not None and plan.remember:
+            nonce = self.kept.setdefault("nonce", secrets.token_hex(8))
+            self.kept["builds"] = self.kept.get("builds", 0) + 1
+            self.build_token = f"session {nonce} build {self.kept['builds']}"
         self.before: dict[str, tuple[Any, str]] = self.kept.get("pages", {})
         self.now: dict[str, tuple[Any, str]] = {}
         self.sheet_parts: dict[tuple[str, str], str] = self.kept.setdefault("sheet_parts", {})
@@ -161,7 +171,12 @@ class Fingerprints:
             return None
         hit = self.before.get(page.output)
         # Equality short-cuts on identical objects, which unchanged parts are.
-        fp = hit[1] if hit is not None and hit[0] == parts else key_of(self.stamp, _dump(parts))
+        if hit is not None and hit[0] == parts:
+            fp = hit[1]
+        elif self.build_token is not None and page.kind in SITE_WIDE:
+            fp = key_of(self.stamp, page.output, self.build_token)
+        else:
+            fp = key_of(self.stamp, _dump(parts))
         self.now[page.output] = (parts, fp)
         return fp
 
