@@ -18,7 +18,7 @@ from typing import Any
 
 from generator.cache import key_of
 from generator.model import Site
-from generator.plan import Page, Related
+from generator.plan import Page, Related, quoted_sources
 from generator.render import Renderer, theme_dir
 
 # Pages that show one record (and whatever it refers to); the rest are always rendered.
@@ -143,9 +143,8 @@ class Fingerprints:
         self.records = {
             k: site.kind(k) for k in ("meetings", "people", "countries", "organizations")
         }
-        self.cited: dict[tuple[str, str], set[str]] = {}
-        for use in site.citations:
-            self.cited.setdefault((use.owner_kind, use.owner_slug), set()).add(use.source)
+        # What each record's page quotes is decided by the sheets: the plan has it.
+        self.quoted = plan.by_sheets["quoted"] if plan is not None else quoted_sources(site)
 
     def done(self) -> None:
         """Keep this build's fingerprints for the next build of the session."""
@@ -198,11 +197,7 @@ class Fingerprints:
                     page.context.get("cited_by"))  # fmt: skip
         mentioned = site.mentioned.get((kind, slug), ())
         record = self.records[kind][slug]
-        quoted = set(self.cited.get((kind, slug), ()))
-        if kind == "people":
-            for a in site.attendance.get(slug, ()):
-                quoted |= self.cited.get(("meetings", a.meeting), set())
-        quoted |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
+        quoted = self.quoted.get((kind, slug), frozenset())
         others = tuple(site.sources.get(s) for s in sorted(quoted))
         # The same mentions tuple means no source that names the record changed (the
         # model gives a new tuple to every record a changed source names or named).

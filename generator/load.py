@@ -26,6 +26,8 @@ from generator.textio import read_text
 from generator.yamlstrict import YamlDocument, load_yaml_file, require_mapping
 
 SEED_SUFFIXES = (".txt",)
+BAD_SLUG = "file name is not a valid slug (lowercase letters, digits and single hyphens)"
+BAD_SOURCE_ID = "file name is not a valid source id"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -59,12 +61,22 @@ class Inputs:
     """(kind, slug) of fact sheets that exist but could not be read."""
 
 
-def _shown(root: Path, file: str, names: dict[str, str]) -> str:
-    """display_path, remembered per file for the session (it is asked for every file)."""
-    shown = names.get(file)
-    if shown is None:
-        shown = names[file] = display_path(root, Path(file))
-    return shown
+def _file_name(
+    root: Path,
+    file: str,
+    stem: str,
+    pattern: re.Pattern[str],
+    invalid: str,
+    named: dict[str, tuple[str, str]],
+) -> tuple[str, str]:
+    """How a file is shown, and what is wrong with its name ('' if nothing), remembered
+    per file for the session (they are asked for each of thousands of files per build)."""
+    hit = named.get(file)
+    if hit is None:
+        # fullmatch: '$' alone would accept a name ending in a newline.
+        wrong = invalid if not pattern.fullmatch(stem) else reserved_problem(stem)
+        hit = named[file] = (display_path(root, Path(file)), wrong or "")
+    return hit
 
 
 def display_path(root: Path, file: Path) -> str:
@@ -305,25 +317,13 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     else:
         problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
 
-    names: dict[str, str] = memo(cache, "shown")
-    # Per file: how it is shown and what is wrong with its name (a session asks again
-    # for each of thousands of files on every build).
     named: dict[str, tuple[str, str]] = memo(cache, "file names")
     content = root / "content"
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     for kind in SHEETS:
         for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
-            hit = named.get(name)
-            if hit is None:
-                # fullmatch: '$' alone would accept a name ending in a newline.
-                wrong = (
-                    "file name is not a valid slug (lowercase letters, digits and single hyphens)"
-                    if not SLUG_RE.fullmatch(slug)
-                    else reserved_problem(slug)
-                )
-                hit = named[name] = (_shown(root, name, names), wrong or "")
-            shown, wrong = hit
+            shown, wrong = _file_name(root, name, slug, SLUG_RE, BAD_SLUG, named)
             if wrong:
                 problems.append(Problem(shown, message=wrong))
                 continue
@@ -344,15 +344,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
     used: list[str] = []
     for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
-        hit = named.get(file)
-        if hit is None:
-            wrong = (
-                "file name is not a valid source id"
-                if not SOURCE_ID_RE.fullmatch(stem)
-                else reserved_problem(stem)
-            )
-            hit = named[file] = (_shown(root, file, names), wrong or "")
-        shown, wrong = hit
+        shown, wrong = _file_name(root, file, stem, SOURCE_ID_RE, BAD_SOURCE_ID, named)
         if wrong:
             problems.append(Problem(shown, message=wrong))
             continue

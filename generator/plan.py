@@ -355,7 +355,8 @@ class Related:
             "discrepancies": items,
             "timeline": timeline(site),
             "graph": build_graph(site, meetings),
-            "quoters": _quoters(site),
+            "quoted": (quoted := quoted_sources(site)),
+            "quoters": _quoters(quoted),
             "country_people": country_people,
             "org_people": org_people,
             "country_meetings": country_meetings,
@@ -561,13 +562,13 @@ def changed_keys(before: dict[Any, Any], now: dict[Any, Any]) -> set[Any]:
 _MISSING = object()
 
 
-def _quoters(site: Site) -> dict[str, set[tuple[str, str]]]:
-    """For each source, the records whose pages quote it: through their own citations,
-    those of the meetings a person attended, or the sources of their aliases."""
+def quoted_sources(site: Site) -> dict[tuple[str, str], frozenset[str]]:
+    """For each record, the sources its page quotes: through its own citations, those of
+    the meetings a person attended, or the sources of its aliases (the sheets decide)."""
     cited: dict[tuple[str, str], set[str]] = {}
     for use in site.citations:
         cited.setdefault((use.owner_kind, use.owner_slug), set()).add(use.source)
-    out: dict[str, set[tuple[str, str]]] = {}
+    out: dict[tuple[str, str], frozenset[str]] = {}
     for kind in ("meetings", "people", "countries", "organizations"):
         for slug, record in site.kind(kind).items():
             quoted = set(cited.get((kind, slug), ()))
@@ -575,8 +576,16 @@ def _quoters(site: Site) -> dict[str, set[tuple[str, str]]]:
                 for a in site.attendance.get(slug, ()):
                     quoted |= cited.get(("meetings", a.meeting), set())
             quoted |= {s for alias in getattr(record.sheet, "aliases", ()) for s in alias.sources}
-            for sid in quoted:
-                out.setdefault(sid, set()).add((kind, slug))
+            out[(kind, slug)] = frozenset(quoted)
+    return out
+
+
+def _quoters(quoted: dict[tuple[str, str], frozenset[str]]) -> dict[str, set[tuple[str, str]]]:
+    """For each source, the records whose pages quote it."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for key, sources in quoted.items():
+        for sid in sources:
+            out.setdefault(sid, set()).add(key)
     return out
 
 
