@@ -227,13 +227,12 @@ def test_search_filters_by_kind_and_country(served: tuple[str, Path], page: Any)
         "#search-country",
         page.locator("#search-country option", has_text="Russia").get_attribute("value"),
     )
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('#search-results li a')].every(a => a.href.includes('/people/'))"
-        " && document.querySelectorAll('#search-results li a').length > 0"
-    )
+    # The list the first search left stays until the filtered search replaces it.
+    page.locator("#search-results[aria-busy='false']").wait_for(state="attached", timeout=30000)
     hrefs = page.locator("#search-results li a").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))"
     )
+    assert hrefs and all(h.startswith("/repo/people/") for h in hrefs), hrefs
     assert "/repo/" + LAVROV in hrefs
     assert "/repo/people/wang-yi/" not in hrefs
 

@@ -39,8 +39,12 @@
     if (kindSelect.value) chosen.kind = kindSelect.value;
     if (countrySelect.value) chosen.country = countrySelect.value;
     const mine = ++generation;
+    // Busy until this search's results replace the list: assistive technology (and a
+    // test) then knows the list shown is not the answer to the new question yet.
+    list.setAttribute("aria-busy", "true");
     if (!term && !Object.keys(chosen).length) {
       list.replaceChildren();
+      list.setAttribute("aria-busy", "false");
       say("Type a name or a word and press Enter.");
       return;
     }
@@ -64,6 +68,7 @@
       return item;
     });
     list.replaceChildren(...items);
+    list.setAttribute("aria-busy", "false");
     const n = search.results.length;
     say(n === 0 ? "No results." : `${n} result${n === 1 ? "" : "s"}${n > 30 ? ", first 30 shown" : ""}.`);
   }
