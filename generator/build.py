@@ -30,7 +30,15 @@ from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
-from generator.write import MARKER, Carry, check_output, stat_file, update_site, write_site
+from generator.write import (
+    MARKER,
+    Carry,
+    Data,
+    check_output,
+    stat_file,
+    update_site,
+    write_site,
+)
 from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
@@ -234,7 +242,7 @@ def render_files(
     carried: Carried | None = None,
     profile: bool = False,
     own_output: bool = False,
-) -> Iterable[tuple[str, bytes | Carry]]:
+) -> Iterable[tuple[str, Data | Carry]]:
     """Every file of the site as ``(path, bytes)``: pages, feeds, data, assets, search index.
 
     ``search_binary`` is the Pagefind executable (found automatically by default;
@@ -273,7 +281,7 @@ def render_files(
             manifest = cache.get("pages", manifest_key(previous)) or {}
     # The feed and the sitemap are fingerprinted and carried over like pages.
     everything = [*pages, *documents(site, pages, memo(cache, "feed"))]
-    outputs: list[bytes | Carry | None] = [None] * len(everything)
+    outputs: list[Data | Carry | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""
     # The loop runs for every page of the site on every build: names bound once.
@@ -306,7 +314,7 @@ def render_files(
     spent = [0.0]
     data_kept = memo(cache, "data")
 
-    def produce() -> Iterator[tuple[str, bytes | Carry]]:
+    def produce() -> Iterator[tuple[str, Data | Carry]]:
         """Pages in plan order as they are rendered, then the site-wide files.
 
         Time spent here is counted as rendering; time the consumer spends between
@@ -328,7 +336,7 @@ def render_files(
             yield page.output, out
             started = time.perf_counter()
         absolute = lambda target: urljoin(renderer.base_url, target)  # noqa: E731
-        extra: list[tuple[str, bytes | Carry]] = list(data_files(site, absolute, data_kept))
+        extra: list[tuple[str, Data | Carry]] = list(data_files(site, absolute, data_kept))
         extra.extend(sorted(static_files(site.root).items()))
         # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
         extra.append((".nojekyll", b""))
@@ -347,7 +355,8 @@ def render_files(
     if progress:
         progress(page_total, page_total, "search")
     as_bytes = [
-        (path, data if isinstance(data, bytes) else Path(data).read_bytes()) for path, data in files
+        (path, Path(data).read_bytes() if isinstance(data, Carry) else bytes(data))
+        for path, data in files
     ]
     files.extend(search.index_files(as_bytes, binary, language=site.config.language))
     if timings is not None:
@@ -374,11 +383,11 @@ def _in_place(output: Path, previous: Path | None, binary: Path | None, carried:
 
 
 def _noted(
-    files: Iterable[tuple[str, bytes | Carry]],
+    files: Iterable[tuple[str, Data | Carry]],
     names: set[str],
-    made: dict[str, bytes],
+    made: dict[str, Data],
     paged: Container[str],
-) -> Iterator[tuple[str, bytes | Carry]]:
+) -> Iterator[tuple[str, Data | Carry]]:
     """The files as they pass, their names noted, and the bytes of those neither carried
     nor pages (which their fingerprints carry over; holding them all would cost memory)."""
     for rel, data in files:
@@ -497,7 +506,7 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
         # What a session writes whole, the next in-place update starts from: every name,
         # and the bytes and stat of each file written rather than carried.
         names: set[str] = set()
-        made: dict[str, bytes] = {}
+        made: dict[str, Data] = {}
         noted = _noted(files, names, made, carried.fingerprints)
         count = write_site(output, noted, root, force=options.force, previous=previous)
         same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}

@@ -27,6 +27,7 @@ from pydantic.json_schema import models_json_schema
 from generator.model import Site
 from generator.plan import KINDS, Page, entity_url, meeting_order
 from generator.schema import CountrySheet, MeetingSheet, OrganizationSheet, PersonSheet
+from generator.write import Pieces
 
 Absolute = Callable[[str], str]
 
@@ -502,14 +503,17 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> bytes:
+def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> Pieces:
     """``site_data`` as compact JSON in UTF-8 with a final newline, exactly as
-    ``json.dumps`` would write it.
+    ``json.dumps`` would write it, as pieces for the writer to write one after another.
 
-    Written piece by piece so that a session (``kept`` given) can keep the encoded JSON
+    Made piece by piece so that a session (``kept`` given) can keep the encoded JSON
     of each source while the source and its mentions are the same objects, and that of
-    the fact sheets while they are: one edited article re-encodes one article, and the
-    file (tens of MB for a large site) is one join of bytes.
+    the fact sheets while they are: one edited article re-encodes one article. The
+    sources and citations are joined in blocks whose ends depend on their content, not
+    their position, so an article added or edited joins its own block again and every
+    other block is the very same bytes as before: the file (tens of MB for a large site)
+    is never joined whole.
     """
     kept = kept if kept is not None else {}
     base = absolute("")
@@ -520,6 +524,7 @@ def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None 
             for kind in KINDS
             if kind != "sources"
         }
+        kept["blocks"] = {}
     before: dict[str, tuple[Any, Any, bytes]] = kept["sources"]
     now: dict[str, tuple[Any, Any, bytes]] = {}
     changed = len(before) != len(site.sources)
@@ -548,22 +553,48 @@ def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None 
         return kept["data"]  # the very same pieces as last time: the same bytes
     parts = [_encoded(head)[:-1]]
     parts += [b"," + _encoded(kind) + b":" + text for kind, text in kept["records"].items()]
-    # One flat list and one join: each copy of tens of MB costs as much as the rest.
+    blocks_before: dict[tuple[bytes, ...], bytes] = kept["blocks"]
+    blocks: dict[tuple[bytes, ...], bytes] = {}
     parts.append(b',"sources":[')
-    _joined(parts, [entry[2] for entry in now.values()])
+    _blocks(parts, [entry[2] for entry in now.values()], blocks_before, blocks)
     parts.append(b'],"citations":[')
-    _joined(parts, [cites[id(u)][1] for u in site.citations])
+    _blocks(parts, [cites[id(u)][1] for u in site.citations], blocks_before, blocks)
     parts.append(b"]}\n")
-    kept["data"], kept["head"] = b"".join(parts), head
+    kept["blocks"] = blocks
+    kept["data"], kept["head"] = Pieces(parts), head
     return kept["data"]
 
 
-def _joined(parts: list[bytes], items: list[bytes]) -> None:
-    """Append ``items`` to ``parts`` with a comma between each two."""
+# About one item in this many ends a block of site.json's sources or citations.
+_BLOCK_ENDS = 64
+
+
+def _blocks(
+    parts: list[bytes],
+    items: list[bytes],
+    before: dict[tuple[bytes, ...], bytes],
+    now: dict[tuple[bytes, ...], bytes],
+) -> None:
+    """Append ``items`` to ``parts`` with a comma between each two, joined in blocks.
+
+    A block ends after an item whose hash says so. Blocks of the very same items as in
+    the last build (``before``) are taken from it, not joined again; ``now`` gets every
+    block of this build. Bytes cache their hash, so an unchanged item costs no hashing.
+    """
+    start = 0
+    count = len(items)
     for i, item in enumerate(items):
-        if i:
+        if hash(item) % _BLOCK_ENDS and i + 1 < count:
+            continue
+        block = tuple(items[start : i + 1])
+        joined = before.get(block)
+        if joined is None:
+            joined = b",".join(block)
+        now[block] = joined
+        if start:
             parts.append(b",")
-        parts.append(item)
+        parts.append(joined)
+        start = i + 1
 
 
 def _encoded(value: Any) -> bytes:
@@ -741,7 +772,7 @@ def site_schema(absolute: Absolute) -> dict[str, Any]:
 
 def data_files(
     site: Site, absolute: Absolute, kept: dict[str, Any] | None = None
-) -> list[tuple[str, bytes]]:
+) -> list[tuple[str, Pieces | bytes]]:
     """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline.
 
     ``kept``: a dict kept between the builds of one session (see :func:`site_data_bytes`).

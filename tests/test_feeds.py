@@ -179,7 +179,10 @@ def test_site_json_has_everything_and_validates_against_its_schema(
 ) -> None:
     import jsonschema
 
-    data = json.loads((site / "data/site.json").read_text(encoding="utf-8"))
+    raw = (site / "data/site.json").read_bytes()
+    data = json.loads(raw)
+    # Written in pieces, it is still exactly compact JSON with a final newline.
+    assert raw == (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     schema = json.loads((site / "data/site.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(data)

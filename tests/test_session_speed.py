@@ -123,3 +123,40 @@ def test_a_row_kept_over_a_build_it_missed_is_checked_against_every_source(
     after = model(bundled, session)
     assert render(after, kept, planned) == render(after) != before
     assert b"Retitled" in render(after, kept, planned)["discrepancies/index.html"]
+
+
+def test_site_json_blocks_other_than_the_changed_one_are_reused() -> None:
+    from generator.feeds import _blocks
+
+    items = [f'{{"id":"s{i:05d}","text":"{"x" * (i % 7)}"}}'.encode() for i in range(3000)]
+    first: list[bytes] = []
+    kept: dict[tuple[bytes, ...], bytes] = {}
+    _blocks(first, items, {}, kept)
+    assert b"".join(first) == b",".join(items)
+    assert len(kept) > 10  # the items are joined in many blocks, not as one
+
+    added = [*items[:1500], b'{"id":"new"}', *items[1500:]]
+    second: list[bytes] = []
+    now: dict[tuple[bytes, ...], bytes] = {}
+    _blocks(second, added, kept, now)
+    assert b"".join(second) == b",".join(added)
+    old = {id(b) for b in kept.values()}
+    joined_again = [b for b in now.values() if id(b) not in old]
+    assert len(joined_again) == 1 and b'{"id":"new"}' in joined_again[0]
+
+
+def test_pieces_are_written_whole_in_place_and_in_a_new_site(tmp_path: Path) -> None:
+    from generator.write import Pieces, update_site, write_site
+
+    parts = [f"{i:06d}\n".encode() for i in range(5000)]  # more than one writev takes
+    data = Pieces(parts)
+    project = tmp_path / "project"
+    project.mkdir()
+    output = tmp_path / "site"
+    write_site(output, [("data/site.json", data)], project)
+    assert (output / "data" / "site.json").read_bytes() == b"".join(parts)
+    changed = Pieces([b"head\n", *parts[1:]])
+    same: dict[str, Any] = {}
+    update_site(output, [("data/site.json", changed)], project, same=same)
+    assert (output / "data" / "site.json").read_bytes() == bytes(changed)
+    assert same["data/site.json"][0] is changed
