@@ -142,34 +142,98 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
         )
 
 
-def _place(target: Path, data: Data | Carry, old: Path | None) -> None:
-    """Put one file of the new site in staging: carried over, linked if unchanged, or written."""
+def _place(target: str, data: Data | Carry, old: str | None, exact: bool) -> None:
+    """Put one file of the new site in staging: carried over, linked if unchanged, or written.
+
+    ``exact``: the process's umask leaves a new file at 0644, so no chmod is needed.
+    """
     if isinstance(data, Carry):
-        _carry(Path(data), target)
+        _carry(data, target)
     elif old is None or not _link_if_same(old, data, target):
-        write_data(target, data)
-        os.chmod(target, 0o644)
+        _create(target, data)
+        if not exact:
+            os.chmod(target, 0o644)
 
 
-def _carry(old: Path, target: Path) -> None:
+def _create(target: str, data: Data) -> None:
+    """Write a file that staging does not hold yet (never through a link planted there)."""
+    try:
+        fd = os.open(target, _NEW_FILE, 0o644)
+    except FileExistsError:
+        os.unlink(target)  # the same path twice: the last one wins, as a plain write would
+        fd = os.open(target, _NEW_FILE, 0o644)
+    try:
+        if isinstance(data, Pieces):
+            _writev_all(fd, data.parts)
+        else:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _carry(old: str, target: str) -> None:
     """Bring a previous file into the new site: a hard link, or a copy where links fail."""
     try:
         os.link(old, target)
     except OSError:
-        target.write_bytes(old.read_bytes())
+        with open(old, "rb") as handle:
+            _create(target, handle.read())
     os.chmod(target, 0o644)
 
 
-def _link_if_same(old: Path, data: Data, target: Path) -> bool:
+def _link_if_same(old: str, data: Data, target: str) -> bool:
     """Link the previous file instead of writing ``data`` when the bytes are the same."""
     try:
-        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != bytes(data):
+        st = os.lstat(old)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
             return False
+        with open(old, "rb") as handle:
+            if handle.read() != bytes(data):
+                return False
         os.link(old, target)
     except OSError:
         return False
     os.chmod(target, 0o644)
     return True
+
+
+def _umask() -> int | None:
+    """The process's umask, read without changing it (Linux); None where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _make_folder(root: str, rel: str, made: set[str]) -> None:
+    """Create the folder ``rel`` under ``root`` and any parents it lacks, one level at a time.
+
+    Every folder in staging is made here, so each is known to be a real folder: a name
+    already taken (by a link carried over as a file, say) is refused, never followed.
+    """
+    missing = []
+    while rel and rel not in made:
+        missing.append(rel)
+        rel = os.path.dirname(rel)
+    for folder in reversed(missing):
+        path = root + folder
+        try:
+            os.mkdir(path, 0o755)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise DossierError(
+                    [Problem(folder, message="page path runs through a file or link; refused")]
+                ) from None
+        made.add(folder)
 
 
 def clear_leftovers(output: Path) -> None:
@@ -208,25 +272,32 @@ def write_site(
     staging = _staging_name(output, "staging")
     staging.mkdir(mode=0o755)
     count = 0
-    made: set[Path] = {staging}
+    # Plain strings, not Paths: a large site is tens of thousands of files, and each
+    # Path operation costs more than the system call it leads to.
+    root = str(staging.resolve()) + os.sep
+    before = str(previous) + os.sep if previous is not None else None
+    umask = _umask()
+    exact = umask is not None and umask & 0o022 == 0  # new files 0644, folders 0755
+    made: set[str] = set()
     try:
-        root = staging.resolve()
         for rel, data in files:
-            target = (staging / rel).resolve()
-            # Containment on resolved paths: a string prefix test would let 'site-evil' pass.
-            if root not in target.parents:
+            clean = os.path.normpath(rel)
+            # Containment by the normalised name; the folders below are all made here.
+            if os.path.isabs(clean) or clean in (".", "..") or clean.startswith(".." + os.sep):
                 raise DossierError(
                     [Problem(rel, message="page path leaves the output folder; refused")]
                 )
-            if target.parent not in made:
-                target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-                made.add(target.parent)
-            _place(target, data, previous / rel if previous is not None else None)
+            folder = os.path.dirname(clean)
+            if folder and folder not in made:
+                _make_folder(root, folder, made)
+            old = before + rel if before is not None else None
+            _place(root + clean, data, old, exact)
             count += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(staging / MARKER, 0o644)
-        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-            os.chmod(folder, 0o755)
+        if not exact:
+            for folder in [str(staging), *(root + f for f in made)]:
+                os.chmod(folder, 0o755)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

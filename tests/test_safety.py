@@ -48,7 +48,7 @@ from generator.render import Renderer, sanitize, theme_dir
 from generator.schema import SLUG_RE
 from generator.slugs import is_reserved, slugify
 from generator.textio import decode_text
-from generator.write import write_site
+from generator.write import Carry, write_site
 from generator.yamlstrict import load_yaml
 from tests.conftest import ROOT, MakeSite, write_tree
 
@@ -1072,6 +1072,28 @@ def test_page_paths_are_contained_on_resolved_paths(tmp_path: Path, rel: str) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "site"]
 
 
+def test_a_page_path_through_a_file_or_a_carried_link_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    output = tmp_path / "site"
+    write_site(output, [("index.html", b"old")], project)
+    (output / "evil").symlink_to(outside)  # planted in the previous site
+    before = tree(output)
+    for files in (
+        [("a", b"x"), ("a/b.html", b"y")],
+        [("evil", Carry(str(output / "evil"))), ("evil/x.html", b"boom")],
+    ):
+        with pytest.raises(DossierError) as info:
+            write_site(output, files, project)
+        first = files[0][0]
+        assert str(info.value) == f"{first}: page path runs through a file or link; refused"
+        assert tree(output) == before
+        assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "project", "site"]
+
+
 def test_pages_differing_only_by_case_collide(make_site: MakeSite) -> None:
     project = make_site({"seeds/Abc.txt": "Title\n\nText.\n", "seeds/abc.txt": "Title\n\nText.\n"})
     assert problems_of(project) == [
@@ -1150,12 +1172,12 @@ def test_exception_while_writing_page_n_keeps_the_previous_site(
     real = write_module._place
     calls = {"n": 0}
 
-    def failing(target: Path, data: bytes | Path, old: Path | None) -> None:
-        if ".dossier-staging" in str(target):
+    def failing(target: str, data: bytes | str, old: str | None, exact: bool) -> None:
+        if ".dossier-staging" in target:
             calls["n"] += 1
             if calls["n"] == failing_write:
                 raise OSError(28, "No space left on device")
-        real(target, data, old)
+        real(target, data, old, exact)
 
     monkeypatch.setattr(write_module, "_place", failing)
     write = SMALL_SITE["content/meetings/talks.yaml"]
