@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -168,13 +167,24 @@ def _entry_path(root: Path, namespace: str, key: str) -> Path:
 def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int) -> None:
     root, items = job
     (namespace, key), value = items[index]
-    path = _entry_path(root, namespace, key)
+    # Strings, not Paths, and no mkdir until a folder is found missing: a cold build
+    # writes tens of thousands of entries into a few hundred folders.
+    folder = f"{root}{os.sep}{namespace}{os.sep}{key[:2]}"
+    tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{key}"
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            handle = open(tmp, "wb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            handle = open(tmp, "wb")  # noqa: SIM115
+        try:
+            with handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, f"{folder}{os.sep}{key}")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def memo(cache: Cache | None, stage: str) -> dict[str, Any]:
