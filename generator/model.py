@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -113,9 +113,9 @@ class CitationUse:
         return f"q-{self.location.block}-{self.location.start}-{self.location.end}"
 
 
-@dataclass(frozen=True)
-class MentionRef:
-    """A mention of an entity in a source, with the sentence it stands in."""
+class MentionRef(NamedTuple):
+    """A mention of an entity in a source, with the sentence it stands in (a named tuple,
+    as :class:`Mention` is: there is one per mention of the site)."""
 
     source: str
     mention: Mention
