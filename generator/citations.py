@@ -72,6 +72,10 @@ def find_quote(article: Article, quote: str) -> Location | None:
     if not needle:
         return None
     for block_id, text in source_passages(article):
+        # The map is made character by character, in Python: only for the passage that
+        # holds the quote, which the fast normalisation (the same text) finds first.
+        if needle not in normalise(text):
+            continue
         hay, index = normalise_with_map(text)
         at = hay.find(needle)
         if at >= 0:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from generator.article import Article, Paragraph
 from generator.build import build_project, check_project
-from generator.citations import find_quote, normalise
+from generator.citations import find_quote, normalise, normalise_with_map
 from generator.problems import DossierError
 
 
@@ -43,6 +43,16 @@ def test_find_quote_misses_a_changed_word() -> None:
 def test_normalise_never_raises_and_is_idempotent(a: str, b: str) -> None:
     once = normalise(a + b)
     assert normalise(once) == once
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\u00a0\u2003\x1caZ.\u201c\u2014-")), st.text())
+def test_the_mapped_normalisation_is_the_fast_one_and_maps_back(text: str, tail: str) -> None:
+    # find_quote looks for a quote with the fast one, then maps it back with the other.
+    text += tail
+    out, index = normalise_with_map(text)
+    assert out == normalise(text)
+    assert len(index) == len(out)
+    assert all(out[k] == " " or normalise(text[i]) == out[k] for k, i in enumerate(index))
 
 
 def test_every_shipped_citation_verifies(bundled: Path) -> None:
