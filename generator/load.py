@@ -184,23 +184,73 @@ class _Seen:
 def _load_doc(
     root: Path, name: Path | str, problems: list[Problem], cache: Cache | None, seen: _Seen
 ) -> YamlDocument | None:
-    kept = seen.get(name)
-    if kept is None:
-        file = Path(name)
-        stat = seen.stat(name)
-        raw = _bytes(file)
-        before = seen.previous(name)
-        if before is not None and raw is not None and before[2] == raw:
-            kept = before  # touched but the same bytes: hand on the same objects
-        else:
-            found: list[Problem] = []
-            doc, key = _read_doc(root, file, raw, found, cache)
-            kept = (doc, tuple(found), raw, key)
-        seen.put(name, stat, kept)
-    if cache is not None and kept[3] is not None:
-        cache.touch("yaml", kept[3])
-    problems.extend(kept[1])
-    return kept[0]
+    return _load_docs(root, [name], problems, cache, seen)[0]
+
+
+def _load_docs(
+    root: Path,
+    names: list[Path | str],
+    problems: list[Problem],
+    cache: Cache | None,
+    seen: _Seen,
+) -> list[YamlDocument | None]:
+    """The YAML documents of ``names``, in order, their problems added to ``problems``.
+
+    Files seen before with the same bytes are not parsed again; the rest are parsed on
+    all cores when there are many (thousands of fact sheets, on a cold build).
+    """
+    done: list[tuple[Any, ...] | None] = []
+    todo: list[tuple[int, str, Path, bytes | None, str | None, Any]] = []
+    for name in names:
+        kept = seen.get(name)
+        if kept is None:
+            file = Path(name)
+            stat = seen.stat(name)
+            raw = _bytes(file)
+            before = seen.previous(name)
+            if before is not None and raw is not None and before[2] == raw:
+                kept = before  # touched but the same bytes: hand on the same objects
+            else:
+                shown = display_path(root, file)
+                key = cache.key("yaml", shown, raw) if cache is not None and raw else None
+                doc = cache.get("yaml", key) if cache is not None and key else None
+                if doc is None:
+                    todo.append((len(done), shown, file, raw, key, stat))
+                    done.append(None)
+                    continue
+                kept = (doc, (), raw, key)
+            seen.put(name, stat, kept)
+        done.append(kept)
+    # The bytes reach the workers through fork; each document travels back pickled.
+    jobs = [(shown, file, raw) for _i, shown, file, raw, _key, _stat in todo]
+    parsed = pmap_shared(_parse_doc, jobs, len(jobs))
+    for (i, _shown, _file, raw, key, stat), (doc, found) in zip(todo, parsed, strict=True):
+        if doc is None:
+            key = None
+        elif cache is not None and key is not None:
+            cache.put("yaml", key, doc)
+        done[i] = kept = (doc, found, raw, key)
+        seen.put(names[i], stat, kept)
+    out: list[YamlDocument | None] = []
+    for kept in done:
+        assert kept is not None
+        if cache is not None and kept[3] is not None:
+            cache.touch("yaml", kept[3])
+        problems.extend(kept[1])
+        out.append(kept[0])
+    return out
+
+
+def _parse_doc(
+    jobs: list[tuple[str, Path, bytes | None]], index: int
+) -> tuple[YamlDocument | None, tuple[Problem, ...]]:
+    shown, file, raw = jobs[index]
+    try:
+        doc = load_yaml_file(file, shown, raw)
+        require_mapping(doc)
+    except DossierError as exc:
+        return None, tuple(exc.problems)
+    return doc, ()
 
 
 def _bytes(file: Path) -> bytes | None:
@@ -208,26 +258,6 @@ def _bytes(file: Path) -> bytes | None:
         return file.read_bytes()
     except OSError:
         return None  # load_yaml_file reports the file as unreadable
-
-
-def _read_doc(
-    root: Path, file: Path, raw: bytes | None, problems: list[Problem], cache: Cache | None
-) -> tuple[YamlDocument | None, str | None]:
-    shown = display_path(root, file)
-    key = None
-    if cache is not None and raw is not None:
-        key = cache.key("yaml", shown, raw)
-        if (doc := cache.get("yaml", key)) is not None:
-            return doc, key
-    try:
-        doc = load_yaml_file(file, shown)
-        require_mapping(doc)
-    except DossierError as exc:
-        problems.extend(exc.problems)
-        return None, None
-    if cache is not None and key is not None:
-        cache.put("yaml", key, doc)
-    return doc, key
 
 
 def _parse_one(items: list[tuple[str, str]], index: int) -> tuple[Article, str]:
@@ -321,17 +351,21 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     content = root / "content"
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
+    wanted: list[tuple[str, str, str, str]] = []
     for kind in SHEETS:
         for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
             shown, wrong = _file_name(root, name, slug, SLUG_RE, BAD_SLUG, named)
             if wrong:
                 problems.append(Problem(shown, message=wrong))
-                continue
-            doc = _load_doc(root, name, problems, cache, seen)
-            if doc is not None:
-                sheets.append(SheetFile(kind, slug, shown, doc))
             else:
-                broken.append((kind, slug))
+                wanted.append((kind, slug, shown, name))
+    names: list[Path | str] = [name for *_, name in wanted]
+    docs = _load_docs(root, names, problems, cache, seen)
+    for (kind, slug, shown, _name), doc in zip(wanted, docs, strict=True):
+        if doc is not None:
+            sheets.append(SheetFile(kind, slug, shown, doc))
+        else:
+            broken.append((kind, slug))
 
     sources_meta = None
     for name in ("sources.yaml", "sources.yml"):

@@ -178,22 +178,24 @@ def _load_with(text: str, path: str, loader: Any, *, report: bool = False) -> Ya
     )
 
 
-def load_yaml_file(file: Path, display_path: str) -> YamlDocument:
-    """Read ``file`` as UTF-8 YAML; ``display_path`` is used in messages.
+def load_yaml_file(file: Path, display_path: str, raw: bytes | None = None) -> YamlDocument:
+    """Read ``file`` as UTF-8 YAML; ``display_path`` is used in messages; ``raw``: its
+    bytes, when the caller has read them already.
 
     Refuses files over 1 MiB, binary files (NUL bytes) and bytes that are not
     UTF-8 (naming the line of the first bad byte). Strips a byte-order mark
     and turns CRLF/CR line ends into LF.
     """
-    try:
-        with file.open("rb") as handle:
-            # Read one byte past the limit so an oversize file is detected
-            # without reading all of it.
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise DossierError(
-            (Problem(display_path, message=f"cannot read file: {exc.strerror or exc}"),)
-        ) from None
+    if raw is None:
+        try:
+            with file.open("rb") as handle:
+                # Read one byte past the limit so an oversize file is detected
+                # without reading all of it.
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise DossierError(
+                (Problem(display_path, message=f"cannot read file: {exc.strerror or exc}"),)
+            ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise DossierError((Problem(display_path, message="file is larger than 1 MiB"),))
     if b"\0" in raw:
