@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -38,7 +40,9 @@ def pmap(func: Callable[[T], R], items: Sequence[T], *, min_items: int = MIN_PAR
     # fork: workers inherit the loaded modules and read-only data for free.
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(items) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_watch_parent
+    ) as pool:
         return list(pool.map(func, items, chunksize=chunk))
 
 
@@ -49,6 +53,23 @@ _WORKER: list[Any] = []
 
 def _install(func: Callable[[Any, int], Any], shared: Any) -> None:
     _WORKER[:] = [func, shared]
+    _watch_parent()
+
+
+def _watch_parent() -> None:
+    """In a worker: exit as soon as the build that started it is gone.
+
+    A build killed outright (SIGKILL, the OOM killer) cannot stop its workers, and they
+    would wait for work forever, each holding its copy of the site.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dossier-parent-watch", daemon=True).start()
 
 
 def _call(index: int) -> Any:

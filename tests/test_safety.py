@@ -1230,10 +1230,17 @@ def test_killed_build_leaves_the_previous_site_and_the_next_run_cleans_up(
                     break
             time.sleep(0.002)
         assert proc.poll() is None, "the build ended before it could be killed"
+        workers = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    # Its worker processes do not outlive it, waiting for work that never comes.
+    assert workers
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _running(pid)]
     assert written >= 20 and staging.is_dir()  # killed mid-write, staging left behind
     assert tree(project / "_site") == before
     # The next run clears the leftovers and builds the site.
@@ -1242,6 +1249,29 @@ def test_killed_build_leaves_the_previous_site_and_the_next_run_cleans_up(
     build_project(project, QUIET)
     assert siblings(project) == []
     assert (project / "_site/sources/bulk0019/index.html").is_file()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited worker may wait for its new parent to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _dangerous_outputs(project: Path, home: Path) -> list[tuple[str, Path, str]]:
