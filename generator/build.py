@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 from pydantic import ValidationError
@@ -204,6 +205,19 @@ def static_files(root: Path) -> dict[str, bytes]:
     return files
 
 
+def _site_files(site: Site, base_url: str, kept: dict[str, Any]) -> list[tuple[str, Data]]:
+    """The files besides pages: /data/, the theme's and the project's static files, and
+    the marker files GitHub Pages reads."""
+    absolute = lambda target: urljoin(base_url, target)  # noqa: E731
+    extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept))
+    extra.extend(sorted(static_files(site.root).items()))
+    # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
+    extra.append((".nojekyll", b""))
+    if site.config.domain:
+        extra.append(("CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")))
+    return extra
+
+
 def _render_indexed(job: tuple[Renderer, list[Page], Related], index: int) -> bytes:
     renderer, pages, related = job
     page = pages[index]
@@ -323,11 +337,15 @@ def render_files(
         started = time.perf_counter()
         jobs = (renderer, [everything[i] for i in todo], checked.related)
         rendered = iter(pmap_shared(_render_indexed, jobs, total))
+        # The first page starts the workers (forked before the data files below add to
+        # this process); the data files are then made here while the workers render.
+        first = [next(rendered)] if total else []
+        extra = _site_files(site, renderer.base_url, data_kept)
         done = 0
         for i, page in enumerate(everything):
             out = outputs[i]
             if out is None:
-                out = next(rendered)
+                out = first.pop() if first else next(rendered)
                 if i < len(pages):
                     done += 1
                     if progress:
@@ -335,14 +353,6 @@ def render_files(
             spent[0] += time.perf_counter() - started
             yield page.output, out
             started = time.perf_counter()
-        absolute = lambda target: urljoin(renderer.base_url, target)  # noqa: E731
-        extra: list[tuple[str, Data | Carry]] = list(data_files(site, absolute, data_kept))
-        extra.extend(sorted(static_files(site.root).items()))
-        # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
-        extra.append((".nojekyll", b""))
-        if site.config.domain:
-            extra.append(("CNAME", (site.config.domain.strip() + "\n").encode("ascii", "replace")))
-        spent[0] += time.perf_counter() - started
         if timings is not None:
             timings["render"] = spent[0]
         yield from extra
