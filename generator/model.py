@@ -572,13 +572,17 @@ def _scan_source(
     found = tuple(find_mentions(matcher, article))
     texts = dict(blocks_of(article))
     spans: dict[str, list[tuple[int, int]]] = {}
+    # One string per sentence, however many names it holds: a large site has hundreds of
+    # thousands of mentions, and a copy of the sentence for each would be most of them.
+    seen: dict[tuple[str, str], str] = {}
     sentences = []
     for m in found:
         # Sentence boundaries once per block, not once per mention.
         block_spans = spans.get(m.block)
         if block_spans is None:
             block_spans = spans[m.block] = sentence_spans(texts[m.block])
-        sentences.append(_sentence_in(texts[m.block], block_spans, m.start, m.end))
+        sentence = _sentence_in(texts[m.block], block_spans, m.start, m.end)
+        sentences.append(seen.setdefault((m.block, sentence), sentence))
     names = tuple(find_unknown_names(article, found)) if unknown else ()
     return found, tuple(sentences), names
 
