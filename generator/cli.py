@@ -422,3 +422,34 @@ def suggest(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
     for row in rows:
         click.echo(format_unknown(row, site.sources[row["source"]].path))
     ctx.info(f"{len(rows)} name{'s' if len(rows) != 1 else ''} not covered by any fact sheet.")
+
+
+def _shift_verbosity(step: int) -> Callable[[click.Context, click.Parameter, int], None]:
+    def callback(ctx: click.Context, _param: click.Parameter, count: int) -> None:
+        shared = ctx.find_object(Context)
+        if shared is not None:
+            shared.verbosity += step * count
+
+    return callback
+
+
+# -q and -v work after the command's name too (`dossier build -q`), as most tools take them.
+for _command in main.commands.values():
+    _command.params.extend(
+        [
+            click.Option(
+                ["-q", "--quiet"],
+                count=True,
+                expose_value=False,
+                callback=_shift_verbosity(-1),
+                help="Print less.",
+            ),
+            click.Option(
+                ["-v", "--verbose"],
+                count=True,
+                expose_value=False,
+                callback=_shift_verbosity(1),
+                help="Print more.",
+            ),
+        ]
+    )

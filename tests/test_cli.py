@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator import __version__
@@ -22,8 +24,6 @@ def test_version() -> None:
 
 
 def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -> None:
-    import re
-
     from generator.build import build_project
 
     code, out, err = run("-C", str(bundled), "build")
@@ -53,8 +53,19 @@ def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -
     assert "  meetings   " in out and "  people   " in out and "  sources   " in out
 
 
-def test_quiet_build_prints_nothing(bundled: Path) -> None:
-    code, out, err = run("-C", str(bundled), "-q", "build")
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_build_prints_nothing(bundled: Path, where: str) -> None:
+    # -q is taken before the command's name and after it alike.
+    args = ["-q", "build"] if where == "before" else ["build", "-q"]
+    code, out, err = run("-C", str(bundled), *args)
+    assert (code, out) == (0, "")
+
+
+def test_verbose_after_the_command_undoes_a_quiet_before_it(bundled: Path) -> None:
+    code, out, _ = run("-C", str(bundled), "-q", "check", "-v")
+    assert code == 0
+    assert re.search(r"^OK: \d+ pages would be written\.$", out, re.M), out
+    code, out, _ = run("-C", str(bundled), "check", "-q")
     assert (code, out) == (0, "")
 
 
