@@ -164,3 +164,21 @@ def test_every_page_is_well_formed_html5(bundled: Path) -> None:
         assert len(re.findall(r"<h1[ >]", text)) == 1, page
         levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", text)]
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (page, levels)
+
+
+def test_a_build_puts_the_cycle_collectors_threshold_back(bundled: Path) -> None:
+    # A build runs the collector less often; a program that calls it gets its own setting
+    # back, whether the build succeeds or fails.
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        build_project(bundled, BuildOptions(search=False))
+        assert gc.get_threshold() == (700, 10, 10)
+        (bundled / "content/people/broken.yaml").write_text("name: [unclosed\n")
+        with pytest.raises(DossierError):
+            build_project(bundled, BuildOptions(search=False))
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
