@@ -30,24 +30,6 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
 
 
-def normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """Like :func:`normalise`, plus the index in ``text`` of each output character."""
-    out: list[str] = []
-    index: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text.translate(_QUOTES)):
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            index.append(i - 1)
-            pending_space = False
-        out.append(ch)
-        index.append(i)
-    return "".join(out), index
-
-
 @dataclass(frozen=True)
 class Location:
     """Where a quote sits: a block id (or ``title``) and character offsets in its text."""
@@ -72,14 +54,15 @@ def find_quote(article: Article, quote: str) -> Location | None:
     if not needle:
         return None
     for block_id, text in source_passages(article):
-        # The map is made character by character, in Python: only for the passage that
-        # holds the quote, which the fast normalisation (the same text) finds first.
         if needle not in normalise(text):
             continue
-        hay, index = normalise_with_map(text)
-        at = hay.find(needle)
-        if at >= 0:
-            return Location(block_id, index[at], index[at + len(needle) - 1] + 1)
+        # The same first match, found in the text itself: each space of the needle stands
+        # for a run of whitespace there, and quote marks and dashes are unified char for
+        # char (so offsets in the unified text are offsets in the text).
+        pattern = r"\s+".join(re.escape(word) for word in needle.split(" "))
+        found = re.search(pattern, text.translate(_QUOTES))
+        if found is not None:
+            return Location(block_id, found.start(), found.end())
     return None
 
 

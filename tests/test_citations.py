@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from generator.article import Article, Paragraph
 from generator.build import build_project, check_project
-from generator.citations import find_quote, normalise, normalise_with_map
+from generator.citations import _QUOTES, Location, find_quote, normalise, source_passages
 from generator.problems import DossierError
 
 
@@ -45,14 +45,46 @@ def test_normalise_never_raises_and_is_idempotent(a: str, b: str) -> None:
     assert normalise(once) == once
 
 
-@given(st.text(alphabet=st.sampled_from(" \t\n\u00a0\u2003\x1caZ.\u201c\u2014-")), st.text())
-def test_the_mapped_normalisation_is_the_fast_one_and_maps_back(text: str, tail: str) -> None:
-    # find_quote looks for a quote with the fast one, then maps it back with the other.
-    text += tail
-    out, index = normalise_with_map(text)
-    assert out == normalise(text)
-    assert len(index) == len(out)
-    assert all(out[k] == " " or normalise(text[i]) == out[k] for k, i in enumerate(index))
+def _find_by_map(article: Article, quote: str) -> Location | None:
+    """find_quote the slow, obvious way: normalise each passage a character at a time,
+    keeping where each character came from."""
+    needle = normalise(quote)
+    if not needle:
+        return None
+    for block, text in source_passages(article):
+        out: list[str] = []
+        index: list[int] = []
+        pending = False
+        for i, ch in enumerate(text.translate(_QUOTES)):
+            if ch.isspace():
+                pending = bool(out)
+                continue
+            if pending:
+                out.append(" ")
+                index.append(i - 1)
+                pending = False
+            out.append(ch)
+            index.append(i)
+        at = "".join(out).find(needle)
+        if at >= 0:
+            return Location(block, index[at], index[at + len(needle) - 1] + 1)
+    return None
+
+
+_TRICKY = st.text(alphabet=st.sampled_from(" \t\n\u00a0\u2003\x1c\u2029ab.\u201c\u2014-'\""))
+
+
+@given(st.lists(_TRICKY, min_size=1, max_size=3), st.data())
+def test_find_quote_finds_what_a_character_by_character_map_finds(
+    texts: list[str], data: st.DataObject
+) -> None:
+    art = article(*texts)
+    text = data.draw(st.sampled_from(texts))
+    start = data.draw(st.integers(0, len(text)))
+    quote = data.draw(
+        st.one_of(st.just(text[start : data.draw(st.integers(start, len(text)))]), _TRICKY)
+    )
+    assert find_quote(art, quote) == _find_by_map(art, quote)
 
 
 def test_every_shipped_citation_verifies(bundled: Path) -> None:
