@@ -13,9 +13,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 from pydantic import ValidationError
 
@@ -30,7 +30,7 @@ from generator.model import Site, build_model
 from generator.parallel import pmap_shared
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
-from generator.render import Renderer, theme_dir
+from generator.render import Renderer, join_url, theme_dir
 from generator.uptodate import input_digest, output_stats, state_key
 from generator.write import (
     MARKER,
@@ -209,7 +209,7 @@ def static_files(root: Path) -> dict[str, bytes]:
 def _site_files(site: Site, base_url: str, kept: dict[str, Any]) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads."""
-    absolute = lambda target: urljoin(base_url, target)  # noqa: E731
+    absolute = partial(join_url, base_url)
     extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept))
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.

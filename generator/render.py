@@ -9,6 +9,7 @@ path; absolute URLs come only from ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -79,6 +80,26 @@ def _html(parts: list[str]) -> Markup:
     text passed through ``_esc``: article text never lands in ``parts`` unescaped.
     """
     return Markup("".join(parts))
+
+
+# A relative path of plain segments: joined to a base URL ending in "/", it is simply
+# appended (what urljoin does for it, at a sixth of the cost; a site has thousands).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9._~-]+)*/?\Z")
+
+
+def join_url(base: str, target: str) -> str:
+    """``urljoin(base, target)``, with a short cut for the site's own page paths."""
+    if (
+        target
+        and base.endswith("/")
+        and "?" not in base
+        and "#" not in base
+        and _PLAIN_PATH.match(target)
+    ):
+        segments = target.split("/")
+        if "." not in segments and ".." not in segments:
+            return base + target
+    return urljoin(base, target)
 
 
 def theme_dir() -> Path:
@@ -660,7 +681,7 @@ class Renderer:
     def absolute(self, target: str) -> str:
         done = self._absolute.get(target)
         if done is None:
-            done = self._absolute[target] = urljoin(self.base_url, target)
+            done = self._absolute[target] = join_url(self.base_url, target)
         return done
 
     def markdown(self, text: str) -> Markup:

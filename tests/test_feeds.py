@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.build import BuildOptions, build_project
 
@@ -210,3 +212,17 @@ def test_feed_and_sitemap_templates_can_be_overridden(make_site) -> None:  # typ
     project = make_site({"templates/sitemap.xml": "<urlset>mine</urlset>\n"})
     build_project(project, BuildOptions(search=False))
     assert (project / "_site/sitemap.xml").read_text() == "<urlset>mine</urlset>\n"
+
+
+@given(
+    st.sampled_from(
+        ["https://u.github.io/r/", "https://x.org/", "/", "", "/repo/", "https://a.b/c?d=1"]
+    ),
+    st.text(alphabet=st.sampled_from("ab._-/~:?#%"), max_size=10),
+)
+def test_absolute_urls_are_what_urljoin_makes(base: str, target: str) -> None:
+    from urllib.parse import urljoin
+
+    from generator.render import join_url
+
+    assert join_url(base, target) == urljoin(base, target)
