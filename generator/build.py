@@ -23,11 +23,11 @@ from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of, memo
 from generator.checks import Coverage, check_site
-from generator.feeds import data_files, documents
+from generator.feeds import data_files, documents, source_piece
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
-from generator.parallel import pmap_shared
+from generator.parallel import MIN_PARALLEL, pmap_shared
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
@@ -206,11 +206,14 @@ def static_files(root: Path) -> dict[str, bytes]:
     return files
 
 
-def _site_files(site: Site, base_url: str, kept: dict[str, Any]) -> list[tuple[str, Data]]:
+def _site_files(
+    site: Site, base_url: str, kept: dict[str, Any], ready: dict[str, bytes] | None = None
+) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
-    the marker files GitHub Pages reads."""
+    the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
+    on the workers."""
     absolute = partial(join_url, base_url)
-    extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept))
+    extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept, ready))
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
     extra.append((".nojekyll", b""))
@@ -219,8 +222,18 @@ def _site_files(site: Site, base_url: str, kept: dict[str, Any]) -> list[tuple[s
     return extra
 
 
-def _render_indexed(job: tuple[Renderer, list[Page], Related], index: int) -> bytes:
-    renderer, pages, related = job
+# Sources of /data/site.json encoded per worker job, on a build that renders on workers.
+_ENCODE_CHUNK = 250
+
+
+def _render_indexed(
+    job: tuple[Renderer, list[Page], Related, list[list[str]]], index: int
+) -> bytes | list[bytes]:
+    """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json."""
+    renderer, pages, related, chunks = job
+    if index >= len(pages):
+        absolute = partial(join_url, renderer.base_url)
+        return [source_piece(renderer.site, s, absolute) for s in chunks[index - len(pages)]]
     page = pages[index]
     slug = page.context.get("slug")
     if slug is not None and page.kind in ENTITY_KINDS:
@@ -336,12 +349,21 @@ def render_files(
         items (writing them) is not.
         """
         started = time.perf_counter()
-        jobs = (renderer, [everything[i] for i in todo], checked.related)
-        rendered = iter(pmap_shared(_render_indexed, jobs, total))
-        # The first page starts the workers (forked before the data files below add to
-        # this process); the data files are then made here while the workers render.
-        first = [next(rendered)] if total else []
-        extra = _site_files(site, renderer.base_url, data_kept)
+        # When many pages are rendered (on the workers) and /data/site.json is made
+        # afresh, the workers encode its sources too, after the pages.
+        chunks: list[list[str]] = []
+        if total >= MIN_PARALLEL and not data_kept.get("sources"):
+            ids = list(site.sources)
+            chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
+        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks)
+        rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
+        extra: list[tuple[str, Data]] = []
+        first: list[Any] = []
+        if not chunks:
+            # The first page starts the workers (forked before the data files below add
+            # to this process); the data files are then made here while they render.
+            first = [next(rendered)] if total else []
+            extra = _site_files(site, renderer.base_url, data_kept)
         done = 0
         for i, page in enumerate(everything):
             out = outputs[i]
@@ -354,6 +376,12 @@ def render_files(
             spent[0] += time.perf_counter() - started
             yield page.output, out
             started = time.perf_counter()
+        if chunks:
+            ready: dict[str, bytes] = {}
+            for ids, pieces in zip(chunks, rendered, strict=True):
+                ready.update(zip(ids, pieces, strict=True))
+            extra = _site_files(site, renderer.base_url, data_kept, ready)
+        spent[0] += time.perf_counter() - started
         if timings is not None:
             timings["render"] = spent[0]
         yield from extra

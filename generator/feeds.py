@@ -503,7 +503,17 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None = None) -> Pieces:
+def source_piece(site: Site, slug: str, absolute: Absolute) -> bytes:
+    """The encoded entry of one source in /data/site.json (made on a worker, on a cold build)."""
+    return _encoded(_source_entry(site, slug, absolute))
+
+
+def site_data_bytes(
+    site: Site,
+    absolute: Absolute,
+    kept: dict[str, Any] | None = None,
+    ready: dict[str, bytes] | None = None,
+) -> Pieces:
     """``site_data`` as compact JSON in UTF-8 with a final newline, exactly as
     ``json.dumps`` would write it, as pieces for the writer to write one after another.
 
@@ -513,8 +523,9 @@ def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None 
     sources and citations are joined in blocks whose ends depend on their content, not
     their position, so an article added or edited joins its own block again and every
     other block is the very same bytes as before: the file (tens of MB for a large site)
-    is never joined whole.
+    is never joined whole. ``ready``: sources already encoded (by :func:`source_piece`).
     """
+    ready = ready or {}
     kept = kept if kept is not None else {}
     base = absolute("")
     if kept.get("token") is not site.sheets_token or kept.get("base") != base:
@@ -532,7 +543,10 @@ def site_data_bytes(site: Site, absolute: Absolute, kept: dict[str, Any] | None 
         mentions = site.mentions.get(slug, ())
         hit = before.get(slug)
         if hit is None or hit[0] is not source or hit[1] is not mentions:
-            hit = (source, mentions, _encoded(_source_entry(site, slug, absolute)))
+            piece = ready.get(slug)
+            if piece is None:
+                piece = source_piece(site, slug, absolute)
+            hit = (source, mentions, piece)
             changed = True
         now[slug] = hit
     kept["sources"] = now
@@ -771,11 +785,15 @@ def site_schema(absolute: Absolute) -> dict[str, Any]:
 
 
 def data_files(
-    site: Site, absolute: Absolute, kept: dict[str, Any] | None = None
+    site: Site,
+    absolute: Absolute,
+    kept: dict[str, Any] | None = None,
+    ready: dict[str, bytes] | None = None,
 ) -> list[tuple[str, Pieces | bytes]]:
     """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline.
 
-    ``kept``: a dict kept between the builds of one session (see :func:`site_data_bytes`).
+    ``kept``: a dict kept between the builds of one session; ``ready``: sources already
+    encoded (see :func:`site_data_bytes`).
     """
     kept = kept if kept is not None else {}
     base = absolute("")
@@ -784,4 +802,4 @@ def data_files(
         schema = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
         kept["schema"] = (schema + "\n").encode("utf-8")
     schema = kept["schema"]
-    return [(DATA_URL, site_data_bytes(site, absolute, kept)), (SCHEMA_URL, schema)]
+    return [(DATA_URL, site_data_bytes(site, absolute, kept, ready)), (SCHEMA_URL, schema)]
