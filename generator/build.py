@@ -23,7 +23,7 @@ from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of, memo
 from generator.checks import Coverage, check_site
-from generator.feeds import data_files, documents, source_piece
+from generator.feeds import data_files, documents, encodes_every_source, source_piece
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
@@ -352,7 +352,8 @@ def render_files(
         # When many pages are rendered (on the workers) and /data/site.json is made
         # afresh, the workers encode its sources too, after the pages.
         chunks: list[list[str]] = []
-        if total >= MIN_PARALLEL and not data_kept.get("sources"):
+        absolute = partial(join_url, renderer.base_url)
+        if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
         jobs = (renderer, [everything[i] for i in todo], checked.related, chunks)

@@ -508,6 +508,16 @@ def source_piece(site: Site, slug: str, absolute: Absolute) -> bytes:
     return _encoded(_source_entry(site, slug, absolute))
 
 
+def encodes_every_source(site: Site, absolute: Absolute, kept: dict[str, Any]) -> bool:
+    """Whether :func:`site_data_bytes` will encode every source afresh (nothing kept from
+    a previous build of the session applies): a cold build, or changed fact sheets."""
+    return (
+        not kept.get("sources")
+        or kept.get("token") is not site.sheets_token
+        or kept.get("base") != absolute("")
+    )
+
+
 def site_data_bytes(
     site: Site,
     absolute: Absolute,

@@ -72,19 +72,6 @@ def same_data(a: Data, b: Data) -> bool:
     return bytes(a) == bytes(b)
 
 
-def write_data(path: Path | str, data: Data) -> None:
-    """Create or truncate the file at ``path`` and write ``data`` to it."""
-    if isinstance(data, bytes):
-        with open(path, "wb") as handle:
-            handle.write(data)
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        _writev_all(fd, data.parts)
-    finally:
-        os.close(fd)
-
-
 def _writev_all(fd: int, parts: tuple[bytes, ...]) -> None:
     for start in range(0, len(parts), _IOV_MAX):
         batch = parts[start : start + _IOV_MAX]

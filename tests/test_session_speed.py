@@ -4,6 +4,7 @@ and always come out exactly as a fresh check or render would make them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,65 @@ def test_pieces_are_written_whole_in_place_and_in_a_new_site(tmp_path: Path) -> 
     update_site(output, [("data/site.json", changed)], project, same=same)
     assert (output / "data" / "site.json").read_bytes() == bytes(changed)
     assert same["data/site.json"][0] is changed
+
+
+def test_a_session_rebuild_of_a_large_site_after_a_sheet_change_equals_a_clean_build(
+    tmp_path: Path,
+) -> None:
+    # Over 200 pages rendered: the workers render them and encode /data/site.json's
+    # sources, also in a session whose fact sheets changed (nothing of it can be kept).
+    import filecmp
+    import importlib.util
+    import sys
+
+    from generator.build import BuildOptions, Carried, build_project
+
+    spec = importlib.util.spec_from_file_location(
+        "corpus", Path(__file__).parent.parent / "benchmarks" / "corpus.py"
+    )
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("corpus", corpus)  # its dataclasses look their module up there
+    spec.loader.exec_module(sys.modules["corpus"])
+    corpus = sys.modules["corpus"]
+    corpus.write_corpus(corpus.generate(220), tmp_path / "corpus")
+    project = tmp_path / "corpus" / "dossier"
+    session = Cache(project / ".cache", session=True)
+    served = tmp_path / "served"
+
+    def rebuild() -> Carried:
+        carried = Carried()
+        build_project(
+            project,
+            BuildOptions(output=served, search=False, session=session, carried=carried),
+        )
+        return carried
+
+    rebuild()
+    sheet = sorted((project / "content" / "people").glob("*.yaml"))[0]
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(text.replace("aliases:\n", 'aliases:\n  - "Zq Unheard"\n', 1))
+    assert rebuild().rendered >= 200
+    clean = tmp_path / "clean"
+    build_project(project, BuildOptions(output=clean, search=False, cache=False))
+
+    def same(a: Path, b: Path) -> bool:
+        cmp = filecmp.dircmp(a, b)
+        _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
+        return not (cmp.left_only or cmp.right_only or mismatch or errors) and all(
+            same(a / d, b / d) for d in cmp.common_dirs
+        )
+
+    assert same(served, clean)
+    # And /data/site.json is what the plain encoder makes of the whole site at once.
+    from functools import partial
+    from urllib.parse import urljoin
+
+    from generator.build import check_project
+    from generator.feeds import site_data
+
+    checked = check_project(project)
+    whole = site_data(checked.site, partial(urljoin, checked.site.config.base_url))
+    expected = json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert (served / "data" / "site.json").read_text(encoding="utf-8") == expected
+    assert "Zq Unheard" in expected
