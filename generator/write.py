@@ -165,6 +165,12 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 def _carry(old: str, target: str) -> None:
     """Bring a previous file into the new site: a hard link, or a copy where links fail."""
+    # Only a regular file: a link planted in the previous site would be linked as a link,
+    # and the chmod below would follow it out of the site.
+    if not stat.S_ISREG(os.lstat(old).st_mode):
+        raise DossierError(
+            [Problem(old, message="file of the previous site is not a regular file; refused")]
+        )
     try:
         os.link(old, target)
     except OSError:

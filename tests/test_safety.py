@@ -1094,6 +1094,29 @@ def test_a_page_path_through_a_file_or_a_carried_link_is_refused(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "project", "site"]
 
 
+def test_a_carried_file_that_became_a_link_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private\n")
+    secret.chmod(0o600)
+    output = tmp_path / "site"
+    write_site(output, [("index.html", b"old"), ("page.html", b"page")], project)
+    (output / "page.html").unlink()
+    (output / "page.html").symlink_to(secret)  # planted in the previous site
+    with pytest.raises(DossierError) as info:
+        write_site(
+            output,
+            [("index.html", b"new"), ("page.html", Carry(str(output / "page.html")))],
+            project,
+        )
+    assert str(info.value).endswith(
+        "page.html: file of the previous site is not a regular file; refused"
+    )
+    assert (secret.stat().st_mode & 0o777) == 0o600
+    assert (output / "index.html").read_bytes() == b"old"
+
+
 def test_pages_differing_only_by_case_collide(make_site: MakeSite) -> None:
     project = make_site({"seeds/Abc.txt": "Title\n\nText.\n", "seeds/abc.txt": "Title\n\nText.\n"})
     assert problems_of(project) == [
