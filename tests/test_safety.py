@@ -1081,14 +1081,17 @@ def test_a_page_path_through_a_file_or_a_carried_link_is_refused(tmp_path: Path)
     write_site(output, [("index.html", b"old")], project)
     (output / "evil").symlink_to(outside)  # planted in the previous site
     before = tree(output)
-    for files in (
-        [("a", b"x"), ("a/b.html", b"y")],
-        [("evil", Carry(str(output / "evil"))), ("evil/x.html", b"boom")],
+    carried = str(output / "evil")
+    for files, message in (
+        ([("a", b"x"), ("a/b.html", b"y")], "a: page path runs through a file or link"),
+        (
+            [("evil", Carry(carried)), ("evil/x.html", b"boom")],
+            f"{carried}: file of the previous site is not a regular file",
+        ),
     ):
         with pytest.raises(DossierError) as info:
             write_site(output, files, project)
-        first = files[0][0]
-        assert str(info.value) == f"{first}: page path runs through a file or link; refused"
+        assert str(info.value) == f"{message}; refused"
         assert tree(output) == before
         assert list(outside.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "project", "site"]
