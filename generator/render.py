@@ -9,6 +9,7 @@ path; absolute URLs come only from ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
 from collections import defaultdict
@@ -89,17 +90,18 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9._~-]+)*/
 
 def join_url(base: str, target: str) -> str:
     """``urljoin(base, target)``, with a short cut for the site's own page paths."""
-    if (
-        target
-        and base.endswith("/")
-        and "?" not in base
-        and "#" not in base
-        and _PLAIN_PATH.match(target)
-    ):
+    if target and _PLAIN_PATH.match(target) and _appends(base):
         segments = target.split("/")
         if "." not in segments and ".." not in segments:
             return base + target
     return urljoin(base, target)
+
+
+@functools.lru_cache(maxsize=16)
+def _appends(base: str) -> bool:
+    """Whether urljoin leaves ``base`` as it is and appends a plain path to it (not so for
+    a base with a query, "//", dot segments or a scheme in capitals, which it rewrites)."""
+    return urljoin(base, "a/b/") == base + "a/b/"
 
 
 def theme_dir() -> Path:

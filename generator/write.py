@@ -57,8 +57,18 @@ class Pieces:
 
 Data = bytes | Pieces
 
-# Pieces handed to one writev call; POSIX guarantees at least 16, Linux takes 1024.
-_IOV_MAX = min(1024, os.sysconf("SC_IOV_MAX")) if hasattr(os, "sysconf") else 16
+
+def _iov_max() -> int:
+    """Pieces to hand one writev call: the system's limit (1024 on Linux), at most 1024;
+    16, the least POSIX allows, where it cannot be told."""
+    try:
+        limit = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(1024, limit) if limit > 0 else 16
+
+
+_IOV_MAX = _iov_max()
 
 
 def same_data(a: Data, b: Data) -> bool:
@@ -73,6 +83,11 @@ def same_data(a: Data, b: Data) -> bool:
 
 
 def _writev_all(fd: int, parts: tuple[bytes, ...]) -> None:
+    if not hasattr(os, "writev"):  # Windows: one write of the joined bytes
+        view = memoryview(b"".join(parts))
+        while view:
+            view = view[os.write(fd, view) :]
+        return
     for start in range(0, len(parts), _IOV_MAX):
         batch = parts[start : start + _IOV_MAX]
         wanted = sum(map(len, batch))
@@ -160,7 +175,9 @@ def _create(target: str, data: Data) -> None:
         os.close(fd)
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def _carry(old: str, target: str) -> None:
@@ -270,7 +287,8 @@ def write_site(
     root = str(staging.resolve()) + os.sep
     before = str(previous) + os.sep if previous is not None else None
     umask = _umask()
-    exact = umask is not None and umask & 0o022 == 0  # new files 0644, folders 0755
+    # The umask clears no bit of 0755: new files come out 0644 and folders 0755 as asked.
+    exact = umask is not None and umask & 0o755 == 0
     made: set[str] = set()
     try:
         for rel, data in files:

@@ -216,7 +216,19 @@ def test_feed_and_sitemap_templates_can_be_overridden(make_site) -> None:  # typ
 
 @given(
     st.sampled_from(
-        ["https://u.github.io/r/", "https://x.org/", "/", "", "/repo/", "https://a.b/c?d=1"]
+        [
+            "https://u.github.io/r/",
+            "https://x.org/",
+            "/",
+            "",
+            "/repo/",
+            "https://a.b/c?d=1",
+            "https://x.org/a//b/",
+            "https://x.org/a/./b/",
+            "https://x.org/a/../b/",
+            "HTTPS://Example.org//dossier/",
+            "https://x.org/r/#top",
+        ]
     ),
     st.text(alphabet=st.sampled_from("ab._-/~:?#%"), max_size=10),
 )

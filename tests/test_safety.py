@@ -1377,7 +1377,7 @@ def test_symlinked_output_is_refused_and_its_target_untouched(
     assert siblings(project) == []
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002, 0o004, 0o044])
 def test_output_has_no_links_files_0644_folders_0755(
     make_site: MakeSite, tmp_path: Path, umask: int
 ) -> None:
