@@ -23,7 +23,7 @@ import watchfiles
 from generator.build import BuildOptions, Carried, build_project
 from generator.cache import FOLDER, Cache
 from generator.load import Changed
-from generator.serve import WATCHED_DIRS, InputFilter, collect_between_builds
+from generator.serve import WATCHED_DIRS, InputFilter
 
 WAIT_S = 30  # for the watcher to report a change the harness made
 
@@ -66,7 +66,6 @@ class Watcher:
 def main() -> int:
     site, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
     session = Cache(site / FOLDER, session=True)
-    collect_between_builds()
     watcher = Watcher(site)
     first = True
     for line in sys.stdin:

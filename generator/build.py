@@ -207,12 +207,14 @@ def static_files(root: Path) -> dict[str, bytes]:
 
 
 def _site_files(
-    site: Site, base_url: str, kept: dict[str, Any], ready: dict[str, bytes] | None = None
+    site: Site,
+    absolute: Callable[[str], str],
+    kept: dict[str, Any],
+    ready: dict[str, bytes] | None = None,
 ) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
     on the workers."""
-    absolute = partial(join_url, base_url)
     extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept, ready))
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
@@ -364,7 +366,7 @@ def render_files(
             # The first page starts the workers (forked before the data files below add
             # to this process); the data files are then made here while they render.
             first = [next(rendered)] if total else []
-            extra = _site_files(site, renderer.base_url, data_kept)
+            extra = _site_files(site, absolute, data_kept)
         done = 0
         for i, page in enumerate(everything):
             out = outputs[i]
@@ -381,7 +383,7 @@ def render_files(
             ready: dict[str, bytes] = {}
             for ids, pieces in zip(chunks, rendered, strict=True):
                 ready.update(zip(ids, pieces, strict=True))
-            extra = _site_files(site, renderer.base_url, data_kept, ready)
+            extra = _site_files(site, absolute, data_kept, ready)
         spent[0] += time.perf_counter() - started
         if timings is not None:
             timings["render"] = spent[0]

@@ -20,6 +20,7 @@ from typing import Any
 
 import generator
 from generator.parallel import pmap_shared
+from generator.write import open_new
 
 FOLDER = ".cache"
 
@@ -170,10 +171,10 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
     tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{key}"
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
         try:
-            fd = _create(tmp)
+            fd = open_new(tmp, 0o600)
         except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
-            fd = _create(tmp)
+            fd = open_new(tmp, 0o600)
         try:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -182,20 +183,6 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-
-
-_NEW_FILE = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-)
-
-
-def _create(tmp: str) -> int:
-    """A new private temporary file; one left by a killed writer of the same pid is replaced."""
-    try:
-        return os.open(tmp, _NEW_FILE, 0o600)
-    except FileExistsError:
-        os.unlink(tmp)
-        return os.open(tmp, _NEW_FILE, 0o600)
 
 
 def memo(cache: Cache | None, stage: str) -> dict[str, Any]:

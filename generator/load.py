@@ -212,8 +212,10 @@ def _load_docs(
                 kept = before  # touched but the same bytes: hand on the same objects
             else:
                 shown = display_path(root, file)
-                key = cache.key("yaml", shown, raw) if cache is not None and raw else None
-                doc = cache.get("yaml", key) if cache is not None and key else None
+                key = (
+                    cache.key("yaml", shown, raw) if cache is not None and raw is not None else None
+                )
+                doc = cache.get("yaml", key) if cache is not None and key is not None else None
                 if doc is None:
                     todo.append((len(done), shown, file, raw, key, stat))
                     done.append(None)

@@ -372,15 +372,6 @@ class PageView:
             row += "date unknown"
         return row + "</span>\n  </li>\n"
 
-    def spellings(self, person: str, spellings: list[tuple[str, list[str]]]) -> Markup:
-        """One ``<li>`` per spelling of a person's name, with the sources that use it (the
-        name variants of discrepancies.html: tens of thousands of links on a large site).
-
-        Made again only when a spelling, its sources, or one of those sources as an
-        object, differs from what the last render of the page made them from.
-        """
-        return _html([self._spelling_entry(person, spellings)[1]])
-
     def variant_sections(self, variants: list[tuple[str, list[tuple[str, list[str]]]]]) -> Markup:
         """Per person, ``<section class="dispute" id="variants-(slug)">`` with the linked
         name over ``<ul class="sides">`` and the rows of :meth:`spellings` (the names
@@ -402,7 +393,8 @@ class PageView:
 
     def _spelling_entry(self, person: str, spellings: list[tuple[str, list[str]]]) -> list[Any]:
         """[spellings, rows, sources used, render, section]: what the page shows of one
-        person's spellings, kept while made from the same list and the same sources."""
+        person's spellings (one ``<li>`` per spelling, with the sources that use it), kept
+        while made from the same list and the same sources."""
         before, now = self._memo("spellings")
         hit = before.get(person)
         # The plan hands on the very same list while the person's mentions are unchanged;

@@ -831,7 +831,6 @@ def serve_project(root: Path, options: ServeOptions, *, info: Log, warn: Log) ->
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    collect_between_builds()
     try:
         with Preview(root, options, info=info, warn=warn) as preview:
             info(f"Serving {preview.url} (Ctrl+C to stop)")
@@ -843,17 +842,6 @@ def serve_project(root: Path, options: ServeOptions, *, info: Log, warn: Log) ->
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def collect_between_builds() -> None:
-    """Let this process's rebuilds run without the cycle collector's passes; the preview
-    collects once each rebuild is served (:meth:`Preview.rebuild`).
-
-    A rebuild makes a few hundred thousand short-lived objects: at the default threshold
-    that is a couple of hundred collections, tens of milliseconds of a rebuild that should
-    take a few hundred. For a process that does nothing but serve and rebuild.
-    """
-    gc.set_threshold(max(gc.get_threshold()[0], 200_000), *gc.get_threshold()[1:])
 
 
 def _quiet(_text: str) -> None:

@@ -82,20 +82,37 @@ def same_data(a: Data, b: Data) -> bool:
     return bytes(a) == bytes(b)
 
 
-def _writev_all(fd: int, parts: tuple[bytes, ...]) -> None:
-    if not hasattr(os, "writev"):  # Windows: one write of the joined bytes
-        view = memoryview(b"".join(parts))
-        while view:
-            view = view[os.write(fd, view) :]
+def _write_all(fd: int, data: Data) -> None:
+    """Write all of ``data`` to ``fd``: bytes in one go, pieces with ``writev``."""
+    if isinstance(data, Pieces) and hasattr(os, "writev"):  # not on Windows
+        parts = data.parts
+        for start in range(0, len(parts), _IOV_MAX):
+            batch = parts[start : start + _IOV_MAX]
+            done = os.writev(fd, batch)
+            if done != sum(map(len, batch)):  # a short write: finish from where it stopped
+                _write_view(fd, memoryview(b"".join(batch))[done:])
         return
-    for start in range(0, len(parts), _IOV_MAX):
-        batch = parts[start : start + _IOV_MAX]
-        wanted = sum(map(len, batch))
-        done = os.writev(fd, batch)
-        if done != wanted:  # a short write (a signal, a full disk): finish piece by piece
-            rest = memoryview(b"".join(batch))[done:]
-            while rest:
-                rest = rest[os.write(fd, rest) :]
+    _write_view(fd, memoryview(bytes(data)))
+
+
+def _write_view(fd: int, view: memoryview) -> None:
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def open_new(path: str, mode: int) -> int:
+    """A new file at ``path``, created here (never reached through a link planted there);
+    a file already there, left by an earlier run, is replaced."""
+    try:
+        return os.open(path, _NEW_FILE, mode)
+    except FileExistsError:
+        os.unlink(path)
+        return os.open(path, _NEW_FILE, mode)
+
+
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 MARKER_TEXT = "This folder is written by dossier; its contents are replaced on every build.\n"
@@ -158,26 +175,12 @@ def _place(target: str, data: Data | Carry, old: str | None, exact: bool) -> Non
 
 
 def _create(target: str, data: Data) -> None:
-    """Write a file that staging does not hold yet (never through a link planted there)."""
+    """Write a file that staging does not hold yet (the same path twice: the last wins)."""
+    fd = open_new(target, 0o644)
     try:
-        fd = os.open(target, _NEW_FILE, 0o644)
-    except FileExistsError:
-        os.unlink(target)  # the same path twice: the last one wins, as a plain write would
-        fd = os.open(target, _NEW_FILE, 0o644)
-    try:
-        if isinstance(data, Pieces):
-            _writev_all(fd, data.parts)
-        else:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     finally:
         os.close(fd)
-
-
-_NEW_FILE = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-)
 
 
 def _carry(old: str, target: str) -> None:
@@ -198,13 +201,9 @@ def _carry(old: str, target: str) -> None:
 
 def _link_if_same(old: str, data: Data, target: str) -> bool:
     """Link the previous file instead of writing ``data`` when the bytes are the same."""
+    if not _holds(old, data):
+        return False
     try:
-        st = os.lstat(old)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return False
-        with open(old, "rb") as handle:
-            if handle.read() != bytes(data):
-                return False
         os.link(old, target)
     except OSError:
         return False
@@ -415,14 +414,10 @@ def _write_beside(target: Path, data: Data) -> str:
     target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dossier-tmp-")
     try:
-        if isinstance(data, Pieces):
-            try:
-                _writev_all(fd, data.parts)
-            finally:
-                os.close(fd)
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -440,7 +435,7 @@ def stat_file(path: Path) -> tuple[int, int, int, int] | None:
     return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _holds(target: Path, data: Data) -> bool:
+def _holds(target: Path | str, data: Data) -> bool:
     """The file at ``target`` is a regular file with exactly these bytes."""
     try:
         st = os.lstat(target)
