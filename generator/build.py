@@ -505,6 +505,14 @@ def _build(root: Path, options: BuildOptions) -> BuildResult:
         cache = options.session
     else:
         cache = Cache(root / CACHE_FOLDER if options.cache else None)
+    try:
+        return _build_with(root, options, cache, started)
+    except BaseException:
+        cache.discard()  # a failed build leaves the cache as it was, too
+        raise
+
+
+def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float) -> BuildResult:
     done, digest, planned_output = None, "", None
     if options.session is None:
         # A session has its own way of seeing that nothing changed: every stage reuses

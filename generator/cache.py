@@ -14,13 +14,14 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import generator
 from generator.parallel import pmap_shared
-from generator.write import open_new
+from generator.write import open_new, write_all
 
 FOLDER = ".cache"
 
@@ -68,6 +69,9 @@ class Cache:
         # Never written to disk and never pruned: each stage replaces its own entry.
         self.kept: dict[str, dict[str, Any]] = {}
         self.disk_pruned = False
+        # Private to this process, so workers write there without temporary names.
+        self.staging = f"{root}{os.sep}.staging-{os.getpid()}" if root is not None else None
+        self.existed = root is not None and root.is_dir()
 
     def key(self, *parts: bytes | str) -> str:
         return key_of(self.stamp, *parts)
@@ -108,12 +112,30 @@ class Cache:
         self.used.setdefault(namespace, set()).add(key)
         return self.memory.get((namespace, key))
 
-    def put(self, namespace: str, key: str, value: Any) -> None:
-        """Remember ``value``; it reaches the disk only on :meth:`flush`."""
+    def put(self, namespace: str, key: str, value: Any, *, written: bool = False) -> None:
+        """Remember ``value``; it reaches the disk on :meth:`flush`. ``written``: a worker
+        staged its entry already (see :func:`stored`), so there is nothing to pickle."""
         self.used.setdefault(namespace, set()).add(key)
         if self.session:
             self.memory[(namespace, key)] = value
-        self.pending[(namespace, key)] = value
+        if not written:
+            self.pending[(namespace, key)] = value
+
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        """Where a worker may store the value of ``key`` itself (None: no disk cache).
+
+        Workers write into this build's staging folder; :meth:`flush` moves what they
+        wrote into the cache, :meth:`discard` throws it away.
+        """
+        return (self.staging, namespace, key) if self.staging is not None and key else None
+
+    def discard(self) -> None:
+        """Forget what workers staged for a build that did not succeed."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            if not self.existed:
+                with contextlib.suppress(OSError):  # made only for the staging folder
+                    os.rmdir(self.root)  # type: ignore[arg-type]
 
     def flush(self) -> None:
         """Write what this build added. Called only after a build succeeded, so a
@@ -121,11 +143,34 @@ class Cache:
         pending, self.pending = self.pending, {}
         if self.root is None:
             return
+        self._adopt_staged()
+        self.existed = True
         items = sorted(pending.items(), key=lambda kv: kv[0])
         # A cold build of a large site adds tens of thousands of entries: pickled and
         # written on every core (the entries reach the workers through fork).
         for _ in pmap_shared(_write_entry, (self.root, items), len(items)):
             pass
+
+    def _adopt_staged(self) -> None:
+        """Move the entries workers staged into the cache: a whole shard folder at once
+        where the cache has none yet (every shard, on a cold build), else entry by entry."""
+        assert self.root is not None and self.staging is not None
+        if not os.path.isdir(self.staging):
+            return
+        for namespace in os.listdir(self.staging):
+            staged = os.path.join(self.staging, namespace)
+            final = os.path.join(self.root, namespace)
+            os.makedirs(final, exist_ok=True)
+            for shard in os.listdir(staged):
+                source, target = os.path.join(staged, shard), os.path.join(final, shard)
+                with contextlib.suppress(OSError):
+                    if not os.path.exists(target):
+                        os.rename(source, target)
+                        continue
+                for name in os.listdir(source) if os.path.isdir(source) else ():
+                    with contextlib.suppress(OSError):
+                        os.replace(os.path.join(source, name), os.path.join(target, name))
+        shutil.rmtree(self.staging, ignore_errors=True)
 
     def _path(self, namespace: str, key: str) -> str:
         assert self.root is not None
@@ -141,6 +186,10 @@ class Cache:
         # at the next build that starts afresh.
         disk = not (self.session and self.disk_pruned)
         self.disk_pruned = True
+        if disk and self.root.is_dir():
+            for found in os.scandir(self.root):
+                if found.name.startswith(".staging-") and found.path != self.staging:
+                    shutil.rmtree(found.path, ignore_errors=True)  # left by a killed build
         for namespace in namespaces if disk else ():
             used = self.used.get(namespace, set())
             base = self.root / namespace
@@ -162,27 +211,63 @@ class Cache:
         self.used = {}
 
 
+Entry = tuple[str, str, str]
+"""Where a worker stages a cache entry: the staging folder, the namespace and the key."""
+
+
+def stored(value: Any, entry: Entry | None) -> bytes:
+    """``value`` pickled, and written as the staged cache ``entry`` if there is one.
+
+    For results made on a worker: the pickle it makes anyway to send the value back is
+    the one the cache keeps, so a cold build pickles each result once, not twice, and
+    the workers write the entries while they work instead of at the build's end.
+    """
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    if entry is not None:
+        staging, namespace, key = entry
+        folder = f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}"
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+            fd = _open_in(folder, key)
+            try:
+                try:
+                    write_all(fd, data)
+                finally:
+                    os.close(fd)
+            except OSError:
+                os.unlink(f"{folder}{os.sep}{key}")  # never a partial entry
+                raise
+    return data
+
+
 def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int) -> None:
     root, items = job
     (namespace, key), value = items[index]
-    # Strings, not Paths, and no mkdir until a folder is found missing: a cold build
-    # writes tens of thousands of entries into a few hundred folders.
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     folder = f"{root}{os.sep}{namespace}{os.sep}{key[:2]}"
-    tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{key}"
+    name = f".tmp-{os.getpid()}-{key}"
+    tmp = f"{folder}{os.sep}{name}"
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+        fd = _open_in(folder, name)
         try:
-            fd = open_new(tmp, 0o600)
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-            fd = open_new(tmp, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                write_all(fd, data)
+            finally:
+                os.close(fd)
             os.replace(tmp, f"{folder}{os.sep}{key}")
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def _open_in(folder: str, name: str) -> int:
+    """A new private file in ``folder``, made only when found missing (a cold build
+    writes tens of thousands of entries into a few hundred folders)."""
+    try:
+        return open_new(f"{folder}{os.sep}{name}", 0o600)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        return open_new(f"{folder}{os.sep}{name}", 0o600)
 
 
 def memo(cache: Cache | None, stage: str) -> dict[str, Any]:

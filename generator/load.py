@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import pickle
 import re
 import time
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.article import Article, parse_article
-from generator.cache import Cache, key_of, memo
+from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
@@ -223,14 +224,19 @@ def _load_docs(
                 kept = (doc, (), raw, key)
             seen.put(name, stat, kept)
         done.append(kept)
-    # The bytes reach the workers through fork; each document travels back pickled.
-    jobs = [(shown, file, raw) for _i, shown, file, raw, _key, _stat in todo]
+    # The bytes reach the workers through fork; each document travels back pickled, and
+    # that pickle is its cache entry (staged by the worker).
+    jobs = [
+        (shown, file, raw, cache.entry("yaml", key) if cache and key else None)
+        for _i, shown, file, raw, key, _stat in todo
+    ]
     parsed = pmap_shared(_parse_doc, jobs, len(jobs))
-    for (i, _shown, _file, raw, key, stat), (doc, found) in zip(todo, parsed, strict=True):
+    for (i, _shown, _file, raw, key, stat), data in zip(todo, parsed, strict=True):
+        doc, found = data if isinstance(data, tuple) else (pickle.loads(data), ())
         if doc is None:
             key = None
         elif cache is not None and key is not None:
-            cache.put("yaml", key, doc)
+            cache.put("yaml", key, doc, written=True)
         done[i] = kept = (doc, found, raw, key)
         seen.put(names[i], stat, kept)
     out: list[YamlDocument | None] = []
@@ -244,15 +250,16 @@ def _load_docs(
 
 
 def _parse_doc(
-    jobs: list[tuple[str, Path, bytes | None]], index: int
-) -> tuple[YamlDocument | None, tuple[Problem, ...]]:
-    shown, file, raw = jobs[index]
+    jobs: list[tuple[str, Path, bytes | None, Entry | None]], index: int
+) -> bytes | tuple[None, tuple[Problem, ...]]:
+    """The pickled document (staged as its cache entry), or its problems."""
+    shown, file, raw, entry = jobs[index]
     try:
         doc = load_yaml_file(file, shown, raw)
         require_mapping(doc)
     except DossierError as exc:
         return None, tuple(exc.problems)
-    return doc, ()
+    return stored(doc, entry)
 
 
 def _bytes(file: Path) -> bytes | None:
@@ -262,12 +269,13 @@ def _bytes(file: Path) -> bytes | None:
         return None  # load_yaml_file reports the file as unreadable
 
 
-def _parse_one(items: list[tuple[str, str]], index: int) -> tuple[Article, str]:
-    text, source_id = items[index]
+def _parse_one(items: list[tuple[str, str, Entry | None]], index: int) -> bytes:
+    """The pickle of (article, its hash), staged as the article's cache entry."""
+    text, source_id, entry = items[index]
     article = parse_article(text, source_id)
     # Hashed here, on the worker, once per parse: pages are fingerprinted by what the
     # parser made of a text, so a change the parser ignores re-renders nothing.
-    return article, key_of(repr(article))
+    return stored((article, key_of(repr(article))), entry)
 
 
 def _files(
@@ -420,13 +428,16 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             articles[i] = found
         else:
             todo.append(i)
-    # The texts reach the workers through fork, not pickling; only the articles travel back.
-    items = [(slots[i][2], slots[i][0]) for i in todo]  # type: ignore[index]
-    parsed = list(pmap_shared(_parse_one, items, len(items)))
-    for i, article in zip(todo, parsed, strict=True):
-        articles[i] = article
+    # The texts reach the workers through fork, not pickling; only the articles travel
+    # back, pickled once for the trip and for the cache entry the worker stages.
+    items = [
+        (slots[i][2], slots[i][0], cache.entry("articles", keys[i]) if cache else None)  # type: ignore[index]
+        for i in todo
+    ]
+    for i, data in zip(todo, pmap_shared(_parse_one, items, len(items)), strict=True):
+        articles[i] = article = pickle.loads(data)
         if cache is not None:
-            cache.put("articles", keys[i], article)
+            cache.put("articles", keys[i], article, written=True)
     seeds: list[SeedFile] = []
     for i, slot in enumerate(slots):
         if isinstance(slot, SeedFile):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.article import Article, dateline_in_year, stated_without_year
 from generator.article import Field as SourceField
-from generator.cache import Cache, key_of, memo
+from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.citations import Location, find_quote
 from generator.load import Inputs, SeedFile
 from generator.mentions import (
@@ -560,9 +561,9 @@ def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) 
     return text.strip()
 
 
-def _scan_one(job: tuple[Matcher, bool, list[Article]], index: int) -> Any:
-    matcher, unknown, articles = job
-    return _scan_source(matcher, unknown, articles[index])
+def _scan_one(job: tuple[Matcher, bool, list[Article], list[Entry | None]], index: int) -> bytes:
+    matcher, unknown, articles, entries = job
+    return stored(_scan_source(matcher, unknown, articles[index]), entries[index])
 
 
 def _scan_source(
@@ -644,14 +645,17 @@ def find_all_mentions(
         todo.append(sid)
     if cache is not None:
         cache.touch("mentions", *used)
-    # The matcher and the articles reach the workers through fork, not pickling.
-    job = (matcher, unknown, [sources[sid].article for sid in todo])
-    scanned = list(pmap_shared(_scan_one, job, len(todo)))
-    for sid, result in zip(todo, scanned, strict=True):
-        results[sid] = result
+    # The matcher and the articles reach the workers through fork, not pickling; each
+    # result travels back pickled, and that pickle is its cache entry (see stored()).
+    entries = [
+        cache.entry("mentions", keys[sid]) if cache and sid in keys else None for sid in todo
+    ]
+    job = (matcher, unknown, [sources[sid].article for sid in todo], entries)
+    for sid, data in zip(todo, pmap_shared(_scan_one, job, len(todo)), strict=True):
+        results[sid] = result = pickle.loads(data)
         scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
         if cache is not None and sid in keys:
-            cache.put("mentions", keys[sid], result)
+            cache.put("mentions", keys[sid], result, written=True)
     kept["scans"] = scans
 
     per_source = {sid: results[sid][0] for sid in sources}

@@ -82,7 +82,7 @@ def same_data(a: Data, b: Data) -> bool:
     return bytes(a) == bytes(b)
 
 
-def _write_all(fd: int, data: Data) -> None:
+def write_all(fd: int, data: Data) -> None:
     """Write all of ``data`` to ``fd``: bytes in one go, pieces with ``writev``."""
     if isinstance(data, Pieces) and hasattr(os, "writev"):  # not on Windows
         parts = data.parts
@@ -178,7 +178,7 @@ def _create(target: str, data: Data) -> None:
     """Write a file that staging does not hold yet (the same path twice: the last wins)."""
     fd = open_new(target, 0o644)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
     finally:
         os.close(fd)
 
@@ -415,7 +415,7 @@ def _write_beside(target: Path, data: Data) -> str:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dossier-tmp-")
     try:
         try:
-            _write_all(fd, data)
+            write_all(fd, data)
         finally:
             os.close(fd)
         os.chmod(tmp, 0o644)

@@ -12,6 +12,7 @@ import pytest
 
 from generator.build import BuildOptions, build_project
 from generator.load import Changed
+from generator.problems import DossierError
 
 NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman \
 that the committee would travel on to London.
@@ -192,6 +193,36 @@ def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path) -> 
     shutil.rmtree(bundled / "_site")
     build_project(bundled, BuildOptions(search=False))
     assert tree(bundled / "_site") == before
+
+
+def test_a_failed_build_adds_nothing_to_the_cache(bundled: Path) -> None:
+    sheet = bundled / "content/people/ayman-safadi.yaml"
+    good = sheet.read_text(encoding="utf-8")
+    sheet.write_text(good + "bad: [\n", encoding="utf-8")
+    # The articles were parsed and their entries staged before the sheet was found broken.
+    with pytest.raises(DossierError, match="ayman-safadi.yaml:"):
+        build_project(bundled, BuildOptions(search=False))
+    assert not (bundled / ".cache").exists()
+    sheet.write_text(good, encoding="utf-8")
+    build_project(bundled, BuildOptions(search=False))
+    cache = tree(bundled / ".cache")
+    assert any(name.startswith("articles/") for name in cache)
+    # A new article parses; a broken sheet fails the build; the cache is as it was.
+    (bundled / "seeds/009_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    sheet.write_text(good + "bad: [\n", encoding="utf-8")
+    with pytest.raises(DossierError, match="ayman-safadi.yaml:"):
+        build_project(bundled, BuildOptions(search=False))
+    assert tree(bundled / ".cache") == cache
+
+
+def test_what_a_killed_build_staged_is_removed_by_the_next_build(bundled: Path) -> None:
+    build_project(bundled, BuildOptions(search=False))
+    left = bundled / ".cache/.staging-999999999/articles/ab"
+    left.mkdir(parents=True)
+    (left / ("ab" + "0" * 62)).write_bytes(b"half a pickle")
+    build_project(bundled, BuildOptions(search=False))  # nothing changed: up to date
+    assert not (bundled / ".cache/.staging-999999999").exists()
+    assert sorted(p.name for p in (bundled / ".cache").iterdir() if p.name.startswith(".")) == []
 
 
 def test_an_unchanged_site_is_up_to_date_at_once(bundled: Path) -> None:
