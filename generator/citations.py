@@ -8,6 +8,7 @@ marks and the kind of dash. Case, spelling and punctuation must match.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -48,22 +49,55 @@ def source_passages(article: Article) -> list[tuple[str, str]]:
     return passages
 
 
-def find_quote(article: Article, quote: str) -> Location | None:
-    """Locate ``quote`` within one passage of ``article``, or None."""
+def find_quote(
+    article: Article, quote: str, memo: dict[str, tuple[Article, list[_Flat]]] | None = None
+) -> Location | None:
+    """Locate ``quote`` within one passage of ``article``, or None.
+
+    ``memo``: kept by a caller that looks up many quotes, so each article's passages
+    are normalised once (by article id; an article of that id made anew is redone).
+    """
     needle = normalise(quote)
     if not needle:
         return None
-    for block_id, text in source_passages(article):
-        if needle not in normalise(text):
-            continue
-        # The same first match, found in the text itself: each space of the needle stands
-        # for a run of whitespace there, and quote marks and dashes are unified char for
-        # char (so offsets in the unified text are offsets in the text).
-        pattern = r"\s+".join(re.escape(word) for word in needle.split(" "))
-        found = re.search(pattern, text.translate(_QUOTES))
-        if found is not None:
-            return Location(block_id, found.start(), found.end())
+    if memo is None:
+        passages = _flatten(article)
+    else:
+        hit = memo.get(article.id)
+        if hit is None or hit[0] is not article:
+            hit = memo[article.id] = (article, _flatten(article))
+        passages = hit[1]
+    for block_id, unified, flat in passages:
+        at = flat.find(needle)
+        if at >= 0:
+            # The first match in the flat text is the first in the text itself.
+            last = at + len(needle) - 1
+            return Location(block_id, _offset(unified, flat, at), _offset(unified, flat, last) + 1)
     return None
+
+
+_Flat = tuple[str, str, str]
+_WORD = re.compile(r"\S+")
+
+
+def _flatten(article: Article) -> list[_Flat]:
+    """(block id, text with quote marks and dashes unified, that text normalised) of each
+    passage. Unifying changes characters one for one, so offsets in it are offsets in
+    the text; normalising only collapses each run of whitespace to one space."""
+    out = []
+    for block_id, text in source_passages(article):
+        unified = text.translate(_QUOTES)
+        out.append((block_id, unified, " ".join(unified.split())))
+    return out
+
+
+def _offset(unified: str, flat: str, at: int) -> int:
+    """Where the character at ``flat[at]`` (not a space) is in ``unified``: the same place
+    in the same word, counting words."""
+    word = flat.count(" ", 0, at)
+    within = at - (flat.rfind(" ", 0, at) + 1)
+    start = next(itertools.islice(_WORD.finditer(unified), word, None)).start()
+    return start + within
 
 
 def closest_passage(article: Article, quote: str) -> str:

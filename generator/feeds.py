@@ -222,8 +222,22 @@ def _aliases(site: Site, kind: str, slug: str) -> list[str]:
     return sorted(seen.values(), key=str.casefold)
 
 
-def jsonld(site: Site, page: Page, absolute: Absolute) -> dict[str, Any]:
-    """The schema.org description of one page."""
+def sub_meetings(site: Site) -> dict[str, list[str]]:
+    """The meetings each meeting has as parts, by date then slug."""
+    parts: dict[str, list[str]] = {}
+    for slug, record in site.meetings.items():
+        if record.sheet.part_of:
+            parts.setdefault(record.sheet.part_of, []).append(slug)
+    for subs in parts.values():
+        subs.sort(key=lambda s: (site.meetings[s].sheet.date.value, s))
+    return parts
+
+
+def jsonld(
+    site: Site, page: Page, absolute: Absolute, parts: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The schema.org description of one page. ``parts``: :func:`sub_meetings`, made once
+    by a caller that describes many pages."""
     url = absolute(page.url if page.url != "404.html" else "")
     base: dict[str, Any] = {"@context": "https://schema.org"}
     website = {"@type": "WebSite", "name": site.config.title, "url": absolute("")}
@@ -275,9 +289,7 @@ def jsonld(site: Site, page: Page, absolute: Absolute) -> dict[str, Any]:
                 "@id": absolute(entity_url("meetings", m.part_of)),
                 "name": site.meetings[m.part_of].sheet.title,
             }
-        # Filtered before sorting: this runs for every meeting page of a large site.
-        parts = [s for s, r in site.meetings.items() if r.sheet.part_of == slug]
-        subs = sorted(parts, key=lambda s: (site.meetings[s].sheet.date.value, s))
+        subs = (parts if parts is not None else sub_meetings(site)).get(slug, [])
         if subs:
             data["subEvent"] = [
                 {

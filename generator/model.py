@@ -406,6 +406,7 @@ def build_model(
     texts_by_id = {seed.id: seed.text for seed in inputs.seeds}
     uses_before: dict[str, tuple[Any, ...]] = kept.get("citations", {})
     uses_now: dict[str, tuple[Any, ...]] = {}
+    flat: dict[str, Any] = {}  # each cited article's passages, normalised once
     for kind, records in by_kind.items():
         for record in records.values():
             hit = uses_before.get(record.path)
@@ -418,7 +419,7 @@ def build_model(
                 uses_now[record.path] = hit
                 citations.extend(hit[2])
                 continue
-            uses = _citation_uses(kind, record, sources, texts_by_id, cache)
+            uses = _citation_uses(kind, record, sources, texts_by_id, cache, flat)
             cited = tuple((sid, sources.get(sid)) for sid in sorted({u.source for u in uses}))
             uses_now[record.path] = (record, cited, uses)
             citations.extend(uses)
@@ -466,6 +467,7 @@ def _citation_uses(
     sources: dict[str, Source],
     texts: dict[str, str],
     cache: Cache | None,
+    flat: dict[str, Any],
 ) -> list[CitationUse]:
     """Every citation of one sheet, each looked up in its source."""
     uses = []
@@ -473,7 +475,7 @@ def _citation_uses(
         line, col = record.doc.position((*loc, "quote"))
         source = sources.get(cite.source)
         location = (
-            _locate(cache, source.article, texts[cite.source], cite.quote) if source else None
+            _locate(cache, source.article, texts[cite.source], cite.quote, flat) if source else None
         )
         speaker = cite.speaker if isinstance(cite, Statement) else None
         uses.append(
@@ -493,14 +495,16 @@ def _citation_uses(
     return uses
 
 
-def _locate(cache: Cache | None, article: Article, text: str, quote: str) -> Location | None:
+def _locate(
+    cache: Cache | None, article: Article, text: str, quote: str, flat: dict[str, Any]
+) -> Location | None:
     """find_quote, remembered for the session by the source's text and the quote."""
     if cache is None:
-        return find_quote(article, quote)
+        return find_quote(article, quote, flat)
     key = key_of(article.id, text, quote)
     found = cache.recall("quotes", key)
     if found is None:
-        found = (find_quote(article, quote),)
+        found = (find_quote(article, quote, flat),)
         cache.remember("quotes", key, found)
     return found[0]
 

@@ -197,6 +197,8 @@ class PageView:
         here = [part for part in base.split("/") if part]
         self._up = "../" * len(here)
         self._first = here[0] + "/" if here else ""
+        # At kind/slug/, a target in the same kind but another slug is "../" + its slug.
+        self._own = f"{here[0]}/{here[1]}/" if len(here) == 2 else ""
 
     # -- links --
     def url(self, target: str) -> str:
@@ -213,10 +215,27 @@ class PageView:
             and "//" not in target
         ):
             done = self._up + target  # what relative_url() gives when no folder is shared
+        elif (
+            self._own
+            and target.startswith(self._first)
+            and not target.startswith(self._own)
+            and "/" in target[len(self._first) :]
+            and "//" not in target
+        ):
+            done = "../" + target[len(self._first) :]  # likewise, sharing the first folder
         else:
             done = relative_url(self.page.url, target)
         self._urls[target] = done
         return done
+
+    def root(self) -> str:
+        """The way up from this page to the site's root ("../../"), for the links every
+        page has (one call instead of one per link)."""
+        return self.renderer.base_path if self.page.url == "404.html" else self._up
+
+    def section(self) -> str:
+        """The first folder of this page's URL ("people"), which the masthead marks."""
+        return self.page.url.partition("/")[0] if "/" in self.page.url else ""
 
     def asset(self, name: str) -> str:
         return self.url(f"static/{name}")
@@ -482,7 +501,7 @@ class PageView:
         """This page's schema.org JSON-LD in a script element; safe against ``</script>``."""
         from generator.feeds import dumps_html, jsonld
 
-        data = jsonld(self.site, self.page, self.absolute)
+        data = jsonld(self.site, self.page, self.absolute, self.renderer.sub_meetings)
         return Markup('<script type="application/ld+json">{}</script>').format(
             Markup(dumps_html(data))
         )
@@ -671,6 +690,12 @@ class Renderer:
                 done = record.sheet.title if kind == "meetings" else record.sheet.name
         self._names[(kind, slug)] = done
         return done
+
+    @functools.cached_property
+    def sub_meetings(self) -> dict[str, list[str]]:
+        from generator.feeds import sub_meetings
+
+        return sub_meetings(self.site)
 
     def absolute(self, target: str) -> str:
         done = self._absolute.get(target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -84,7 +85,13 @@ def test_find_quote_finds_what_a_character_by_character_map_finds(
     quote = data.draw(
         st.one_of(st.just(text[start : data.draw(st.integers(start, len(text)))]), _TRICKY)
     )
-    assert find_quote(art, quote) == _find_by_map(art, quote)
+    expected = _find_by_map(art, quote)
+    assert find_quote(art, quote) == expected
+    # With a memo that already holds another article of the same id: redone, not reused.
+    memo: dict[str, Any] = {}
+    find_quote(article("the war must stop", *texts), "the war", memo)
+    assert find_quote(art, quote, memo) == expected
+    assert find_quote(art, quote, memo) == expected  # and now from the memo
 
 
 def test_every_shipped_citation_verifies(bundled: Path) -> None:

@@ -136,6 +136,13 @@ def test_json_ld_types_per_page_kind(site: Path) -> None:
     lavrov = next(a for a in event["attendee"] if a["name"] == "Sergey Lavrov")
     assert lavrov["@type"] == "Person" and lavrov["@id"] == BASE + "people/sergey-lavrov/"
     assert event["superEvent"]["@id"] == BASE + "meetings/committee-tour-2023-11/"
+    tour = ld("meetings/committee-tour-2023-11")
+    assert [e["@id"] for e in tour["subEvent"]] == [
+        BASE + "meetings/beijing-han-zheng-2023-11-20/",  # same day: by slug
+        BASE + "meetings/beijing-wang-yi-2023-11-20/",
+        BASE + "meetings/moscow-lavrov-2023-11-21/",
+    ]
+    assert "subEvent" not in event
 
     person = ld("people/sergey-lavrov")
     assert person["@type"] == "Person"

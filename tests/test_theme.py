@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from urllib.parse import urljoin
 
-from generator.build import BuildOptions, build_project
-from generator.render import theme_dir
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from generator.build import BuildOptions, build_project, check_project
+from generator.plan import Page
+from generator.render import PageView, Renderer, relative_url, theme_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def _renderer() -> Renderer:
+    return Renderer(check_project(ROOT).site)
 
 
 def test_a_site_overrides_any_template_and_static_file(make_site) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +92,51 @@ def test_skip_link_targets_main_on_every_page(bundled: Path) -> None:
         html = page.read_text()
         assert '<a class="skip" href="#main">Skip to content</a>' in html, page
         assert '<main id="main"' in html, page
+
+
+def test_masthead_links_every_section_from_any_depth_and_marks_the_current_one(
+    bundled: Path,
+) -> None:
+    build_project(bundled, BuildOptions(search=False))
+    site = bundled / "_site"
+    sections = ["meetings", "people", "countries", "organizations", "sources",
+                "discrepancies", "timeline", "graph", "search"]  # fmt: skip
+    for page, current in (
+        ("index.html", None),
+        ("people/index.html", "people"),
+        ("people/wang-yi/index.html", "people"),
+        ("timeline/index.html", "timeline"),
+        ("404.html", None),
+    ):
+        html = (site / page).read_text()
+        nav = html[html.index('<nav aria-label="Sections">') : html.index("</nav>")]
+        links = re.findall(r'<a href="([^"]*)"( aria-current="page")?>', nav)
+        folder = page.rpartition("/")[0]
+        here = "https://example.org/" + (folder + "/" if folder else "")
+        top = "https://example.org/"
+        if page == "404.html":  # served at any depth, it links from the site's root path
+            here, top = "https://example.org/deep/er/", "https://example.org/dossier/"
+        resolved = [urljoin(here, href) for href, _ in links]
+        assert resolved == [urljoin(top, s + "/") for s in sections], page
+        assert [s for s, (_, mark) in zip(sections, links, strict=True) if mark] == (
+            [current] if current else []
+        ), page
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(["", "people/", "people/wang-yi/", "sources/x_1/", "a/b/c/", "feed.xml"]),
+    st.lists(
+        st.sampled_from(["people", "wang-yi", "x_1", "a", "..", ".", "", "#p3"]), max_size=3
+    ).map("/".join),
+    st.booleans(),
+)
+@example("people/wang-yi/", "people/wang-yi", True)  # the page itself
+@example("people/wang-yi/", "people/x_1/#p3", False)  # its neighbour
+@example("people/wang-yi/", "people/wang-yi/#p3", False)
+def test_page_links_are_the_relative_paths_between_pages(
+    page_url: str, target: str, slash: bool
+) -> None:
+    target += "/" if slash and target else ""
+    view = PageView(_renderer(), Page(page_url, "home.html", "T", "home", {}))
+    assert view.url(target) == relative_url(page_url, target)
