@@ -22,11 +22,24 @@ from generator.render import theme_dir
 INPUT_FOLDERS = ("content", "seeds", "templates")
 
 
-def _files(base: Path) -> list[Path]:
-    found = []
-    for folder, dirs, names in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        found += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+def _files(base: str, rel: str) -> list[tuple[str, str]]:
+    """(path, name relative to the input's base, with "/") of every file under ``base``,
+    in sorted order, leaving out hidden names and __pycache__. Strings, not Paths: a
+    large site has tens of thousands of inputs, and this runs before every build."""
+    found: list[tuple[str, str]] = []
+    try:
+        entries = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            # A linked folder is not gone into (as os.walk does not).
+            if entry.name != "__pycache__" and not entry.is_symlink():
+                found += _files(entry.path, f"{rel}{entry.name}/")
+        else:
+            found.append((entry.path, rel + entry.name))
     return found
 
 
@@ -34,18 +47,19 @@ def input_digest(root: Path, stamp: str, options: tuple[Any, ...]) -> str:
     """One hash of every input file's path and bytes, the code stamp and the options."""
     digest = hashlib.sha256()
     digest.update(repr((stamp, options)).encode())
-    bases = [(root, root / "site.yaml")]
-    bases += [(root, root / name) for name in INPUT_FOLDERS]
-    bases.append((theme_dir(), theme_dir()))
-    for rel_to, base in bases:
-        paths = [base] if base.is_file() else _files(base) if base.is_dir() else []
-        for path in paths:
+    bases = [(root / "site.yaml", "site.yaml")]
+    bases += [(root / name, name + "/") for name in INPUT_FOLDERS]
+    bases.append((theme_dir(), ""))
+    for base, rel in bases:
+        paths = [(str(base), rel)] if base.is_file() else _files(str(base), rel)
+        for path, name in paths:
             try:
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    data = handle.read()
             except OSError:
                 data = b"\0unreadable"
-            name = path.relative_to(rel_to).as_posix().encode()
-            digest.update(len(name).to_bytes(4, "little") + name)
+            encoded = name.encode("utf-8", "surrogateescape")
+            digest.update(len(encoded).to_bytes(4, "little") + encoded)
             digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
 
@@ -53,14 +67,15 @@ def input_digest(root: Path, stamp: str, options: tuple[Any, ...]) -> str:
 def output_stats(output: Path) -> dict[str, Stat]:
     """Size, modification time and inode of every file in the output folder."""
     stats: dict[str, Stat] = {}
+    cut = len(str(output)) + 1
     for folder, _dirs, names in os.walk(output):
+        rel = folder[cut:] + os.sep if len(folder) >= cut else ""
         for name in names:
-            path = os.path.join(folder, name)
             try:
-                st = os.lstat(path)
+                st = os.lstat(os.path.join(folder, name))
             except OSError:
                 continue
-            stats[os.path.relpath(path, output)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            stats[rel + name] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return stats
 
 

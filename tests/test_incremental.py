@@ -250,6 +250,25 @@ def test_an_unchanged_site_is_up_to_date_at_once(bundled: Path) -> None:
     assert tree(bundled / "_site") == before
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "shows"),
+    [
+        ("templates/static/extra.css", "p { color: teal; }\n", "static/extra.css"),
+        ("templates/static/deep/er.js", "// new\n", "static/deep/er.js"),
+        ("content/countries/nauru.yaml", "name: Nauru\n", "countries/nauru/index.html"),
+    ],
+)
+def test_a_new_input_anywhere_makes_a_site_out_of_date(
+    bundled: Path, name: str, text: str, shows: str
+) -> None:
+    build_project(bundled, BuildOptions(search=False))
+    build_project(bundled, BuildOptions(search=False))  # up to date
+    (bundled / name).parent.mkdir(parents=True, exist_ok=True)
+    (bundled / name).write_text(text, encoding="utf-8")
+    build_project(bundled, BuildOptions(search=False))
+    assert (bundled / "_site" / shows).is_file()
+
+
 @pytest.mark.parametrize("which", ["first", "last"])
 def test_a_session_that_fails_while_writing_keeps_the_previous_site(
     bundled: Path, monkeypatch: pytest.MonkeyPatch, which: str
