@@ -22,6 +22,7 @@ rings are readable at both ends of the range the issue asks for.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,10 +62,17 @@ class Graph:
 
     def met(self, slug: str) -> list[tuple[str, int]]:
         """People ``slug`` met, most shared meetings first, then by slug."""
-        out = [
-            (e.b if e.a == slug else e.a, len(e.meetings)) for e in self.edges if slug in (e.a, e.b)
-        ]
-        return sorted(out, key=lambda t: (-t[1], t[0]))
+        return sorted(self._met.get(slug, ()), key=lambda t: (-t[1], t[0]))
+
+    @functools.cached_property
+    def _met(self) -> dict[str, list[tuple[str, int]]]:
+        """Per person, (other, shared meetings) of each edge: indexed once, as every
+        person's entry on the graph page asks."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        for e in self.edges:
+            out.setdefault(e.a, []).append((e.b, len(e.meetings)))
+            out.setdefault(e.b, []).append((e.a, len(e.meetings)))
+        return out
 
 
 @dataclass(frozen=True)
