@@ -139,3 +139,26 @@ def test_run_writes_rows(tmp_path: Path) -> None:
         assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
         assert row["cpu_s"] > 0 and row["peak_mib"] > 0
         assert isinstance(row["pages"], int) and row["pages"] > SIZE
+
+
+def test_memory_is_the_sum_over_the_process_tree_only_when_sampled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", run)  # for its dataclasses
+    monkeypatch.syspath_prepend(str(BENCH))  # for its sibling module, corpus
+    spec.loader.exec_module(run)
+    # Two processes hold 100 MiB each at the same time.
+    hold = "import time; b = b'x' * (100 << 20); time.sleep(1.0)"
+    code = (
+        "import subprocess, sys;"
+        f"child = subprocess.Popen([sys.executable, '-c', {hold!r}]);"
+        f"exec({hold!r}); child.wait()"
+    )
+    args = ([sys.executable, "-c", code], tmp_path, tmp_path / "log", tmp_path)
+    timed = run.measure(*args)
+    sampled = run.measure(*args, sample=True)
+    assert 100 <= timed.peak_mib < 150  # the larger of the two processes
+    assert sampled.peak_mib >= 200  # both of them
