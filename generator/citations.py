@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.article import Article
@@ -60,8 +61,9 @@ def find_quote(
     needle = normalise(quote)
     if not needle:
         return None
+    passages: Iterable[_Flat]
     if memo is None:
-        passages = _flatten(article)
+        passages = map(_flat, source_passages(article))  # one at a time, until found
     else:
         hit = memo.get(article.id)
         if hit is None or hit[0] is not article:
@@ -81,14 +83,16 @@ _WORD = re.compile(r"\S+")
 
 
 def _flatten(article: Article) -> list[_Flat]:
-    """(block id, text with quote marks and dashes unified, that text normalised) of each
-    passage. Unifying changes characters one for one, so offsets in it are offsets in
-    the text; normalising only collapses each run of whitespace to one space."""
-    out = []
-    for block_id, text in source_passages(article):
-        unified = text.translate(_QUOTES)
-        out.append((block_id, unified, " ".join(unified.split())))
-    return out
+    return [_flat(passage) for passage in source_passages(article)]
+
+
+def _flat(passage: tuple[str, str]) -> _Flat:
+    """(block id, text with quote marks and dashes unified, that text normalised).
+    Unifying changes characters one for one, so offsets in it are offsets in the text;
+    normalising only collapses each run of whitespace to one space."""
+    block_id, text = passage
+    unified = text.translate(_QUOTES)
+    return block_id, unified, " ".join(unified.split())
 
 
 def _offset(unified: str, flat: str, at: int) -> int:
