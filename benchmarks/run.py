@@ -12,7 +12,8 @@ of the child's whole process tree (so worker processes count), sampled every
 50 ms in one more build per tool and case after the timed ones: reading
 /proc/PID/smaps_rollup of large processes that often costs the machine CPU,
 which timed runs would count against the tool (about 3 s of a 22 s build with
-workers), so timed runs take only the largest single process's peak.
+workers). rusage's ru_maxrss is not used: on Linux a child inherits the peak of
+the process that launched it, this script included.
 
 Cases: cold (no output, no caches), warm (rebuild, nothing changed), edit (one
 word of one article changed) and add (one new article). Hugo's CLI has no
@@ -108,8 +109,9 @@ def _rss_kib(pid: int) -> int:
 class TreeSampler:
     """Peak of the summed PSS of a process and its descendants, sampled.
 
-    ru_maxrss is the peak of the largest single process; a build that fans out
-    to workers uses the sum, which only sampling can see (Linux /proc only).
+    rusage's ru_maxrss would be the peak of the largest single process (and, on Linux,
+    no less than the launching process's own); a build that fans out to workers uses
+    the sum, which only sampling can see (Linux /proc only).
     """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
@@ -148,8 +150,9 @@ def count_pages(folder: Path) -> int:
 def measure(cmd: list[str], cwd: Path, log: Path, output: Path, *, sample: bool = False) -> Sample:
     """Run ``cmd`` to completion; the rusage is that child's alone (os.wait4).
 
-    ``sample``: also sample the summed PSS of its process tree (see the module's note;
-    the wall time of such a run includes the sampling's cost)."""
+    ``sample``: sample the summed PSS of its process tree for the peak (see the module's
+    note; the wall time of such a run includes the sampling's cost). Otherwise the
+    sample's peak is 0: not measured."""
     with open(log, "ab") as out:
         out.write(("\n$ " + " ".join(cmd) + "\n").encode())
         out.flush()
@@ -162,8 +165,9 @@ def measure(cmd: list[str], cwd: Path, log: Path, output: Path, *, sample: bool 
     if proc.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-15:]
         raise BuildFailed(f"exit {proc.returncode}: {' '.join(cmd)}\n  " + "\n  ".join(tail))
-    sampled = sampler.peak_kib if sampler is not None else 0
-    peak_kib = max(usage.ru_maxrss, sampled)  # ru_maxrss is in KiB on Linux
+    # Not ru_maxrss: Linux carries the launching process's own peak over into a child's
+    # (through fork or vfork, and exec), so it would report at least this script's size.
+    peak_kib = sampler.peak_kib if sampler is not None else 0
     return Sample(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024, count_pages(output))
 
 
