@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from generator.parallel import pmap_shared
 from generator.write import open_new, write_all
 
 FOLDER = ".cache"
+STALE_STAGING = 24 * 3600.0
+"""Seconds after which a staging folder of another build counts as left by a killed one."""
 
 
 def code_stamp() -> str:
@@ -69,8 +72,11 @@ class Cache:
         # Never written to disk and never pruned: each stage replaces its own entry.
         self.kept: dict[str, dict[str, Any]] = {}
         self.disk_pruned = False
-        # Private to this process, so workers write there without temporary names.
-        self.staging = f"{root}{os.sep}.staging-{os.getpid()}" if root is not None else None
+        # Private to this cache, so workers write there without temporary names (the pid
+        # and a random part: two builds never share it, even from two machines).
+        name = f".staging-{os.getpid()}-{os.urandom(4).hex()}"
+        self.staging = f"{root}{os.sep}{name}" if root is not None else None
+        self.staged: set[tuple[str, str]] = set()
         self.existed = root is not None and root.is_dir()
 
     def key(self, *parts: bytes | str) -> str:
@@ -118,8 +124,11 @@ class Cache:
         self.used.setdefault(namespace, set()).add(key)
         if self.session:
             self.memory[(namespace, key)] = value
-        if not written:
-            self.pending[(namespace, key)] = value
+        # Pending either way: a staged entry thrown away with a failed build of a session
+        # is then written by its next successful one, which finds the value in memory.
+        self.pending[(namespace, key)] = value
+        if written:
+            self.staged.add((namespace, key))
 
     def entry(self, namespace: str, key: str) -> Entry | None:
         """Where a worker may store the value of ``key`` itself (None: no disk cache).
@@ -131,6 +140,7 @@ class Cache:
 
     def discard(self) -> None:
         """Forget what workers staged for a build that did not succeed."""
+        self.staged.clear()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             if not self.existed:
@@ -141,11 +151,12 @@ class Cache:
         """Write what this build added. Called only after a build succeeded, so a
         refused or failed build leaves the project exactly as it was."""
         pending, self.pending = self.pending, {}
+        staged, self.staged = self.staged, set()
         if self.root is None:
             return
         self._adopt_staged()
         self.existed = True
-        items = sorted(pending.items(), key=lambda kv: kv[0])
+        items = sorted((kv for kv in pending.items() if kv[0] not in staged), key=lambda kv: kv[0])
         # A cold build of a large site adds tens of thousands of entries: pickled and
         # written on every core (the entries reach the workers through fork).
         for _ in pmap_shared(_write_entry, (self.root, items), len(items)):
@@ -155,22 +166,27 @@ class Cache:
         """Move the entries workers staged into the cache: a whole shard folder at once
         where the cache has none yet (every shard, on a cold build), else entry by entry."""
         assert self.root is not None and self.staging is not None
-        if not os.path.isdir(self.staging):
-            return
-        for namespace in os.listdir(self.staging):
-            staged = os.path.join(self.staging, namespace)
-            final = os.path.join(self.root, namespace)
-            os.makedirs(final, exist_ok=True)
-            for shard in os.listdir(staged):
-                source, target = os.path.join(staged, shard), os.path.join(final, shard)
+        # Any error only loses entries: a cache that cannot be written only costs speed.
+        with contextlib.suppress(OSError):
+            for namespace in os.listdir(self.staging):
                 with contextlib.suppress(OSError):
-                    if not os.path.exists(target):
-                        os.rename(source, target)
-                        continue
-                for name in os.listdir(source) if os.path.isdir(source) else ():
-                    with contextlib.suppress(OSError):
-                        os.replace(os.path.join(source, name), os.path.join(target, name))
+                    self._adopt_namespace(namespace)
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _adopt_namespace(self, namespace: str) -> None:
+        assert self.root is not None and self.staging is not None
+        staged = os.path.join(self.staging, namespace)
+        final = os.path.join(self.root, namespace)
+        os.makedirs(final, exist_ok=True)
+        for shard in os.listdir(staged):
+            source, target = os.path.join(staged, shard), os.path.join(final, shard)
+            with contextlib.suppress(OSError):
+                if not os.path.exists(target):
+                    os.rename(source, target)
+                    continue
+            for name in os.listdir(source) if os.path.isdir(source) else ():
+                with contextlib.suppress(OSError):
+                    os.replace(os.path.join(source, name), os.path.join(target, name))
 
     def _path(self, namespace: str, key: str) -> str:
         assert self.root is not None
@@ -187,9 +203,17 @@ class Cache:
         disk = not (self.session and self.disk_pruned)
         self.disk_pruned = True
         if disk and self.root.is_dir():
+            # Left by a killed build: one that ran more than a day ago (a build running
+            # now, here or in another process, keeps its own).
+            stale = time.time() - STALE_STAGING
             for found in os.scandir(self.root):
-                if found.name.startswith(".staging-") and found.path != self.staging:
-                    shutil.rmtree(found.path, ignore_errors=True)  # left by a killed build
+                with contextlib.suppress(OSError):
+                    if (
+                        found.name.startswith(".staging-")
+                        and found.path != self.staging
+                        and found.stat(follow_symlinks=False).st_mtime < stale
+                    ):
+                        shutil.rmtree(found.path, ignore_errors=True)
         for namespace in namespaces if disk else ():
             used = self.used.get(namespace, set())
             base = self.root / namespace

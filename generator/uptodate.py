@@ -22,22 +22,27 @@ from generator.render import theme_dir
 INPUT_FOLDERS = ("content", "seeds", "templates")
 
 
-def _files(base: str, rel: str) -> list[tuple[str, str]]:
+def _files(base: str, rel: str, seen: set[tuple[int, int]] | None = None) -> list[tuple[str, str]]:
     """(path, name relative to the input's base, with "/") of every file under ``base``,
     in sorted order, leaving out hidden names and __pycache__. Strings, not Paths: a
     large site has tens of thousands of inputs, and this runs before every build."""
     found: list[tuple[str, str]] = []
+    seen = set() if seen is None else seen
     try:
+        st = os.stat(base)
         entries = sorted(os.scandir(base), key=lambda e: e.name)
     except OSError:
         return found
+    if (st.st_dev, st.st_ino) in seen:
+        return found  # a folder linked into itself
+    seen.add((st.st_dev, st.st_ino))
     for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            # A linked folder is not gone into (as os.walk does not).
-            if entry.name != "__pycache__" and not entry.is_symlink():
-                found += _files(entry.path, f"{rel}{entry.name}/")
+            # Linked folders too: the build reads what they hold.
+            if entry.name != "__pycache__":
+                found += _files(entry.path, f"{rel}{entry.name}/", seen)
         else:
             found.append((entry.path, rel + entry.name))
     return found

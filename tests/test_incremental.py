@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -217,12 +218,43 @@ def test_a_failed_build_adds_nothing_to_the_cache(bundled: Path) -> None:
 
 def test_what_a_killed_build_staged_is_removed_by_the_next_build(bundled: Path) -> None:
     build_project(bundled, BuildOptions(search=False))
-    left = bundled / ".cache/.staging-999999999/articles/ab"
-    left.mkdir(parents=True)
-    (left / ("ab" + "0" * 62)).write_bytes(b"half a pickle")
+    old, running = bundled / ".cache/.staging-999999999-0a", bundled / ".cache/.staging-7-0b"
+    for folder in (old, running):
+        (folder / "articles/ab").mkdir(parents=True)
+        (folder / "articles/ab" / ("ab" + "0" * 62)).write_bytes(b"half a pickle")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
     build_project(bundled, BuildOptions(search=False))  # nothing changed: up to date
-    assert not (bundled / ".cache/.staging-999999999").exists()
-    assert sorted(p.name for p in (bundled / ".cache").iterdir() if p.name.startswith(".")) == []
+    assert not old.exists()
+    assert running.is_dir()  # another build's, running now: kept
+
+
+def test_a_session_writes_what_a_failed_build_staged_at_its_next_build(bundled: Path) -> None:
+    from generator.cache import FOLDER, Cache
+
+    session = Cache(bundled / FOLDER, session=True)
+    build_project(bundled, BuildOptions(search=False, session=session))
+    articles = bundled / FOLDER / "articles"
+    before = {p.name for p in articles.rglob("*") if p.is_file()}
+    sheet = bundled / "content/people/ayman-safadi.yaml"
+    good = sheet.read_text(encoding="utf-8")
+    (bundled / "seeds/009_new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    sheet.write_text(good + "bad: [\n", encoding="utf-8")
+    with pytest.raises(DossierError):
+        build_project(bundled, BuildOptions(search=False, session=session))
+    assert {p.name for p in articles.rglob("*") if p.is_file()} == before
+    sheet.write_text(good, encoding="utf-8")
+    build_project(bundled, BuildOptions(search=False, session=session))
+    # The new article was parsed by the failed build, and is in the cache now.
+    assert len({p.name for p in articles.rglob("*") if p.is_file()} - before) == 1
+
+
+def test_a_cache_that_cannot_be_written_costs_only_speed(bundled: Path) -> None:
+    (bundled / ".cache").mkdir()
+    (bundled / ".cache/mentions").write_text("a file where a folder goes")
+    build_project(bundled, BuildOptions(search=False))
+    assert (bundled / "_site/index.html").is_file()
+    assert any((bundled / ".cache/articles").rglob("*"))
 
 
 def test_an_unchanged_site_is_up_to_date_at_once(bundled: Path) -> None:
@@ -267,6 +299,19 @@ def test_a_new_input_anywhere_makes_a_site_out_of_date(
     (bundled / name).write_text(text, encoding="utf-8")
     build_project(bundled, BuildOptions(search=False))
     assert (bundled / "_site" / shows).is_file()
+
+
+def test_an_edit_in_a_linked_input_folder_makes_a_site_out_of_date(
+    bundled: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "shared-people"
+    shutil.move(bundled / "content/people", elsewhere)
+    (bundled / "content/people").symlink_to(elsewhere, target_is_directory=True)
+    build_project(bundled, BuildOptions(search=False))
+    sheet = elsewhere / "ayman-safadi.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("Ayman", "Aiman", 1))
+    build_project(bundled, BuildOptions(search=False))
+    assert "Aiman" in (bundled / "_site/people/ayman-safadi/index.html").read_text()
 
 
 @pytest.mark.parametrize("which", ["first", "last"])
