@@ -58,14 +58,22 @@ def atom_time(value: dt.date) -> str:
     return f"{value.isoformat()}T00:00:00Z"
 
 
+# What makes Markdown or HTML, and what the HTML parser rewrites (NUL, carriage return,
+# a byte order mark).
+_MARKUP = re.compile("[<>&*_`#\\[\\]\x00\r\ufeff]")
+
+
 def _plain(text: str, limit: int = 400) -> str:
     """Markdown prose as one line of plain text, cut at a word boundary.
 
     Any HTML in the prose is dropped (script and style with their content) by the
     same sanitiser as the pages use, so a description never shows markup.
     """
-    text = html.unescape(nh3.clean(text, tags=set()))
-    text = re.sub(r"[*_`#>]+", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))
+    if _MARKUP.search(text):
+        text = html.unescape(nh3.clean(text, tags=set()))
+        text = re.sub(r"[*_`#>]+", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))
+    # Else the sanitiser and the patterns would give the text back as it is (every page
+    # has a description; most, like a source's "outlet, date", hold no markup at all).
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"

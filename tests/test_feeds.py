@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import BuildOptions, build_project
@@ -245,3 +245,28 @@ def test_absolute_urls_are_what_urljoin_makes(base: str, target: str) -> None:
     from generator.render import join_url
 
     assert join_url(base, target) == urljoin(base, target)
+
+
+def _plain_the_long_way(text: str, limit: int) -> str:
+    """What feeds._plain does with every text, markup or not."""
+    import html
+
+    import nh3
+
+    text = html.unescape(nh3.clean(text, tags=set()))
+    text = re.sub(r"[*_`#>]+", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))
+    text = " ".join(text.split())
+    return text[:limit].rsplit(" ", 1)[0] + "…" if len(text) > limit else text
+
+
+@settings(max_examples=3000)
+@given(
+    st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=60),  # nh3 takes no surrogates
+        st.text(st.sampled_from("ab \u00a0\t\n\r\x00\x0c\ufeff<>&*_#[]()`é"), max_size=40),
+    )
+)
+def test_plain_descriptions_skip_the_sanitiser_only_where_it_changes_nothing(text: str) -> None:
+    from generator.feeds import _plain
+
+    assert _plain(text, 30) == _plain_the_long_way(text, 30)
