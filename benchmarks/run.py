@@ -536,6 +536,16 @@ class Bench:
         except (BuildFailed, OSError) as exc:
             self.notes.append(f"dossier session could not be measured: {exc}")
 
+    def _prepare(self, b: Tool, case: str, number: int) -> None:
+        """What the case does to a builder's site before it builds (article ``number``
+        is the one an add adds)."""
+        if case == "cold":
+            b.clean()
+        elif case == "edit":
+            self.edit(b.name, b.site)
+        elif case == "add":
+            self.add(b.name, b.site, number)
+
     def run_case(self, case: str) -> None:
         samples: dict[str, list[Sample]] = {b.name: [] for b in self.builders}
         session_samples: list[Sample] = []
@@ -558,12 +568,7 @@ class Bench:
             for b in self.builders:
                 if b.name in failed:
                     continue
-                if case == "cold":
-                    b.clean()
-                elif case == "edit":
-                    self.edit(b.name, b.site)
-                elif case == "add":
-                    self.add(b.name, b.site, number)
+                self._prepare(b, case, number)
                 try:
                     samples[b.name].append(b.build())
                     self.primed.add(b.name)
@@ -601,12 +606,7 @@ class Bench:
         for b in self.builders:  # one more build each, its process tree's memory sampled
             if not samples[b.name] or b.name in failed:
                 continue
-            if case == "cold":
-                b.clean()
-            elif case == "edit":
-                self.edit(b.name, b.site)
-            elif case == "add":
-                self.add(b.name, b.site, self.added)
+            self._prepare(b, case, self.added)
             try:
                 memory[b.name] = b.build(sample=True).peak_mib
             except BuildFailed as exc:

@@ -249,17 +249,8 @@ def stored(value: Any, entry: Entry | None) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if entry is not None:
         staging, namespace, key = entry
-        folder = f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}"
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-            fd = _open_in(folder, key)
-            try:
-                try:
-                    write_all(fd, data)
-                finally:
-                    os.close(fd)
-            except OSError:
-                os.unlink(f"{folder}{os.sep}{key}")  # never a partial entry
-                raise
+            _write_new(f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}", key, data)
     return data
 
 
@@ -271,12 +262,8 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
     name = f".tmp-{os.getpid()}-{key}"
     tmp = f"{folder}{os.sep}{name}"
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-        fd = _open_in(folder, name)
+        _write_new(folder, name, data)
         try:
-            try:
-                write_all(fd, data)
-            finally:
-                os.close(fd)
             os.replace(tmp, f"{folder}{os.sep}{key}")
         except BaseException:
             with contextlib.suppress(OSError):
@@ -284,14 +271,25 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
             raise
 
 
-def _open_in(folder: str, name: str) -> int:
-    """A new private file in ``folder``, made only when found missing (a cold build
-    writes tens of thousands of entries into a few hundred folders)."""
+def _write_new(folder: str, name: str, data: bytes) -> None:
+    """``data`` as a new private file in ``folder``, whole or not at all. The folder is
+    made only when found missing (a cold build writes tens of thousands of entries into
+    a few hundred folders)."""
+    path = f"{folder}{os.sep}{name}"
     try:
-        return open_new(f"{folder}{os.sep}{name}", 0o600)
+        fd = open_new(path, 0o600)
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
-        return open_new(f"{folder}{os.sep}{name}", 0o600)
+        fd = open_new(path, 0o600)
+    try:
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # never a partial entry
+        raise
 
 
 def memo(cache: Cache | None, stage: str) -> dict[str, Any]:
