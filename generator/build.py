@@ -229,10 +229,14 @@ _ENCODE_CHUNK = 250
 
 
 def _render_indexed(
-    job: tuple[Renderer, list[Page], Related, list[list[str]]], index: int
-) -> bytes | list[bytes]:
-    """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json."""
-    renderer, pages, related, chunks = job
+    job: tuple[Renderer, list[Page], Related, list[list[str]], bool], index: int
+) -> bytes | list[bytes] | tuple[bytes, float]:
+    """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json.
+
+    ``timed`` (a --profile build): the page comes with the seconds it took, since a
+    worker's own record of its templates' times dies with it.
+    """
+    renderer, pages, related, chunks, timed = job
     if index >= len(pages):
         absolute = partial(join_url, renderer.base_url)
         return [source_piece(renderer.site, s, absolute) for s in chunks[index - len(pages)]]
@@ -241,6 +245,9 @@ def _render_indexed(
     if slug is not None and page.kind in ENTITY_KINDS:
         more = related.from_sources(ENTITY_KINDS[page.kind], slug)
         page = replace(page, context={**page.context, **more})
+    if timed:
+        started = time.perf_counter()
+        return renderer.render(page), time.perf_counter() - started
     return renderer.render(page)
 
 
@@ -299,7 +306,8 @@ def render_files(
         renderer.prepare_prose(cache)
         prose.update(token=site.sheets_token, html=renderer.prose)
     carried = carried if carried is not None else Carried()
-    carried.template_times = renderer.template_times
+    # A --profile build times each page where it is rendered, here or on a worker.
+    carried.template_times = {} if profile else renderer.template_times
     clock = time.perf_counter()
     pages = checked.pages
     manifest: dict[str, tuple[str, Stat]] = {}
@@ -358,7 +366,7 @@ def render_files(
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks)
+        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile)
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
         extra: list[tuple[str, Data]] = []
         first: list[Any] = []
@@ -372,6 +380,11 @@ def render_files(
             out = outputs[i]
             if out is None:
                 out = first.pop() if first else next(rendered)
+                if profile:
+                    out, seconds = out
+                    spent_on = carried.template_times.setdefault(page.template, [0, 0.0])
+                    spent_on[0] += 1
+                    spent_on[1] += seconds
                 if i < len(pages):
                     done += 1
                     if progress:

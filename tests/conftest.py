@@ -30,6 +30,25 @@ def write_tree(base: Path, files: dict[str, str | bytes]) -> None:
 MakeSite = Callable[..., Path]
 
 
+def corpus_project(dest: Path, articles: int) -> Path:
+    """The dossier project of the benchmark's synthetic corpus of ``articles`` articles.
+
+    Over about 150 articles its pages are rendered on worker processes.
+    """
+    import importlib.util
+    import sys
+
+    if "corpus" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["corpus"] = module  # its dataclasses look their module up there
+        spec.loader.exec_module(module)
+    corpus = sys.modules["corpus"]
+    corpus.write_corpus(corpus.generate(articles), dest)
+    return dest / "dossier"
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> MakeSite:
     """A small project: site.yaml plus the given files (paths relative to the project)."""

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from generator import __version__
 from generator.cli import main
+from tests.conftest import corpus_project
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -160,3 +161,22 @@ def test_profile_prints_stages_and_slowest_templates(bundled: Path) -> None:
     # A second build carries every page over.
     code, out, _ = run("-C", str(bundled), "build", "--profile", "--no-search")
     assert f"  pages rendered: 0, carried over unchanged: {rendered}" in out.splitlines()
+
+
+def test_profile_counts_the_templates_of_pages_rendered_on_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hundreds of pages are rendered on two worker processes; their times come back.
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 180)
+    code, out, err = run("-C", str(project), "build", "--profile", "--no-search")
+    assert code == 0, err
+    lines = out.splitlines()
+    rendered = int(lines[lines.index("profile: time per stage") + 7].split(":")[1].split(",")[0])
+    assert rendered > 200
+    start = lines.index("profile: slowest templates (total, pages, per page)")
+    rows = {line.split()[0]: int(line.split()[2]) for line in lines[start + 1 : start + 6]}
+    people = len(list((project / "content" / "people").glob("*.yaml")))
+    sources = len(list((project / "seeds").glob("*.txt")))
+    assert rows["person.html"] == people
+    assert rows["source.html"] == sources

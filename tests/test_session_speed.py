@@ -14,7 +14,7 @@ from generator.load import load_site
 from generator.model import Site, build_model
 from generator.plan import plan_pages
 from generator.render import Renderer
-from tests.conftest import MakeSite
+from tests.conftest import MakeSite, corpus_project
 
 NEW_ARTICLE = """ date 2023-11-22 Sergei Lavrov and Wang Yi met again in Moscow
 
@@ -172,21 +172,10 @@ def test_a_session_rebuild_of_a_large_site_after_a_sheet_change_equals_a_clean_b
     # Over 200 pages rendered: the workers render them and encode /data/site.json's
     # sources, also in a session whose fact sheets changed (nothing of it can be kept).
     import filecmp
-    import importlib.util
-    import sys
 
     from generator.build import BuildOptions, Carried, build_project
 
-    spec = importlib.util.spec_from_file_location(
-        "corpus", Path(__file__).parent.parent / "benchmarks" / "corpus.py"
-    )
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("corpus", corpus)  # its dataclasses look their module up there
-    spec.loader.exec_module(sys.modules["corpus"])
-    corpus = sys.modules["corpus"]
-    corpus.write_corpus(corpus.generate(220), tmp_path / "corpus")
-    project = tmp_path / "corpus" / "dossier"
+    project = corpus_project(tmp_path / "corpus", 220)
     session = Cache(project / ".cache", session=True)
     served = tmp_path / "served"
 
