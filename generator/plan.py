@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.graph import build_graph
 from generator.mentions import blocks_of
@@ -202,9 +202,11 @@ def discrepancies(site: Site) -> list[DiscrepancyItem]:
     return items
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A sentence of a source that names an entity; ``words`` are shown emphasised."""
+class Passage(NamedTuple):
+    """A sentence of a source that names an entity; ``words`` are shown emphasised.
+
+    A named tuple: the entity pages of a large site hold hundreds of thousands.
+    """
 
     source: str
     block: str
@@ -429,9 +431,10 @@ class Related:
         before = self.passages_kept.get((kind, slug), {})
         now: dict[str, tuple[tuple[Any, ...], Passages]] = {}
         out = []
-        for sid in sorted(refs.keys() | uses.keys()):
-            deps = (site.sources[sid], refs.get(sid, []), uses.get(sid, []))
-            hit = before.get(sid)
+        source_of = site.sources
+        for sid in sorted(refs.keys() | uses.keys()) if uses else sorted(refs):
+            deps = (source_of[sid], refs.get(sid, []), uses.get(sid, []))
+            hit = before.get(sid) if before else None
             passages = hit[1] if hit is not None and _same_objects(hit[0], deps) else None
             if passages is None:
                 passages = self._passages(sid, deps[1], deps[2])
@@ -442,6 +445,11 @@ class Related:
         return out
 
     def _passages(self, sid: str, refs: list[Any], uses: list[Any]) -> Passages:
+        if len(refs) == 1 and not uses:
+            # Most sources name an entity once: one passage, one word.
+            ref = refs[0]
+            mention = ref.mention
+            return Passages((Passage(sid, mention.block, ref.sentence, (mention.text,)),))
         grouped: dict[tuple[str, str], set[str]] = {}
         for ref in refs:
             grouped.setdefault((ref.mention.block, ref.sentence), set()).add(ref.mention.text)
@@ -451,9 +459,12 @@ class Related:
                 text = blocks.get(use.location.block, "")
                 sentence = sentence_at(text, use.location.start, use.location.end)
                 grouped.setdefault((use.location.block, sentence), set())
+        if len(grouped) == 1:
+            ((block, sentence), words), = grouped.items()
+            return Passages((Passage(sid, block, sentence, _longest_first(words)),))
         order = self.block_order(sid)
         return Passages(
-            Passage(sid, block, sentence, tuple(sorted(words, key=lambda w: (-len(w), w))))
+            Passage(sid, block, sentence, _longest_first(words))
             for (block, sentence), words in sorted(
                 grouped.items(), key=lambda kv: (order.get(kv[0][0], -1), kv[0][1])
             )
@@ -547,6 +558,12 @@ class Related:
         elif kind == "sources":
             out["cited_by"] = sorted(self.cited_by.get(slug, ()))
         return out
+
+
+def _longest_first(words: set[str]) -> tuple[str, ...]:
+    if len(words) == 1:
+        return tuple(words)
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
 
 
 def changed_keys(before: dict[Any, Any], now: dict[Any, Any]) -> set[Any]:
