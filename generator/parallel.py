@@ -8,6 +8,7 @@ workers costs more than it saves.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import threading
@@ -72,9 +73,25 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="dossier-parent-watch", daemon=True).start()
 
 
-def _call(index: int) -> Any:
+def _call_span(start: int, stop: int) -> list[Any]:
     func, shared = _WORKER
-    return func(shared, index)
+    return [func(shared, i) for i in range(start, stop)]
+
+
+def spans(count: int, jobs: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges covering ``range(count)``, handed out to ``jobs`` workers.
+
+    About sixteen per worker, few enough that sending them costs little; the last ones
+    shrink to single items so that the workers finish together: with fixed chunks, a
+    last chunk of costly items (a site's longest pages) kept one worker busy for a
+    second while the other waited.
+    """
+    base = max(1, count // (jobs * 16))
+    start = 0
+    while start < count:
+        size = max(1, min(base, (count - start) // (jobs * 2)))
+        yield start, min(count, start + size)
+        start += size
 
 
 def pmap_shared(
@@ -91,8 +108,17 @@ def pmap_shared(
             yield func(shared, i)
         return
     context = multiprocessing.get_context("fork")
-    chunk = max(1, count // (jobs * 16))
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_install, initargs=(func, shared)
     ) as pool:
-        yield from pool.map(_call, range(count), chunksize=chunk)
+        pending = collections.deque(
+            pool.submit(_call_span, start, stop) for start, stop in spans(count, jobs)
+        )
+        try:
+            while pending:
+                yield from pending[0].result()
+                pending.popleft()
+        finally:
+            # Closed early (an error, or a consumer that stopped): drop the work not begun.
+            for future in pending:
+                future.cancel()
