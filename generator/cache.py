@@ -88,13 +88,36 @@ class Cache:
         if found is not None:
             self.hits += 1
             return found
-        if self.root is not None:
-            try:
-                with open(self._path(namespace, key), "rb") as handle:
-                    found = pickle.load(handle)
-            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                    IndexError, TypeError, ValueError):  # fmt: skip
-                found = None
+        data = self.entry_bytes(namespace, key)
+        if data is None:
+            self.misses += 1
+            return None
+        return self.take(namespace, key, data)
+
+    def in_memory(self, namespace: str, key: str) -> bool:
+        """Whether :meth:`get` would find ``key`` without the disk (for a worker to ask)."""
+        return (namespace, key) in self.memory
+
+    def entry_bytes(self, namespace: str, key: str) -> bytes | None:
+        """The bytes of an entry on disk, for a worker to send back unread: the caller
+        turns them into the value with :meth:`take`. Counts nothing."""
+        if self.root is None:
+            return None
+        try:
+            with open(self._path(namespace, key), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def take(self, namespace: str, key: str, data: bytes) -> Any | None:
+        """The value of entry bytes read by :meth:`entry_bytes`, as :meth:`get` gives it
+        (None if they do not unpickle)."""
+        self.used.setdefault(namespace, set()).add(key)
+        try:
+            found = pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+                TypeError, ValueError):  # fmt: skip
+            found = None
         if found is None:
             self.misses += 1
             return None

@@ -269,13 +269,55 @@ def _bytes(file: Path) -> bytes | None:
         return None  # load_yaml_file reports the file as unreadable
 
 
-def _parse_one(items: list[tuple[str, str, Entry | None]], index: int) -> bytes:
+def _parsed(text: str, source_id: str, entry: Entry | None) -> bytes:
     """The pickle of (article, its hash), staged as the article's cache entry."""
-    text, source_id, entry = items[index]
     article = parse_article(text, source_id)
     # Hashed here, on the worker, once per parse: pages are fingerprinted by what the
     # parser made of a text, so a change the parser ignores re-renders nothing.
     return stored((article, key_of(repr(article))), entry)
+
+
+def _read_seed(
+    job: tuple[Cache | None, list[tuple[str, str, str]]], index: int
+) -> tuple[tuple[int, ...] | None, str | None, tuple[Problem, ...], str, bytes | None, bool]:
+    """One seed file read, decoded and hashed, on a worker: (stat, text, problems, cache
+    key, data, parsed). ``data`` is the pickle of (article, its hash): parsed here
+    (``parsed``) or the cache entry's bytes; None when the article is in the session's
+    memory or the file cannot be read (``problems`` say why)."""
+    cache, files = job
+    file, source_id, shown = files[index]
+    stat = _Seen.stat(file)  # before reading: a later change then shows as a new stat
+    try:
+        text = read_text(Path(file), shown)
+    except DossierError as exc:
+        return stat, None, tuple(exc.problems), "", None, False
+    if cache is None:
+        return stat, text, (), "", _parsed(text, source_id, None), True
+    key = cache.key("article", source_id, text)
+    if cache.in_memory("articles", key):
+        return stat, text, (), key, None, False
+    data = cache.entry_bytes("articles", key)
+    if data is not None:
+        return stat, text, (), key, data, False
+    return stat, text, (), key, _parsed(text, source_id, cache.entry("articles", key)), True
+
+
+def _article(
+    cache: Cache | None, key: str, data: bytes | None, parsed: bool, text: str, source_id: str
+) -> tuple[Article, str]:
+    """The (article, hash) a worker sent back (see _read_seed), recorded in the cache."""
+    if parsed:
+        assert data is not None
+        article = pickle.loads(data)
+        if cache is not None:
+            cache.put("articles", key, article, written=True)
+        return article
+    assert cache is not None
+    found = cache.get("articles", key) if data is None else cache.take("articles", key, data)
+    if found is None:  # a corrupt entry (or one gone from memory): parse it here
+        found = pickle.loads(_parsed(text, source_id, None))
+        cache.put("articles", key, found)
+    return found
 
 
 def _files(
@@ -383,9 +425,10 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             sources_meta = _load_doc(root, content / name, problems, cache, seen)
             break
 
-    # Per seed file in name order: the SeedFile, or the (id, shown, text) still to parse.
-    slots: list[SeedFile | tuple[str, str, str]] = []
-    stats: dict[int, tuple[str, tuple[int, ...] | None]] = {}
+    # Per seed file in name order: the SeedFile a session build kept, or the index of
+    # the file in ``files``, which the workers read, hash and parse.
+    slots: list[SeedFile | int] = []
+    files: list[tuple[str, str, str]] = []
     used: list[str] = []
     for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
         shown, wrong = _file_name(root, file, stem, SOURCE_ID_RE, BAD_SOURCE_ID, named)
@@ -397,56 +440,31 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             slots.append(kept[0])
             used.append(kept[1])
             continue
-        stat = seen.stat(file)
-        try:
-            text = read_text(Path(file), shown)
-        except DossierError as exc:
-            problems.extend(exc.problems)
-            continue
-        before = seen.previous(file)
-        if before is not None and before[0].text == text and before[0].path == shown:
-            seen.put(file, stat, before)
-            slots.append(before[0])
-            used.append(before[1])
-            continue
-        stats[len(slots)] = (file, stat)
-        slots.append((stem, shown, text))
-
-    if cache is not None:
-        cache.touch("articles", *used)
-    articles: dict[int, tuple[Article, str]] = {}
-    keys: dict[int, str] = {}
-    todo: list[int] = []
-    for i, slot in enumerate(slots):
-        if isinstance(slot, SeedFile):
-            continue
-        source_id, _path, text = slot
-        key = cache.key("article", source_id, text) if cache is not None else ""
-        keys[i] = key
-        found = cache.get("articles", key) if cache is not None else None
-        if found is not None:
-            articles[i] = found
-        else:
-            todo.append(i)
-    # The texts reach the workers through fork, not pickling; only the articles travel
-    # back, pickled once for the trip and for the cache entry the worker stages.
-    items = [
-        (slots[i][2], slots[i][0], cache.entry("articles", keys[i]) if cache else None)  # type: ignore[index]
-        for i in todo
-    ]
-    for i, data in zip(todo, pmap_shared(_parse_one, items, len(items)), strict=True):
-        articles[i] = article = pickle.loads(data)
-        if cache is not None:
-            cache.put("articles", keys[i], article, written=True)
+        slots.append(len(files))
+        files.append((file, stem, shown))
     seeds: list[SeedFile] = []
-    for i, slot in enumerate(slots):
+    read = iter(pmap_shared(_read_seed, (cache, files), len(files)))
+    for slot in slots:
         if isinstance(slot, SeedFile):
             seeds.append(slot)
             continue
-        source_id, shown, text = slot
-        seed = SeedFile(source_id, shown, text, *articles[i])
-        seen.put(*stats[i], (seed, keys[i]))
+        file, source_id, shown = files[slot]
+        stat, text, found, key, data, parsed = next(read)
+        if text is None:
+            problems.extend(found)
+            continue
+        before = seen.previous(file)
+        if before is not None and before[0].text == text and before[0].path == shown:
+            seen.put(file, stat, before)  # touched but the same text: the same objects
+            seeds.append(before[0])
+            used.append(before[1])
+            continue
+        article = _article(cache, key, data, parsed, text, source_id)
+        seed = SeedFile(source_id, shown, text, *article)
+        seen.put(file, stat, (seed, key))
         seeds.append(seed)
+    if cache is not None:
+        cache.touch("articles", *used)
 
     listed["complete"] = True  # the next build may trust the watcher's report
     return Inputs(

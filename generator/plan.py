@@ -460,7 +460,7 @@ class Related:
                 sentence = sentence_at(text, use.location.start, use.location.end)
                 grouped.setdefault((use.location.block, sentence), set())
         if len(grouped) == 1:
-            ((block, sentence), words), = grouped.items()
+            (((block, sentence), words),) = grouped.items()
             return Passages((Passage(sid, block, sentence, _longest_first(words)),))
         order = self.block_order(sid)
         return Passages(

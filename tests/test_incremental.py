@@ -14,6 +14,7 @@ import pytest
 from generator.build import BuildOptions, build_project
 from generator.load import Changed
 from generator.problems import DossierError
+from tests.conftest import corpus_project
 
 NEW_ARTICLE = """ date 2023-11-22 Jordanian Foreign Minister Ayman Safadi said in Amman \
 that the committee would travel on to London.
@@ -194,6 +195,34 @@ def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path) -> 
     shutil.rmtree(bundled / "_site")
     build_project(bundled, BuildOptions(search=False))
     assert tree(bundled / "_site") == before
+
+
+def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over 200 seeds: the workers read, hash and parse them, or send back cache entries.
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 220)
+    build_project(project, BuildOptions(search=False))
+    site = tree(project / "_site")
+    entries = sorted((project / ".cache/articles").rglob("*"))
+    assert sum(1 for p in entries if p.is_file()) == 220
+    # Entries that no longer unpickle are parsed again, and the site is the same.
+    for entry in entries[: len(entries) // 2]:
+        if entry.is_file():
+            entry.write_bytes(b"not a pickle")
+    shutil.rmtree(project / "_site")
+    build_project(project, BuildOptions(search=False))
+    assert tree(project / "_site") == site
+    seed = sorted((project / "seeds").glob("*.txt"))[150]
+    seed.write_bytes(b"Title\n\nA caf\xe9 in Riyadh.\n")
+    with pytest.raises(DossierError) as failed:
+        build_project(project, BuildOptions(search=False))
+    found = [str(p) for p in failed.value.problems]
+    assert f"seeds/{seed.name}:3:6: not valid UTF-8 (byte 0xe9); save the file as UTF-8" in found
+    # The rest: the sheets that cite the article it should have been.
+    assert all(f"unknown source id '{seed.stem}'" in p for p in found if "UTF-8" not in p)
+    assert tree(project / "_site") == site
 
 
 def test_a_failed_build_adds_nothing_to_the_cache(bundled: Path) -> None:
