@@ -229,26 +229,30 @@ _ENCODE_CHUNK = 250
 
 
 def _render_indexed(
-    job: tuple[Renderer, list[Page], Related, list[list[str]], bool], index: int
-) -> bytes | list[bytes] | tuple[bytes, float]:
+    job: tuple[Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None],
+    index: int,
+) -> bytes | list[bytes] | tuple[bytes, float, str | None]:
     """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json.
 
-    ``timed`` (a --profile build): the page comes with the seconds it took, since a
-    worker's own record of its templates' times dies with it.
+    With ``timed`` (a --profile build) or ``prints`` the page comes as (bytes, seconds
+    it took, fingerprint): a worker's own record of its templates' times dies with it,
+    and a first build fingerprints its pages where they are rendered.
     """
-    renderer, pages, related, chunks, timed = job
+    renderer, pages, related, chunks, timed, prints = job
     if index >= len(pages):
         absolute = partial(join_url, renderer.base_url)
         return [source_piece(renderer.site, s, absolute) for s in chunks[index - len(pages)]]
-    page = pages[index]
+    planned = page = pages[index]
     slug = page.context.get("slug")
     if slug is not None and page.kind in ENTITY_KINDS:
         more = related.from_sources(ENTITY_KINDS[page.kind], slug)
         page = replace(page, context={**page.context, **more})
-    if timed:
-        started = time.perf_counter()
-        return renderer.render(page), time.perf_counter() - started
-    return renderer.render(page)
+    if not timed and prints is None:
+        return renderer.render(page)
+    started = time.perf_counter()
+    data = renderer.render(page)
+    spent = time.perf_counter() - started
+    return data, spent, prints.of(planned) if prints is not None else None
 
 
 @dataclass
@@ -322,8 +326,11 @@ def render_files(
     outputs: list[Data | Carry | None] = [None] * len(everything)
     todo: list[int] = []
     base = str(previous) + os.sep if previous is not None else ""
+    # With nothing to carry over (a first build, one not in a session), every page is
+    # rendered: each is fingerprinted, for the next build, where it is rendered.
+    later = prints if prints is not None and not manifest and not cache.lasting else None
     # The loop runs for every page of the site on every build: names bound once.
-    of = prints.of if prints is not None else lambda _page: None
+    of = prints.of if prints is not None and later is None else lambda _page: None
     fingerprints, stats, count = carried.fingerprints, carried.stats, len(pages)
     for i, page in enumerate(everything):
         fp = of(page)
@@ -366,7 +373,7 @@ def render_files(
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile)
+        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile, later)
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
         extra: list[tuple[str, Data]] = []
         first: list[Any] = []
@@ -380,11 +387,16 @@ def render_files(
             out = outputs[i]
             if out is None:
                 out = first.pop() if first else next(rendered)
-                if profile:
-                    out, seconds = out
-                    spent_on = carried.template_times.setdefault(page.template, [0, 0.0])
-                    spent_on[0] += 1
-                    spent_on[1] += seconds
+                if profile or later is not None:
+                    out, seconds, fp = out
+                    if profile:
+                        spent_on = carried.template_times.setdefault(page.template, [0, 0.0])
+                        spent_on[0] += 1
+                        spent_on[1] += seconds
+                    if fp is not None:
+                        fingerprints[page.output] = fp
+                        if i < len(pages):
+                            carried.rendered_pages.append(page.output)
                 if i < len(pages):
                     done += 1
                     if progress:
@@ -397,6 +409,7 @@ def render_files(
             for ids, pieces in zip(chunks, rendered, strict=True):
                 ready.update(zip(ids, pieces, strict=True))
             extra = _site_files(site, absolute, data_kept, ready)
+        carried.rendered = len(carried.rendered_pages)
         spent[0] += time.perf_counter() - started
         if timings is not None:
             timings["render"] = spent[0]

@@ -180,3 +180,7 @@ def test_profile_counts_the_templates_of_pages_rendered_on_workers(
     sources = len(list((project / "seeds").glob("*.txt")))
     assert rows["person.html"] == people
     assert rows["source.html"] == sources
+    # The fingerprints the workers made for a first build let the next carry every page.
+    code, out, err = run("-C", str(project), "build", "--profile", "--no-search")
+    assert code == 0, err
+    assert f"  pages rendered: 0, carried over unchanged: {rendered}" in out.splitlines()
