@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
-from generator.cache import Cache, key_of, memo
+from generator.cache import Cache, key_of, memo, stored
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents, encodes_every_source, source_piece
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
@@ -44,7 +44,8 @@ from generator.write import (
 from generator.yamlstrict import load_yaml_file
 
 # What the build keeps in .cache/ (other tools may keep their own folders there).
-CACHE_NAMESPACES = ("yaml", "articles", "mentions", "markdown", "pages", "state")
+CACHE_NAMESPACES = ("yaml", "articles", "mentions", "quotes", "markdown", "pieces", "pages",
+                    "state")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -211,10 +212,13 @@ def _site_files(
     absolute: Callable[[str], str],
     kept: dict[str, Any],
     ready: dict[str, bytes] | None = None,
+    cache: Cache | None = None,
 ) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
-    on the workers."""
+    on the workers. ``cache``: where the encoded sources are kept (a one-off build's)."""
+    if cache is not None:
+        ready = _stored_pieces(site, absolute, cache, ready or {})
     extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept, ready))
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
@@ -228,8 +232,41 @@ def _site_files(
 _ENCODE_CHUNK = 250
 
 
+def _piece_key(cache: Cache, site: Site, base: str, slug: str) -> str:
+    """What a source's entry in /data/site.json is made of: its text and metadata (the
+    digest), the names looked for (its mentions) and the base URL (its links)."""
+    return cache.key("piece", base, site.names_key, slug, site.sources[slug].digest)
+
+
+def _stored_pieces(
+    site: Site, absolute: Callable[[str], str], cache: Cache, ready: dict[str, bytes]
+) -> dict[str, bytes]:
+    """Every source's entry in /data/site.json: encoded on the workers (``ready``, which
+    staged them), kept in the cache by an earlier build, or encoded here.
+
+    A one-off build after one article changed encodes that one, not ten thousand.
+    (A session keeps the pieces in memory instead; see feeds.site_data_bytes.)
+    """
+    base = absolute("")
+    out: dict[str, bytes] = {}
+    for slug in site.sources:
+        key = _piece_key(cache, site, base, slug)
+        piece = ready.get(slug)
+        if piece is not None:
+            cache.put("pieces", key, piece, written=True)
+        else:
+            piece = cache.get("pieces", key)
+            if piece is None:
+                piece = source_piece(site, slug, absolute)
+                cache.put("pieces", key, piece)
+        out[slug] = piece
+    return out
+
+
 def _render_indexed(
-    job: tuple[Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None],
+    job: tuple[
+        Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None, Cache | None
+    ],
     index: int,
 ) -> bytes | list[bytes] | tuple[bytes, float, str | None]:
     """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json.
@@ -238,10 +275,15 @@ def _render_indexed(
     it took, fingerprint): a worker's own record of its templates' times dies with it,
     and a first build fingerprints its pages where they are rendered.
     """
-    renderer, pages, related, chunks, timed, prints = job
+    renderer, pages, related, chunks, timed, prints, cache = job
     if index >= len(pages):
-        absolute = partial(join_url, renderer.base_url)
-        return [source_piece(renderer.site, s, absolute) for s in chunks[index - len(pages)]]
+        site, absolute = renderer.site, partial(join_url, renderer.base_url)
+        pieces = [source_piece(site, s, absolute) for s in chunks[index - len(pages)]]
+        if cache is not None:  # staged as cache entries (see _stored_pieces)
+            base = absolute("")
+            for slug, piece in zip(chunks[index - len(pages)], pieces, strict=True):
+                stored(piece, cache.entry("pieces", _piece_key(cache, site, base, slug)))
+        return pieces
     planned = page = pages[index]
     slug = page.context.get("slug")
     if slug is not None and page.kind in ENTITY_KINDS:
@@ -294,6 +336,7 @@ def render_files(
     anywhere leaves the previous site as it was.
     """
     site = checked.site
+    preparing = time.perf_counter()
     binary = search.pagefind_binary() if search_binary is AUTO else search_binary
     assert binary is None or isinstance(binary, Path)
     jinja_cache = None
@@ -350,6 +393,9 @@ def render_files(
     if prints is not None:
         prints.done()
     total = len(todo)
+    if timings is not None:
+        # The renderer, and each page's fingerprint to tell what can be carried over.
+        timings["prepare"] = time.perf_counter() - preparing
     # Progress counts pages (HTML); the feed and the sitemap are rendered after them.
     page_total = sum(1 for i in todo if i < len(pages))
     carried.rendered_pages = [
@@ -358,6 +404,9 @@ def render_files(
     carried.rendered = len(carried.rendered_pages)
     spent = [0.0]
     data_kept = memo(cache, "data")
+    # A one-off build keeps each source's encoded entry of /data/site.json in the cache
+    # on disk; a session keeps them in memory (data_kept).
+    pieces = cache if cache is not None and cache.root is not None and not cache.lasting else None
 
     def produce() -> Iterator[tuple[str, Data | Carry]]:
         """Pages in plan order as they are rendered, then the site-wide files.
@@ -373,7 +422,18 @@ def render_files(
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile, later)
+        stores = (
+            cache if cache is not None and cache.root is not None and not cache.lasting else None
+        )
+        jobs = (
+            renderer,
+            [everything[i] for i in todo],
+            checked.related,
+            chunks,
+            profile,
+            later,
+            stores,
+        )
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
         extra: list[tuple[str, Data]] = []
         first: list[Any] = []
@@ -381,7 +441,7 @@ def render_files(
             # The first page starts the workers (forked before the data files below add
             # to this process); the data files are then made here while they render.
             first = [next(rendered)] if total else []
-            extra = _site_files(site, absolute, data_kept)
+            extra = _site_files(site, absolute, data_kept, cache=pieces)
         done = 0
         for i, page in enumerate(everything):
             out = outputs[i]
@@ -406,9 +466,9 @@ def render_files(
             started = time.perf_counter()
         if chunks:
             ready: dict[str, bytes] = {}
-            for ids, pieces in zip(chunks, rendered, strict=True):
-                ready.update(zip(ids, pieces, strict=True))
-            extra = _site_files(site, absolute, data_kept, ready)
+            for ids, encoded in zip(chunks, rendered, strict=True):
+                ready.update(zip(ids, encoded, strict=True))
+            extra = _site_files(site, absolute, data_kept, ready, pieces)
         carried.rendered = len(carried.rendered_pages)
         spent[0] += time.perf_counter() - started
         if timings is not None:

@@ -407,6 +407,11 @@ def build_model(
     uses_before: dict[str, tuple[Any, ...]] = kept.get("citations", {})
     uses_now: dict[str, tuple[Any, ...]] = {}
     flat: dict[str, Any] = {}  # each cited article's passages, normalised once
+    # Where each quote was found, kept on disk in one entry: a build after one article
+    # changed looks up only that article's quotes (thousands, on a large site).
+    quotes_key = cache.key("quotes") if cache is not None else ""
+    found_before = (cache.get("quotes", quotes_key) if cache is not None else None) or {}
+    located: dict[str, tuple[Location | None]] = {}
     for kind, records in by_kind.items():
         for record in records.values():
             hit = uses_before.get(record.path)
@@ -419,11 +424,15 @@ def build_model(
                 uses_now[record.path] = hit
                 citations.extend(hit[2])
                 continue
-            uses = _citation_uses(kind, record, sources, texts_by_id, cache, flat)
+            uses = _citation_uses(kind, record, sources, texts_by_id, found_before, located, flat)
             cited = tuple((sid, sources.get(sid)) for sid in sorted({u.source for u in uses}))
             uses_now[record.path] = (record, cited, uses)
             citations.extend(uses)
     kept["citations"] = uses_now
+    if cache is not None and located and located.keys() != found_before.keys():
+        cache.put("quotes", quotes_key, {**found_before, **located} if cache.lasting else located)
+    elif cache is not None:
+        cache.touch("quotes", quotes_key)
 
     attendance: dict[str, list[Attendance]] = defaultdict(list)
     followed_by: dict[str, list[str]] = defaultdict(list)
@@ -466,7 +475,8 @@ def _citation_uses(
     record: Record[Any],
     sources: dict[str, Source],
     texts: dict[str, str],
-    cache: Cache | None,
+    before: dict[str, tuple[Location | None]],
+    located: dict[str, tuple[Location | None]],
     flat: dict[str, Any],
 ) -> list[CitationUse]:
     """Every citation of one sheet, each looked up in its source."""
@@ -475,7 +485,9 @@ def _citation_uses(
         line, col = record.doc.position((*loc, "quote"))
         source = sources.get(cite.source)
         location = (
-            _locate(cache, source.article, texts[cite.source], cite.quote, flat) if source else None
+            _locate(source.article, texts[cite.source], cite.quote, before, located, flat)
+            if source
+            else None
         )
         speaker = cite.speaker if isinstance(cite, Statement) else None
         uses.append(
@@ -496,16 +508,20 @@ def _citation_uses(
 
 
 def _locate(
-    cache: Cache | None, article: Article, text: str, quote: str, flat: dict[str, Any]
+    article: Article,
+    text: str,
+    quote: str,
+    before: dict[str, tuple[Location | None]],
+    located: dict[str, tuple[Location | None]],
+    flat: dict[str, Any],
 ) -> Location | None:
-    """find_quote, remembered for the session by the source's text and the quote."""
-    if cache is None:
-        return find_quote(article, quote, flat)
+    """find_quote, remembered by the source's text and the quote (``before``: what
+    earlier builds found; ``located``: this build's, added to)."""
     key = key_of(article.id, text, quote)
-    found = cache.recall("quotes", key)
+    found = located.get(key) or before.get(key)
     if found is None:
         found = (find_quote(article, quote, flat),)
-        cache.remember("quotes", key, found)
+    located[key] = found
     return found[0]
 
 

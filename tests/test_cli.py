@@ -47,8 +47,8 @@ def test_build_prints_summary_line_then_pages_per_kind_and_time(bundled: Path) -
     assert lines[1:-1] == expected
     assert sum(kinds.values()) == pages
     assert re.fullmatch(
-        r"  time: check \d+\.\d\ds, render \d+\.\d\ds(, search \d+\.\d\ds)?, write \d+\.\d\ds,"
-        r" cache \d+\.\d\ds",
+        r"  time: check \d+\.\d\ds, prepare \d+\.\d\ds, render \d+\.\d\ds"
+        r"(, search \d+\.\d\ds)?, write \d+\.\d\ds, cache \d+\.\d\ds",
         lines[-1],
     ), lines[-1]
     assert "\r" not in out
@@ -152,8 +152,8 @@ def test_profile_prints_stages_and_slowest_templates(bundled: Path) -> None:
     assert code == 0, err
     lines = out.splitlines()
     start = lines.index("profile: time per stage")
-    stages = [line.split()[0] for line in lines[start + 1 : start + 8]]
-    assert stages == ["load", "model", "checks", "plan", "render", "write", "cache"]
+    stages = [line.split()[0] for line in lines[start + 1 : start + 9]]
+    assert stages == ["load", "model", "checks", "plan", "prepare", "render", "write", "cache"]
     assert "profile: slowest templates (total, pages, per page)" in lines
     assert any(line.strip().startswith("person.html") for line in lines)
     first = next(line for line in lines if line.startswith("  pages rendered: "))
