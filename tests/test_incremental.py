@@ -197,6 +197,30 @@ def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path) -> 
     assert tree(bundled / "_site") == before
 
 
+def test_a_build_after_one_edit_reuses_what_it_encoded_of_the_other_articles(
+    bundled: Path, tmp_path: Path
+) -> None:
+    def pieces() -> set[str]:
+        return {p.name for p in (bundled / ".cache/pieces").rglob("*") if p.is_file()}
+
+    build_project(bundled, BuildOptions(search=False))
+    first = pieces()
+    assert len(first) == len(list((bundled / "seeds").glob("*.txt")))
+    assert len([p for p in (bundled / ".cache/quotes").rglob("*") if p.is_file()]) == 1
+    seed = bundled / "seeds/001_662a9fa97c2a1bbd.txt"
+    seed.write_text(seed.read_text().replace("alleviate the suffering", "ease the suffering"))
+    build_project(bundled, BuildOptions(search=False))
+    # One article's entry of /data/site.json made again; the old one pruned.
+    assert len(pieces() - first) == 1 and len(pieces()) == len(first)
+    assert tree(bundled / "_site") == clean_build(bundled, tmp_path)
+    # Curated metadata is part of an article's entry too.
+    meta = bundled / "content/sources.yaml"
+    meta.write_text(meta.read_text().replace("published: 2023-11-21", "published: 2023-11-20", 1))
+    build_project(bundled, BuildOptions(search=False))
+    assert b'"published":"2023-11-20"' in (bundled / "_site/data/site.json").read_bytes()
+    assert tree(bundled / "_site") == clean_build(bundled, tmp_path)
+
+
 def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
