@@ -294,7 +294,7 @@ def _render_indexed(
     started = time.perf_counter()
     data = renderer.render(page)
     spent = time.perf_counter() - started
-    return data, spent, prints.of(planned) if prints is not None else None
+    return data, spent, prints.alone(planned) if prints is not None else None
 
 
 @dataclass
@@ -422,18 +422,8 @@ def render_files(
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        stores = (
-            cache if cache is not None and cache.root is not None and not cache.lasting else None
-        )
-        jobs = (
-            renderer,
-            [everything[i] for i in todo],
-            checked.related,
-            chunks,
-            profile,
-            later,
-            stores,
-        )
+        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile,
+                later, pieces)  # fmt: skip
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
         extra: list[tuple[str, Data]] = []
         first: list[Any] = []

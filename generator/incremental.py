@@ -153,6 +153,15 @@ class Fingerprints:
         self.kept["parts"] = self.parts_now
         self.kept["plan"] = self.generation
 
+    def alone(self, page: Page) -> str | None:
+        """:meth:`of`, keeping nothing for a next build: on a worker, where whatever it
+        kept would only grow with every page it renders."""
+        fp = self.of(page)
+        self.now.clear()
+        self.listed_now.clear()
+        self.parts_now.clear()
+        return fp
+
     def of(self, page: Page) -> str | None:
         """The page's fingerprint; None: it has none and is always rendered."""
         kind = ENTITY_KINDS.get(page.kind)

@@ -762,15 +762,20 @@ class Renderer:
     def _render(self, page: Page) -> bytes:
         view = PageView(self, page)
         template = self.env.get_template(page.template)
-        html = template.render(
-            site=self.site,
-            config=self.site.config,
-            page=page,
-            v=view,
-            kind_titles=KIND_TITLES,
-            kind_singular=KIND_SINGULAR,
-            **page.context,
-        )
+        try:
+            html = template.render(
+                site=self.site,
+                config=self.site.config,
+                page=page,
+                v=view,
+                kind_titles=KIND_TITLES,
+                kind_singular=KIND_SINGULAR,
+                **page.context,
+            )
+        finally:
+            # The view and its footnotes refer to each other: left as a cycle, the page
+            # and all it lists would wait for the cycle collector, which a build keeps off.
+            del view.cite
         return html.encode("utf-8")
 
     def annotated_blocks(self, source_id: str, view: PageView) -> list[Markup]:

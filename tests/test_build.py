@@ -166,6 +166,40 @@ def test_every_page_is_well_formed_html5(bundled: Path) -> None:
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (page, levels)
 
 
+def test_rendering_a_page_leaves_nothing_for_the_cycle_collector(bundled: Path) -> None:
+    # A build keeps the collector off: a page that left a reference cycle behind would
+    # keep its whole context (every passage an entity page lists) until the build ended,
+    # on every worker (at 10,000 articles, 300 MB more at the peak).
+    import gc
+
+    from generator.build import _render_indexed, check_project
+    from generator.render import Renderer
+
+    checked = check_project(bundled)
+    renderer = Renderer(checked.site, search=False)
+    pages = list(checked.pages)
+    job = (renderer, pages, checked.related, [], False, None, None)
+    for i in range(len(pages)):  # templates compiled, caches filled
+        _render_indexed(job, i)
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(len(pages)):
+            _render_indexed(job, i)
+        gc.collect()
+        ours = [o for o in gc.garbage if type(o).__module__.startswith("generator")]
+        assert ours == []
+        # Python-Markdown leaves one small closure (five objects) per conversion.
+        assert len(gc.garbage) <= 5 * len(pages)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()
+
+
 def test_a_build_puts_the_cycle_collector_back_as_it_was(bundled: Path) -> None:
     # A build keeps the collector from running; a program that builds gets its own
     # setting back, whether the build succeeds or fails, and enabled or not.
