@@ -27,7 +27,7 @@ from generator.feeds import data_files, documents, encodes_every_source, source_
 from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
-from generator.parallel import MIN_PARALLEL, pmap_shared
+from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
@@ -421,48 +421,53 @@ def render_files(
         absolute = partial(join_url, renderer.base_url)
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
+            if pieces is not None:  # those an earlier build encoded are read at the end
+                base = absolute("")
+                keys = {s: _piece_key(pieces, site, base, s) for s in ids}
+                ids = [s for s in ids if not pieces.has("pieces", keys[s])]
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
         jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile,
                 later, pieces)  # fmt: skip
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
-        extra: list[tuple[str, Data]] = []
-        first: list[Any] = []
-        if not chunks:
-            # The first page starts the workers (forked before the data files below add
-            # to this process); the data files are then made here while they render.
-            first = [next(rendered)] if total else []
-            extra = _site_files(site, absolute, data_kept, cache=pieces)
-        done = 0
-        for i, page in enumerate(everything):
-            out = outputs[i]
-            if out is None:
-                out = first.pop() if first else next(rendered)
-                if profile or later is not None:
-                    out, seconds, fp = out
-                    if profile:
-                        spent_on = carried.template_times.setdefault(page.template, [0, 0.0])
-                        spent_on[0] += 1
-                        spent_on[1] += seconds
-                    if fp is not None:
-                        fingerprints[page.output] = fp
-                        if i < len(pages):
-                            carried.rendered_pages.append(page.output)
-                if i < len(pages):
-                    done += 1
-                    if progress:
-                        progress(done, page_total, "render")
+        with stopping(rendered):
+            extra: list[tuple[str, Data]] = []
+            first: list[Any] = []
+            if not chunks:
+                # The first page starts the workers (forked before the data files below add
+                # to this process); the data files are then made here while they render.
+                first = [next(rendered)] if total else []
+                extra = _site_files(site, absolute, data_kept, cache=pieces)
+            done = 0
+            for i, page in enumerate(everything):
+                out = outputs[i]
+                if out is None:
+                    out = first.pop() if first else next(rendered)
+                    if profile or later is not None:
+                        out, seconds, fp = out
+                        if profile:
+                            spent_on = carried.template_times.setdefault(page.template, [0, 0.0])
+                            spent_on[0] += 1
+                            spent_on[1] += seconds
+                        if fp is not None:
+                            fingerprints[page.output] = fp
+                            if i < len(pages):
+                                carried.rendered_pages.append(page.output)
+                    if i < len(pages):
+                        done += 1
+                        if progress:
+                            progress(done, page_total, "render")
+                spent[0] += time.perf_counter() - started
+                yield page.output, out
+                started = time.perf_counter()
+            if chunks:
+                ready: dict[str, bytes] = {}
+                for ids, encoded in zip(chunks, rendered, strict=True):
+                    ready.update(zip(ids, encoded, strict=True))
+                extra = _site_files(site, absolute, data_kept, ready, pieces)
+            carried.rendered = len(carried.rendered_pages)
             spent[0] += time.perf_counter() - started
-            yield page.output, out
-            started = time.perf_counter()
-        if chunks:
-            ready: dict[str, bytes] = {}
-            for ids, encoded in zip(chunks, rendered, strict=True):
-                ready.update(zip(ids, encoded, strict=True))
-            extra = _site_files(site, absolute, data_kept, ready, pieces)
-        carried.rendered = len(carried.rendered_pages)
-        spent[0] += time.perf_counter() - started
-        if timings is not None:
-            timings["render"] = spent[0]
+            if timings is not None:
+                timings["render"] = spent[0]
         yield from extra
 
     if binary is None:
@@ -635,34 +640,37 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
         own_output=options.own_output and options.session is not None,
     )
     clock = time.perf_counter()
-    written = memo(cache, "written")  # the files the last in-place update left
-    in_place = options.session is not None and _in_place(output, previous, binary, carried)
-    if in_place:
-        before = written.get("names") if written.get("output") == output else None
-        if before is None:
-            written["same"] = {}
-        count, names = update_site(
-            output,
-            files,
-            root,
-            force=options.force,
-            before=before,
-            same=written["same"],
-            paged=carried.fingerprints,
-        )
-        written.update(output=output, names=names)
-    elif options.session is not None:
-        # What a session writes whole, the next in-place update starts from: every name,
-        # and the bytes and stat of each file written rather than carried.
-        names: set[str] = set()
-        made: dict[str, Data] = {}
-        noted = _noted(files, names, made, carried.fingerprints)
-        count = write_site(output, noted, root, force=options.force, previous=previous)
-        same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
-        written.update(output=output, names=names, same=same)
-    else:
-        count = write_site(output, files, root, force=options.force, previous=previous)
-        written.clear()
+    # Closed whatever happens: a writer that fails stops the workers still rendering,
+    # before the failed build's staged cache entries are thrown away.
+    with stopping(files):
+        written = memo(cache, "written")  # the files the last in-place update left
+        in_place = options.session is not None and _in_place(output, previous, binary, carried)
+        if in_place:
+            before = written.get("names") if written.get("output") == output else None
+            if before is None:
+                written["same"] = {}
+            count, names = update_site(
+                output,
+                files,
+                root,
+                force=options.force,
+                before=before,
+                same=written["same"],
+                paged=carried.fingerprints,
+            )
+            written.update(output=output, names=names)
+        elif options.session is not None:
+            # What a session writes whole, the next in-place update starts from: every name,
+            # and the bytes and stat of each file written rather than carried.
+            names: set[str] = set()
+            made: dict[str, Data] = {}
+            noted = _noted(files, names, made, carried.fingerprints)
+            count = write_site(output, noted, root, force=options.force, previous=previous)
+            same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
+            written.update(output=output, names=names, same=same)
+        else:
+            count = write_site(output, files, root, force=options.force, previous=previous)
+            written.clear()
     spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
     # With streaming, rendering happened while writing; count it once, as rendering.
     timings["write"] = max(

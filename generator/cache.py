@@ -94,6 +94,12 @@ class Cache:
             return None
         return self.take(namespace, key, data)
 
+    def has(self, namespace: str, key: str) -> bool:
+        """Whether ``key`` has an entry, in memory or on disk (not read, not counted)."""
+        return (namespace, key) in self.memory or (
+            self.root is not None and os.path.exists(self._path(namespace, key))
+        )
+
     def in_memory(self, namespace: str, key: str) -> bool:
         """Whether :meth:`get` would find ``key`` without the disk (for a worker to ask)."""
         return (namespace, key) in self.memory
@@ -116,7 +122,8 @@ class Cache:
         try:
             found = pickle.loads(data)
         except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
-                TypeError, ValueError):  # fmt: skip
+                TypeError, ValueError, OverflowError, MemoryError):  # fmt: skip
+            # A damaged entry: a flipped length byte can ask for more than memory holds.
             found = None
         if found is None:
             self.misses += 1
@@ -238,7 +245,9 @@ class Cache:
                     ):
                         shutil.rmtree(found.path, ignore_errors=True)
         for namespace in namespaces if disk else ():
-            used = self.used.get(namespace, set())
+            if namespace not in self.used:
+                continue  # not looked into by this build (a session keeps site.json's pieces)
+            used = self.used[namespace]
             base = self.root / namespace
             if not base.is_dir():
                 continue

@@ -19,7 +19,7 @@ from typing import Any
 
 from generator.article import Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
-from generator.parallel import pmap_shared
+from generator.parallel import pmap_shared, stopping
 from generator.problems import DossierError, Problem
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
@@ -444,25 +444,26 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
         files.append((file, stem, shown))
     seeds: list[SeedFile] = []
     read = iter(pmap_shared(_read_seed, (cache, files), len(files)))
-    for slot in slots:
-        if isinstance(slot, SeedFile):
-            seeds.append(slot)
-            continue
-        file, source_id, shown = files[slot]
-        stat, text, found, key, data, parsed = next(read)
-        if text is None:
-            problems.extend(found)
-            continue
-        before = seen.previous(file)
-        if before is not None and before[0].text == text and before[0].path == shown:
-            seen.put(file, stat, before)  # touched but the same text: the same objects
-            seeds.append(before[0])
-            used.append(before[1])
-            continue
-        article = _article(cache, key, data, parsed, text, source_id)
-        seed = SeedFile(source_id, shown, text, *article)
-        seen.put(file, stat, (seed, key))
-        seeds.append(seed)
+    with stopping(read):
+        for slot in slots:
+            if isinstance(slot, SeedFile):
+                seeds.append(slot)
+                continue
+            file, source_id, shown = files[slot]
+            stat, text, found, key, data, parsed = next(read)
+            if text is None:
+                problems.extend(found)
+                continue
+            before = seen.previous(file)
+            if before is not None and before[0].text == text and before[0].path == shown:
+                seen.put(file, stat, before)  # touched but the same text: the same objects
+                seeds.append(before[0])
+                used.append(before[1])
+                continue
+            article = _article(cache, key, data, parsed, text, source_id)
+            seed = SeedFile(source_id, shown, text, *article)
+            seen.put(file, stat, (seed, key))
+            seeds.append(seed)
     if cache is not None:
         cache.touch("articles", *used)
 

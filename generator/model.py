@@ -429,7 +429,7 @@ def build_model(
             uses_now[record.path] = (record, cited, uses)
             citations.extend(uses)
     kept["citations"] = uses_now
-    if cache is not None and located and located.keys() != found_before.keys():
+    if cache is not None and located and not located.keys() <= found_before.keys():
         cache.put("quotes", quotes_key, {**found_before, **located} if cache.lasting else located)
     elif cache is not None:
         cache.touch("quotes", quotes_key)

@@ -9,11 +9,12 @@ workers costs more than it saves.
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -92,6 +93,20 @@ def spans(count: int, jobs: int) -> Iterator[tuple[int, int]]:
         size = max(1, min(base, (count - start) // (jobs * 2)))
         yield start, min(count, start + size)
         start += size
+
+
+@contextlib.contextmanager
+def stopping(results: Iterable[Any]) -> Iterator[None]:
+    """Close ``results`` (a generator fed by :func:`pmap_shared`) on the way out, even
+    when the code consuming it fails: the work not begun is dropped and the workers
+    stop, instead of rendering on while the error is reported (and writing staged cache
+    entries after a failed build has thrown them away)."""
+    try:
+        yield
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 def pmap_shared(

@@ -184,13 +184,22 @@ def test_unchanged_pages_keep_their_files(bundled: Path) -> None:
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
-def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not a pickle",
+        # A flipped length byte: a frame, or a byte string, longer than memory can hold.
+        b"\x80\x05\x95" + (2**63).to_bytes(8, "little") + b"\x8c\x01x.",
+        b"\x80\x05\x8e" + (2**62).to_bytes(8, "little") + b"ab",
+    ],
+)
+def test_cache_folder_is_used_and_corrupt_entries_are_ignored(bundled: Path, damage: bytes) -> None:
     build_project(bundled, BuildOptions(search=False))
     cache = bundled / ".cache"
     entries = [p for p in cache.rglob("*") if p.is_file()]
     assert entries
     for entry in entries:
-        entry.write_bytes(b"not a pickle")
+        entry.write_bytes(damage)
     before = tree(bundled / "_site")
     shutil.rmtree(bundled / "_site")
     build_project(bundled, BuildOptions(search=False))
@@ -221,6 +230,37 @@ def test_a_build_after_one_edit_reuses_what_it_encoded_of_the_other_articles(
     assert tree(bundled / "_site") == clean_build(bundled, tmp_path)
 
 
+def test_encoded_entries_of_site_json_are_kept_across_rebuilds_and_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.cache import FOLDER, Cache
+
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 220)
+    build_project(project, BuildOptions(search=False))
+
+    def pieces() -> dict[str, tuple[int, int]]:
+        return {
+            p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (project / ".cache/pieces").rglob("*")
+            if p.is_file()
+        }
+
+    first = pieces()
+    assert len(first) == 220
+    # A new title re-renders every page on the workers; the articles' entries are read
+    # from the cache, not encoded and written again.
+    config = project / "site.yaml"
+    config.write_text(config.read_text().replace("title: ", "title: Draft of ", 1))
+    build_project(project, BuildOptions(search=False))
+    assert pieces() == first
+    assert tree(project / "_site") == clean_build(project, tmp_path)
+    # A serve session keeps them in memory and leaves those on disk alone.
+    session = Cache(project / FOLDER, session=True)
+    build_project(project, BuildOptions(search=False, session=session, output=tmp_path / "s"))
+    assert pieces() == first
+
+
 def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,6 +287,35 @@ def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
     # The rest: the sheets that cite the article it should have been.
     assert all(f"unknown source id '{seed.stem}'" in p for p in found if "UTF-8" not in p)
     assert tree(project / "_site") == site
+
+
+def test_a_write_that_fails_stops_the_workers_before_the_cache_is_cleaned_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.write
+
+    # A first build of 220 articles renders on two workers, which also encode and stage
+    # /data/site.json's entries; the writer fails at its 5th file.
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 220)
+    place, count = generator.write._place, [0]
+
+    def failing(*args: object) -> None:
+        count[0] += 1
+        if count[0] == 5:
+            raise OSError(28, "No space left on device")
+        place(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.write, "_place", failing)
+    with pytest.raises(OSError, match="No space left") as failed:
+        build_project(project, BuildOptions(search=False))
+    # While the error is still held (as the command line does to report it), long
+    # enough for a worker left running to finish and stage more:
+    time.sleep(1.5)
+    # Nothing staged or cached is left (compiled templates may be).
+    assert sorted(p.name for p in (project / ".cache").iterdir()) == ["jinja"]
+    assert not (project / "_site").exists()
+    assert failed.value.errno == 28
 
 
 def test_a_failed_build_adds_nothing_to_the_cache(bundled: Path) -> None:
