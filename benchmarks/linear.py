@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.build import _fewer_collections
+from generator.build import _collector_off
 from generator.citations import find_quote
 from generator.load import load_site
 from generator.mentions import build_matcher, find_mentions
@@ -55,5 +55,5 @@ if __name__ == "__main__":
         # With the cycle collector set as a build sets it: at its default threshold its
         # passes over the whole site, ten times larger at ten times the articles, would
         # be timed as matching.
-        with _fewer_collections():
+        with _collector_off():
             print(measure(Path(arg)), flush=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -212,13 +212,13 @@ def _site_files(
     absolute: Callable[[str], str],
     kept: dict[str, Any],
     ready: dict[str, bytes] | None = None,
-    cache: Cache | None = None,
+    store: _Store | None = None,
 ) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
-    on the workers. ``cache``: where the encoded sources are kept (a one-off build's)."""
-    if cache is not None:
-        ready = _stored_pieces(site, absolute, cache, ready or {})
+    on the workers. ``store``: where the encoded sources are kept (a one-off build's)."""
+    if store is not None:
+        ready = _stored_pieces(site, absolute, store, ready or {})
     extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept, ready))
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
@@ -232,14 +232,26 @@ def _site_files(
 _ENCODE_CHUNK = 250
 
 
-def _piece_key(cache: Cache, site: Site, base: str, slug: str) -> str:
-    """What a source's entry in /data/site.json is made of: its text and metadata (the
+class _Store(NamedTuple):
+    """Where a one-off build keeps each source's encoded entry of /data/site.json, and
+    the cache key of each."""
+
+    cache: Cache
+    keys: dict[str, str]
+
+
+def _store(cache: Cache, site: Site, base: str) -> _Store:
+    """Each key is what the entry is made of: the source's text and metadata (its
     digest), the names looked for (its mentions) and the base URL (its links)."""
-    return cache.key("piece", base, site.names_key, slug, site.sources[slug].digest)
+    names = site.names_key
+    return _Store(
+        cache,
+        {s: cache.key("piece", base, names, s, src.digest) for s, src in site.sources.items()},
+    )
 
 
 def _stored_pieces(
-    site: Site, absolute: Callable[[str], str], cache: Cache, ready: dict[str, bytes]
+    site: Site, absolute: Callable[[str], str], store: _Store, ready: dict[str, bytes]
 ) -> dict[str, bytes]:
     """Every source's entry in /data/site.json: encoded on the workers (``ready``, which
     staged them), kept in the cache by an earlier build, or encoded here.
@@ -247,10 +259,10 @@ def _stored_pieces(
     A one-off build after one article changed encodes that one, not ten thousand.
     (A session keeps the pieces in memory instead; see feeds.site_data_bytes.)
     """
-    base = absolute("")
+    cache, keys = store
     out: dict[str, bytes] = {}
     for slug in site.sources:
-        key = _piece_key(cache, site, base, slug)
+        key = keys[slug]
         piece = ready.get(slug)
         if piece is not None:
             cache.put("pieces", key, piece, written=True)
@@ -265,7 +277,7 @@ def _stored_pieces(
 
 def _render_indexed(
     job: tuple[
-        Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None, Cache | None
+        Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None, _Store | None
     ],
     index: int,
 ) -> bytes | list[bytes] | tuple[bytes, float, str | None]:
@@ -275,14 +287,13 @@ def _render_indexed(
     it took, fingerprint): a worker's own record of its templates' times dies with it,
     and a first build fingerprints its pages where they are rendered.
     """
-    renderer, pages, related, chunks, timed, prints, cache = job
+    renderer, pages, related, chunks, timed, prints, store = job
     if index >= len(pages):
         site, absolute = renderer.site, partial(join_url, renderer.base_url)
         pieces = [source_piece(site, s, absolute) for s in chunks[index - len(pages)]]
-        if cache is not None:  # staged as cache entries (see _stored_pieces)
-            base = absolute("")
+        if store is not None:  # staged as cache entries (see _stored_pieces)
             for slug, piece in zip(chunks[index - len(pages)], pieces, strict=True):
-                stored(piece, cache.entry("pieces", _piece_key(cache, site, base, slug)))
+                stored(piece, store.cache.entry("pieces", store.keys[slug]))
         return pieces
     planned = page = pages[index]
     slug = page.context.get("slug")
@@ -406,7 +417,9 @@ def render_files(
     data_kept = memo(cache, "data")
     # A one-off build keeps each source's encoded entry of /data/site.json in the cache
     # on disk; a session keeps them in memory (data_kept).
-    pieces = cache if cache is not None and cache.root is not None and not cache.lasting else None
+    store = None
+    if cache is not None and cache.root is not None and not cache.lasting:
+        store = _store(cache, site, join_url(renderer.base_url, ""))
 
     def produce() -> Iterator[tuple[str, Data | Carry]]:
         """Pages in plan order as they are rendered, then the site-wide files.
@@ -421,13 +434,11 @@ def render_files(
         absolute = partial(join_url, renderer.base_url)
         if total >= MIN_PARALLEL and encodes_every_source(site, absolute, data_kept):
             ids = list(site.sources)
-            if pieces is not None:  # those an earlier build encoded are read at the end
-                base = absolute("")
-                keys = {s: _piece_key(pieces, site, base, s) for s in ids}
-                ids = [s for s in ids if not pieces.has("pieces", keys[s])]
+            if store is not None:  # those an earlier build encoded are read at the end
+                ids = [s for s in ids if not store.cache.has("pieces", store.keys[s])]
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
         jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile,
-                later, pieces)  # fmt: skip
+                later, store)  # fmt: skip
         rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
         with stopping(rendered):
             extra: list[tuple[str, Data]] = []
@@ -436,7 +447,7 @@ def render_files(
                 # The first page starts the workers (forked before the data files below add
                 # to this process); the data files are then made here while they render.
                 first = [next(rendered)] if total else []
-                extra = _site_files(site, absolute, data_kept, cache=pieces)
+                extra = _site_files(site, absolute, data_kept, store=store)
             done = 0
             for i, page in enumerate(everything):
                 out = outputs[i]
@@ -463,7 +474,7 @@ def render_files(
                 ready: dict[str, bytes] = {}
                 for ids, encoded in zip(chunks, rendered, strict=True):
                     ready.update(zip(ids, encoded, strict=True))
-                extra = _site_files(site, absolute, data_kept, ready, pieces)
+                extra = _site_files(site, absolute, data_kept, ready, store)
             carried.rendered = len(carried.rendered_pages)
             spent[0] += time.perf_counter() - started
             if timings is not None:
@@ -560,12 +571,12 @@ def _up_to_date(
 
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
-    with _fewer_collections():
+    with _collector_off():
         return _build(root, options or BuildOptions())
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
+def _collector_off() -> Iterator[None]:
     """Keep the cycle collector from running while a build runs (and in the workers it forks).
 
     A build makes millions of objects that live until it ends, and next to no cycles (a
