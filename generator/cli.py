@@ -6,6 +6,8 @@ so the core never depends on Click.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -22,9 +24,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Context:
     """Options shared by every command."""
 
-    def __init__(self, project: Path, verbosity: int) -> None:
+    def __init__(self, project: Path, verbosity: int, held: list[Any] | None = None) -> None:
         self.project = project
         self.verbosity = verbosity
+        # What a command built and may leave unfreed when the process exits (see run()).
+        self.held: list[Any] = held if held is not None else []
 
     def info(self, message: str) -> None:
         if self.verbosity >= 0:
@@ -71,7 +75,8 @@ def reports_problems(func: F) -> F:
 @click.pass_context
 def main(ctx: click.Context, project: Path, quiet: int, verbose: int) -> None:
     """dossier: build source-grounded sites about diplomatic events."""
-    ctx.obj = Context(project, verbose - quiet)
+    # run() hands in the list it keeps; under a test's CliRunner there is none.
+    ctx.obj = Context(project, verbose - quiet, ctx.obj if isinstance(ctx.obj, list) else None)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -137,6 +142,7 @@ def build(
     finally:
         if progress:
             progress.clear()
+    ctx.held.append(result)
     _print_warnings(ctx, result.warnings)
     ctx.info(
         f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f}s "
@@ -225,6 +231,7 @@ def check(ctx: Context, strict: bool) -> None:
     from generator.build import check_project
 
     checked = check_project(ctx.project, strict=strict)
+    ctx.held.append(checked)
     _print_warnings(ctx, checked.warnings)
     for line in checked.coverage.lines():
         ctx.info(line)
@@ -453,3 +460,27 @@ for _command in main.commands.values():
             ),
         ]
     )
+
+
+def run() -> None:
+    """The ``dossier`` command: :func:`main`, then exit.
+
+    After a build or a check, the process exits without tearing down what the command
+    built: freeing a large site object by object took longer than some rebuilds (0.6 s
+    at 10,000 articles), and the operating system takes the memory back at once. Every
+    file was written and closed, and the worker pools joined, before the command returned.
+    """
+    held: list[Any] = []
+    try:
+        main.main(prog_name="dossier", obj=held)
+    except SystemExit as exc:
+        if not held:
+            raise
+        code = exc.code
+        if code is not None and not isinstance(code, int):
+            click.echo(str(code), err=True)  # as the interpreter does for sys.exit("...")
+            code = 1
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to do
+                stream.flush()
+        os._exit(code or 0)

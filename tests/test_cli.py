@@ -147,6 +147,46 @@ def test_python_dash_m_entry_point() -> None:
     assert done.stdout.strip() == f"dossier, version {__version__}"
 
 
+def _process(*args: str) -> tuple[int, str, str]:
+    """``python -m generator ARGS`` in a process of its own, stdout and stderr piped."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, check=False
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_process_that_exits_without_freeing_the_site_still_prints_everything(
+    bundled: Path,
+) -> None:
+    # Through run(), which ends the process with os._exit after a build or a check: piped
+    # output is block-buffered, so what the command printed must be flushed first.
+    code, out, err = _process("-C", str(bundled), "build", "--no-search")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("Built ") and lines[0].endswith("_site")
+    assert lines[-1].startswith("  time: check ")
+    assert (bundled / "_site/index.html").is_file()
+    code, out, err = _process("-C", str(bundled), "check")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].startswith("OK: ")
+
+
+def test_a_process_keeps_the_exit_code_and_message_of_a_failed_build(bundled: Path) -> None:
+    sheet = bundled / "content/people/wang-yi.yaml"
+    sheet.write_text(sheet.read_text().replace("country: china", "country: chna"))
+    for command in ("build", "check"):
+        code, out, err = _process("-C", str(bundled), command)
+        assert code == 1
+        assert err.splitlines()[-1] == "Error: 1 problem; nothing was written."
+        assert "Traceback" not in err
+    code, _, err = _process("-C", str(bundled), "build", "--strict", "--no-such-option")
+    assert code == 2
+    assert err.splitlines()[-1] == "Error: No such option '--no-such-option'."
+
+
 def test_profile_prints_stages_and_slowest_templates(bundled: Path) -> None:
     code, out, err = run("-C", str(bundled), "build", "--profile", "--no-search")
     assert code == 0, err
