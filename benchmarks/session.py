@@ -73,6 +73,7 @@ def main() -> int:
             break
         changed = None if first else Changed.under(site, watcher.take())
         first = False
+        gc.disable()  # as serve does: on again once the rebuild is served and collected
         wall, cpu = time.perf_counter(), time.process_time()
         carried = Carried()
         result = build_project(
@@ -94,6 +95,7 @@ def main() -> int:
         }
         print(json.dumps(report), flush=True)
         gc.collect(1)  # as serve does once a rebuild is served
+        gc.enable()
     watcher.stop.set()
     return 0
 

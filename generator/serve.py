@@ -704,6 +704,21 @@ class Preview:
     def rebuild(self, changed: set[tuple[str, bool]] | None = None) -> bool:
         """Bring the served site up to date; on failure keep serving the last good build.
 
+        The cycle collector stays off until the new site is served and collected once: on
+        again as the build returned, its first pass would go over all the build made before
+        the browser is told to reload: about 25 ms of a 0.45 s rebuild of 10,000 articles.
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._rebuild(changed)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _rebuild(self, changed: set[tuple[str, bool]] | None) -> bool:
+        """:meth:`rebuild`, the collector off.
+
         Every build goes to the same folder: a session updates it in place, file by file,
         once everything is rendered, so a build that fails changes nothing that is served.
         ``changed``: the paths the watcher reported since the last build, each with

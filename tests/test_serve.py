@@ -296,6 +296,34 @@ def test_site_yaml_and_templates_are_watched(running: Running, bundled: Path) ->
         stream.close()
 
 
+def test_the_collector_is_off_until_a_rebuild_is_served_then_back_on(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import generator.serve as serve
+    from generator.problems import DossierError, Problem
+
+    seen: list[bool] = []
+    build = serve.build_project
+
+    def recording(*args, fail: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+        result = build(*args, **kwargs)
+        seen.append(gc.isenabled())  # as the build returns, before its site is served
+        if fail:
+            raise DossierError([Problem("site.yaml", message="made to fail")])
+        return result
+
+    monkeypatch.setattr(serve, "build_project", recording)
+    assert gc.isenabled()
+    assert running.preview.rebuild() is True
+    assert gc.isenabled()
+    monkeypatch.setattr(serve, "build_project", lambda *a, **k: recording(*a, fail=True, **k))
+    assert running.preview.rebuild() is False  # a failed build puts it back too
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
 def test_stale_page_reloads_as_soon_as_it_connects(running: Running) -> None:
     stream = EventStream(running.port, "an-older-version")
     try:
