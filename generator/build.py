@@ -375,7 +375,7 @@ def render_files(
     manifest: dict[str, tuple[str, Stat]] = {}
     prints = None
     if cache is not None:
-        stamp = site_stamp(site, renderer, cache.stamp)
+        stamp = site_stamp(site, renderer, cache.stamp, memo(cache, "stamp"))
         prints = Fingerprints(site, renderer, stamp, memo(cache, "fingerprints"), checked.related)
         if previous is not None:
             manifest = cache.get("pages", manifest_key(previous)) or {}
