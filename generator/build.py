@@ -123,7 +123,7 @@ class BuildResult:
     held: Any = field(default=None, repr=False, compare=False)
     """What the build made in memory (the checked site, the cache), alive as long as the
     result is: a process that exits right after building (the CLI) can then skip freeing
-    millions of objects one by one, most of a second at 10,000 articles."""
+    millions of objects one by one (0.4 s at 10,000 articles)."""
 
 
 KIND_ORDER = (

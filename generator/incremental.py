@@ -70,7 +70,9 @@ def names_table(site: Site) -> tuple[Any, ...]:
     return meetings, people, others
 
 
-def site_stamp(site: Site, renderer: Renderer, code: str, kept: dict[str, Any] | None = None) -> str:
+def site_stamp(
+    site: Site, renderer: Renderer, code: str, kept: dict[str, Any] | None = None
+) -> str:
     """One hash of everything that every page may depend on.
 
     ``kept``: a session's memo, where the hash of the names table is kept for as long as
