@@ -174,6 +174,25 @@ def test_a_process_that_exits_without_freeing_the_site_still_prints_everything(
     assert out.splitlines()[-1].startswith("OK: ")
 
 
+def test_a_profiled_process_still_writes_its_profile(bundled: Path, tmp_path: Path) -> None:
+    # cProfile and coverage tools save their results as the process ends: with one of them
+    # active, run() lets the process end normally instead of with os._exit.
+    import subprocess
+    import sys
+
+    profile = tmp_path / "check.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "generator",
+         "-C", str(bundled), "check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("OK: ")
+    import pstats
+
+    assert pstats.Stats(str(profile)).total_calls > 0
+
+
 def test_a_process_keeps_the_exit_code_and_message_of_a_failed_build(bundled: Path) -> None:
     sheet = bundled / "content/people/wang-yi.yaml"
     sheet.write_text(sheet.read_text().replace("country: china", "country: chna"))
