@@ -24,7 +24,14 @@ from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of, memo, stored
 from generator.checks import Coverage, check_site
 from generator.feeds import data_files, documents, encodes_every_source, source_piece
-from generator.incremental import ENTITY_KINDS, Fingerprints, Stat, site_stamp, stat_of
+from generator.incremental import (
+    ENTITY_KINDS,
+    SITE_WIDE,
+    Fingerprints,
+    Stat,
+    site_stamp,
+    stat_of,
+)
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
 from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
@@ -441,22 +448,35 @@ def render_files(
             if store is not None:  # those an earlier build encoded are read at the end
                 ids = [s for s in ids if not store.cache.has("pieces", store.keys[s])]
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        jobs = (renderer, [everything[i] for i in todo], checked.related, chunks, profile,
+        # A session renders its site-wide pages here, not on the workers, whose memos die
+        # with them: the next rebuild renders these pages again, and finds kept what they
+        # are made of (the sources index's rows, say). This process mostly waits meanwhile.
+        here: dict[int, int] = {}
+        if cache is not None and cache.lasting and total >= MIN_PARALLEL:
+            kept_here = [i for i in todo if everything[i].kind in SITE_WIDE]
+            here = {i: k for k, i in enumerate(kept_here)}
+        away = [i for i in todo if i not in here] if here else todo
+        jobs = (renderer, [everything[i] for i in away], checked.related, chunks, profile,
                 later, store)  # fmt: skip
-        rendered = iter(pmap_shared(_render_indexed, jobs, total + len(chunks)))
+        local = (renderer, [everything[i] for i in here], checked.related, [], profile, later,
+                 store)  # fmt: skip
+        rendered = iter(pmap_shared(_render_indexed, jobs, len(away) + len(chunks)))
         with stopping(rendered):
             extra: list[tuple[str, Data]] = []
             first: list[Any] = []
             if not chunks:
                 # The first page starts the workers (forked before the data files below add
                 # to this process); the data files are then made here while they render.
-                first = [next(rendered)] if total else []
+                first = [next(rendered)] if away else []
                 extra = _site_files(site, absolute, data_kept, store=store)
             done = 0
             for i, page in enumerate(everything):
                 out = outputs[i]
                 if out is None:
-                    out = first.pop() if first else next(rendered)
+                    if i in here:
+                        out = _render_indexed(local, here[i])
+                    else:
+                        out = first.pop() if first else next(rendered)
                     if profile or later is not None:
                         out, seconds, fp = out
                         if profile:

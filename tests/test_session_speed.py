@@ -215,3 +215,18 @@ def test_a_session_rebuild_of_a_large_site_after_a_sheet_change_equals_a_clean_b
     expected = json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert (served / "data" / "site.json").read_text(encoding="utf-8") == expected
     assert "Zq Unheard" in expected
+
+
+def test_a_session_keeps_what_its_first_build_made_of_the_site_wide_pages(
+    tmp_path: Path,
+) -> None:
+    # A first build of over 200 pages renders them on the workers, except the site-wide
+    # pages, rendered where the session lives: the sources index's rows are kept, so the
+    # first rebuild (which renders the index again) does not make 220 rows afresh.
+    from generator.build import BuildOptions, build_project
+
+    project = corpus_project(tmp_path / "corpus", 220)
+    session = Cache(project / ".cache", session=True)
+    build_project(project, BuildOptions(output=tmp_path / "served", search=False, session=session))
+    rows = session.kept["render"]["source_rows"]["sources/"]
+    assert sorted(rows) == sorted(p.stem for p in (project / "seeds").glob("*.txt"))
