@@ -453,8 +453,8 @@ def render_files(
         # are made of (the sources index's rows, say). This process mostly waits meanwhile.
         here: dict[int, int] = {}
         if cache is not None and cache.lasting and total >= MIN_PARALLEL:
-            kept_here = [i for i in todo if everything[i].kind in SITE_WIDE]
-            here = {i: k for k, i in enumerate(kept_here)}
+            site_wide = [i for i in todo if everything[i].kind in SITE_WIDE]
+            here = {i: k for k, i in enumerate(site_wide)}  # page index -> index in local
         away = [i for i in todo if i not in here] if here else todo
         jobs = (renderer, [everything[i] for i in away], checked.related, chunks, profile,
                 later, store)  # fmt: skip
