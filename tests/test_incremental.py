@@ -235,14 +235,20 @@ def test_a_build_after_one_edit_reuses_what_it_encoded_of_the_other_articles(
     assert tree(bundled / "_site") == clean_build(bundled, tmp_path)
 
 
+def built_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A 220-article corpus built once with a cache, on two workers (over 200 pages)."""
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 220)
+    build_project(project, BuildOptions(search=False))
+    return project
+
+
 def test_encoded_entries_of_site_json_are_kept_across_rebuilds_and_sessions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator.cache import FOLDER, Cache
 
-    monkeypatch.setenv("DOSSIER_JOBS", "2")
-    project = corpus_project(tmp_path / "corpus", 220)
-    build_project(project, BuildOptions(search=False))
+    project = built_corpus(tmp_path, monkeypatch)
 
     def pieces() -> dict[str, tuple[int, int]]:
         return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in entries(project, "pieces")}
@@ -266,9 +272,7 @@ def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Over 200 seeds: the workers read, hash and parse them, or send back cache entries.
-    monkeypatch.setenv("DOSSIER_JOBS", "2")
-    project = corpus_project(tmp_path / "corpus", 220)
-    build_project(project, BuildOptions(search=False))
+    project = built_corpus(tmp_path, monkeypatch)
     site = tree(project / "_site")
     articles = entries(project, "articles")
     assert len(articles) == 220
