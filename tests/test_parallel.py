@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.parallel import pmap_shared, spans
+from generator.parallel import WorkerError, pmap_shared, spans
 
 
 @given(st.integers(min_value=0, max_value=50_000), st.integers(min_value=1, max_value=16))
@@ -33,14 +34,69 @@ def _where(shared: tuple[str, int], index: int) -> tuple[int, str, int]:
     return index + offset, tag, os.getpid()
 
 
-def test_results_come_back_in_input_order_from_several_workers(
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_results_come_back_in_input_order_from_this_process_and_its_workers(
+    monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setenv("DOSSIER_JOBS", str(jobs))
+    results = list(pmap_shared(_where, ("shared", 1000), 500))
+    assert [(r[0], r[1]) for r in results] == [(1000 + i, "shared") for i in range(500)]
+    # This process works too, beside one worker fewer than the jobs asked for.
+    pids = {r[2] for r in results}
+    assert len(pids) == jobs and os.getpid() in pids
+    assert multiprocessing.active_children() == []
+
+
+def _fails_at(shared: tuple[int, ...], index: int) -> int:
+    if index in shared:
+        raise ValueError(f"item {index} failed")
+    time.sleep(0.0005)
+    return index
+
+
+def test_the_first_error_in_input_order_is_raised_whichever_process_met_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DOSSIER_JOBS", "2")
-    results = list(pmap_shared(_where, ("shared", 1000), 500))
-    assert [(r[0], r[1]) for r in results] == [(1000 + i, "shared") for i in range(500)]
-    pids = {r[2] for r in results}
-    assert len(pids) == 2 and os.getpid() not in pids
+    for failing in [(3,), (150, 3), (400, 150), (450,)]:
+        with pytest.raises(ValueError, match=f"^item {min(failing)} failed$") as caught:
+            list(pmap_shared(_fails_at, failing, 500))
+        assert multiprocessing.active_children() == []
+        # Met on a worker (the first spans always go to one): its traceback comes along.
+        if min(failing) == 3:
+            assert isinstance(caught.value.__cause__, WorkerError)
+            assert "_fails_at" in str(caught.value.__cause__)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, what: str, extra: int) -> None:
+        super().__init__(f"{what} ({extra})")
+
+
+def _worker_trouble(kind: str, index: int) -> int:
+    if index == 0 and multiprocessing.current_process().daemon:  # on a worker only
+        if kind == "unpicklable":
+            raise _Unpicklable("odd error", 7)
+        os._exit(9)
+    return index
+
+
+def test_an_error_that_cannot_travel_arrives_as_its_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    with pytest.raises(WorkerError, match="_Unpicklable: odd error \\(7\\)"):
+        list(pmap_shared(_worker_trouble, "unpicklable", 500))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    with pytest.raises(
+        RuntimeError, match="^a worker process ended unexpectedly \\(exit code 9\\)$"
+    ):
+        list(pmap_shared(_worker_trouble, "exit", 500))
+    assert multiprocessing.active_children() == []
 
 
 def _slow(folder: Path, index: int) -> int:
@@ -59,3 +115,4 @@ def test_work_not_begun_is_dropped_when_the_consumer_stops(
     assert next(results) == 0
     results.close()
     assert 0 < len(list(tmp_path.iterdir())) < 200
+    assert multiprocessing.active_children() == []
