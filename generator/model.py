@@ -35,7 +35,7 @@ from generator.mentions import (
     find_unknown_names,
     sentence_spans,
 )
-from generator.parallel import pmap_shared
+from generator.parallel import pmap_shared, stopping
 from generator.problems import Problem, did_you_mean
 from generator.schema import (
     SHEETS,
@@ -404,6 +404,64 @@ def build_model(
 
     citations: list[CitationUse] = []
     texts_by_id = {seed.id: seed.text for seed in inputs.seeds}
+    # Checked while the workers look for mentions (see find_all_mentions), finished after.
+    citing = _cite_all(by_kind, sources, texts_by_id, kept, cache, citations)
+
+    attendance: dict[str, list[Attendance]] = defaultdict(list)
+    followed_by: dict[str, list[str]] = defaultdict(list)
+    for slug, record in by_kind["meetings"].items():
+        sheet: MeetingSheet = record.sheet
+        for as_host, group in ((True, sheet.hosts), (False, sheet.participants)):
+            for part in group:
+                if part.person:
+                    attendance[part.person].append(Attendance(slug, part.role, as_host, part))
+        if sheet.follows:
+            followed_by[sheet.follows].append(slug)
+
+    mentions, mentioned, unknown, names_key = find_all_mentions(
+        sources,
+        by_kind,
+        cache,
+        texts_by_id,
+        unknown=unknown_names,
+        sheets_token=sheets_token,
+        meanwhile=citing,
+    )
+    for _ in citing:  # what was left of it
+        pass
+
+    site = Site(
+        root=inputs.root,
+        config=config,
+        sources=sources,
+        meetings=by_kind["meetings"],
+        people=by_kind["people"],
+        countries=by_kind["countries"],
+        organizations=by_kind["organizations"],
+        citations=tuple(citations),
+        attendance={k: tuple(v) for k, v in sorted(attendance.items())},
+        followed_by={k: tuple(sorted(v)) for k, v in sorted(followed_by.items())},
+        mentions=mentions,
+        mentioned=mentioned,
+        unknown_names=unknown,
+        broken=frozenset(broken),
+        sheets_token=sheets_token,
+        names_key=names_key,
+    )
+    return site, problems
+
+
+def _cite_all(
+    by_kind: dict[str, dict[str, Record[Any]]],
+    sources: dict[str, Source],
+    texts_by_id: dict[str, str],
+    kept: dict[str, Any],
+    cache: Cache | None,
+    citations: list[CitationUse],
+) -> Iterator[None]:
+    """Every citation of every fact sheet, located in its source, into ``citations``;
+    one step per sheet, so that the process can take up workers' results in between.
+    Reuses a session's previous uses of a sheet whose objects are all the same."""
     uses_before: dict[str, tuple[Any, ...]] = kept.get("citations", {})
     uses_now: dict[str, tuple[Any, ...]] = {}
     flat: dict[str, Any] = {}  # each cited article's passages, normalised once
@@ -428,46 +486,12 @@ def build_model(
             cited = tuple((sid, sources.get(sid)) for sid in sorted({u.source for u in uses}))
             uses_now[record.path] = (record, cited, uses)
             citations.extend(uses)
+            yield
     kept["citations"] = uses_now
     if cache is not None and located and not located.keys() <= found_before.keys():
         cache.put("quotes", quotes_key, {**found_before, **located} if cache.lasting else located)
     elif cache is not None:
         cache.touch("quotes", quotes_key)
-
-    attendance: dict[str, list[Attendance]] = defaultdict(list)
-    followed_by: dict[str, list[str]] = defaultdict(list)
-    for slug, record in by_kind["meetings"].items():
-        sheet: MeetingSheet = record.sheet
-        for as_host, group in ((True, sheet.hosts), (False, sheet.participants)):
-            for part in group:
-                if part.person:
-                    attendance[part.person].append(Attendance(slug, part.role, as_host, part))
-        if sheet.follows:
-            followed_by[sheet.follows].append(slug)
-
-    mentions, mentioned, unknown, names_key = find_all_mentions(
-        sources, by_kind, cache, texts_by_id, unknown=unknown_names, sheets_token=sheets_token
-    )
-
-    site = Site(
-        root=inputs.root,
-        config=config,
-        sources=sources,
-        meetings=by_kind["meetings"],
-        people=by_kind["people"],
-        countries=by_kind["countries"],
-        organizations=by_kind["organizations"],
-        citations=tuple(citations),
-        attendance={k: tuple(v) for k, v in sorted(attendance.items())},
-        followed_by={k: tuple(sorted(v)) for k, v in sorted(followed_by.items())},
-        mentions=mentions,
-        mentioned=mentioned,
-        unknown_names=unknown,
-        broken=frozenset(broken),
-        sheets_token=sheets_token,
-        names_key=names_key,
-    )
-    return site, problems
 
 
 def _citation_uses(
@@ -615,6 +639,7 @@ def find_all_mentions(
     texts: dict[str, str] | None = None,
     unknown: bool = True,
     sheets_token: object = None,
+    meanwhile: Iterator[None] | None = None,
 ) -> tuple[
     dict[str, tuple[Mention, ...]],
     dict[tuple[str, str], tuple[MentionRef, ...]],
@@ -671,34 +696,60 @@ def find_all_mentions(
         cache.entry("mentions", keys[sid]) if cache and sid in keys else None for sid in todo
     ]
     job = (matcher, unknown, [sources[sid].article for sid in todo], entries)
-    for sid, data in zip(todo, pmap_shared(_scan_one, job, len(todo)), strict=True):
-        results[sid] = result = pickle.loads(data)
-        scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
-        if cache is not None and sid in keys:
-            cache.put("mentions", keys[sid], result, written=True)
+    previous = kept.get("mentioned")
+    patch = previous is not None and previous[0] == (names_key, unknown)
+    # Without a previous grouping to patch, group while the workers scan: this process
+    # takes results in source order, and whatever it does between two takes is done
+    # beside the workers rather than after them.
+    grouping = _Grouping() if not patch else None
+    waiting = set(todo)
+    scanned = pmap_shared(_scan_one, job, len(todo), meanwhile=meanwhile)
+    with stopping(scanned):
+        for sid in sources:
+            if sid in waiting:
+                results[sid] = result = pickle.loads(next(scanned))
+                scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
+                if cache is not None and sid in keys:
+                    cache.put("mentions", keys[sid], result, written=True)
+            if grouping is not None:
+                grouping.add(sid, results[sid])
     kept["scans"] = scans
 
     per_source = {sid: results[sid][0] for sid in sources}
     unknown_names = tuple((sid, u) for sid in sources for u in results[sid][2])
-    previous = kept.get("mentioned")
     mentioned = None
-    if previous is not None and previous[0] == (names_key, unknown):
+    if previous is not None and patch:
         mentioned = _regroup_changed(previous[1], previous[2], results)
     if mentioned is None:
-        mentioned = _group_by_entity(sources, results)
+        mentioned = grouping.done() if grouping is not None else _group_by_entity(sources, results)
     kept["mentioned"] = ((names_key, unknown), dict(results), mentioned)
     return per_source, mentioned, unknown_names, names_key
+
+
+class _Grouping:
+    """Mentions per entity, made from each source's scan in source-id order: refs in
+    source-id order, then in reading order."""
+
+    def __init__(self) -> None:
+        self.per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+
+    def add(self, sid: str, result: Any) -> None:
+        found, sentences, _names = result
+        per_entity = self.per_entity
+        for m, sentence in zip(found, sentences, strict=True):
+            per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
+
+    def done(self) -> dict[tuple[str, str], tuple[MentionRef, ...]]:
+        return {k: tuple(v) for k, v in sorted(self.per_entity.items())}
 
 
 def _group_by_entity(
     sources: dict[str, Source], results: dict[str, Any]
 ) -> dict[tuple[str, str], tuple[MentionRef, ...]]:
-    per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+    grouping = _Grouping()
     for sid in sources:
-        found, sentences, _names = results[sid]
-        for m, sentence in zip(found, sentences, strict=True):
-            per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
-    return {k: tuple(v) for k, v in sorted(per_entity.items())}
+        grouping.add(sid, results[sid])
+    return grouping.done()
 
 
 # Above this many changed articles, regrouping everything is as cheap as patching.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,34 @@ def test_work_not_begun_is_dropped_when_the_consumer_stops(
     results.close()
     assert 0 < len(list(tmp_path.iterdir())) < 200
     assert multiprocessing.active_children() == []
+
+
+def _slow_where(shared: str, index: int) -> tuple[int, int]:
+    time.sleep(0.002)
+    return index, os.getpid()
+
+
+def test_work_of_its_own_is_done_beside_the_workers_and_left_to_finish_when_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    taken: list[int] = []
+
+    def steps(log: list[str]) -> Iterator[None]:
+        for k in range(5):
+            log.append(f"step {k} after {len(taken)} results")
+            yield
+
+    log: list[str] = []
+    for index, _pid in pmap_shared(_slow_where, "", 400, meanwhile=steps(log)):
+        taken.append(index)
+    assert taken == list(range(400))
+    # Done at once, while the first worker's first span (a dozen slow items) ran.
+    assert log == [f"step {k} after 0 results" for k in range(5)]
+    # Too few items for workers: none of it is done, and the caller finishes it.
+    log.clear()
+    taken.clear()
+    rest = steps(log)
+    assert [i for i, _pid in pmap_shared(_slow_where, "", 10, meanwhile=rest)] == list(range(10))
+    assert log == []
+    assert len(list(rest)) == 5 and len(log) == 5
