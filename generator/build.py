@@ -675,6 +675,16 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
         own_output=options.own_output and options.session is not None,
     )
     clock = time.perf_counter()
+    # The up-to-date check of the next build compares the new site's files with their
+    # stats now, which the writer takes as it writes them.
+    saves_state = bool(
+        options.cache
+        and digest
+        and options.session is None
+        and planned_output is not None
+        and planned_output.resolve() == output.resolve()
+    )
+    stats: dict[str, Stat] | None = {} if saves_state else None
     # Closed whatever happens: a writer that fails stops the workers still rendering,
     # before the failed build's staged cache entries are thrown away.
     with stopping(files):
@@ -704,7 +714,9 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
             same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
             written.update(output=output, names=names, same=same)
         else:
-            count = write_site(output, files, root, force=options.force, previous=previous)
+            count = write_site(
+                output, files, root, force=options.force, previous=previous, stats=stats
+            )
             written.clear()
     spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
     # With streaming, rendering happened while writing; count it once, as rendering.
@@ -723,19 +735,11 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
     )
     clock = time.perf_counter()
     if options.cache:
-        saves_state = (
-            digest
-            and options.session is None
-            and planned_output is not None
-            and planned_output.resolve() == output.resolve()
-        )
-        # One walk of the new site gives the up-to-date check its stats and the pages'.
-        stats = output_stats(output) if saves_state else {}
         # Record what each page's file now is, so the next build can carry it over.
         manifest = {}
         base = str(output) + os.sep
         # A file updated in place was either carried (its stat is known) or written now.
-        known = carried.stats if in_place else stats
+        known = carried.stats if in_place else (stats or {})
         for out, fp in carried.fingerprints.items():
             st = known.get(out) or stat_of(base + out)
             if st is not None:

@@ -20,12 +20,11 @@ from generator.cache import key_of
 from generator.model import Site
 from generator.plan import Page, Related, quoted_sources
 from generator.render import Renderer, theme_dir
+from generator.write import Stat
 
 # Pages that show one record (and whatever it refers to); the rest are always rendered.
 ENTITY_KINDS = {"meeting": "meetings", "person": "people", "country": "countries",
                 "organization": "organizations", "source": "sources"}  # fmt: skip
-
-Stat = tuple[int, int, int]  # size, mtime_ns, inode of an output file
 
 
 def _dump(value: Any) -> bytes:

@@ -20,6 +20,8 @@ from typing import Any
 
 from generator.problems import DossierError, Problem
 
+Stat = tuple[int, int, int]  # size, mtime_ns, inode of an output file
+
 MARKER = ".dossier-site"
 
 
@@ -161,24 +163,30 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
         )
 
 
-def _place(target: str, data: Data | Carry, old: str | None, exact: bool) -> None:
+def _place(target: str, data: Data | Carry, old: str | None, exact: bool) -> os.stat_result | None:
     """Put one file of the new site in staging: carried over, linked if unchanged, or written.
 
     ``exact``: the process's umask leaves a new file at 0644, so no chmod is needed.
+    Returns the stat of a file written here (None for one linked).
     """
     if isinstance(data, Carry):
         _carry(data, target)
-    elif old is None or not _link_if_same(old, data, target):
-        _create(target, data)
-        if not exact:
-            os.chmod(target, 0o644)
+        return None
+    if old is not None and _link_if_same(old, data, target):
+        return None
+    st = _create(target, data)
+    if not exact:
+        os.chmod(target, 0o644)  # changes no size, time of modification or inode
+    return st
 
 
-def _create(target: str, data: Data) -> None:
-    """Write a file that staging does not hold yet (the same path twice: the last wins)."""
+def _create(target: str, data: Data) -> os.stat_result:
+    """Write a file that staging does not hold yet (the same path twice: the last wins);
+    its stat once written."""
     fd = open_new(target, 0o644)
     try:
         write_all(fd, data)
+        return os.fstat(fd)
     finally:
         os.close(fd)
 
@@ -266,12 +274,17 @@ def write_site(
     *,
     force: bool = False,
     previous: Path | None = None,
+    stats: dict[str, Stat] | None = None,
 ) -> int:
     """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count.
 
     A pair may give a Path instead of bytes: an unchanged file of the previous
     site, carried over as a hard link. A file whose bytes equal the previous
     site's is linked too, so a rebuild writes only what changed.
+
+    ``stats``: filled with the size, time of modification and inode of every file of
+    the new site, by relative path, as a walk of it would find them; taken as the files
+    are written, beside the workers still rendering, rather than by a walk at the end.
     """
     check_output(output, project, force=force)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -301,10 +314,16 @@ def write_site(
             if folder and folder not in made:
                 _make_folder(root, folder, made)
             old = before + rel if before is not None else None
-            _place(root + clean, data, old, exact)
+            st = _place(root + clean, data, old, exact)
+            if stats is not None:
+                st = st or os.lstat(root + clean)
+                stats[clean] = (st.st_size, st.st_mtime_ns, st.st_ino)
             count += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(staging / MARKER, 0o644)
+        if stats is not None:
+            st = os.lstat(staging / MARKER)
+            stats[MARKER] = (st.st_size, st.st_mtime_ns, st.st_ino)
         if not exact:
             for folder in [str(staging), *(root + f for f in made)]:
                 os.chmod(folder, 0o755)

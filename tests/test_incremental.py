@@ -408,6 +408,23 @@ def test_an_unchanged_site_is_up_to_date_at_once(bundled: Path) -> None:
     assert tree(bundled / "_site") == before
 
 
+def test_the_stats_recorded_for_the_up_to_date_check_are_those_of_the_site(
+    bundled: Path,
+) -> None:
+    from generator.cache import FOLDER, Cache
+    from generator.uptodate import output_stats, state_key
+
+    (bundled / "_site").mkdir()
+    (bundled / "_site/stray.html").write_text("not dossier's")  # replaced, not kept
+    build_project(bundled, BuildOptions(search=False, force=True))
+    state = Cache(bundled / FOLDER).get("state", state_key(bundled / "_site"))
+    # Taken as the files were written, and equal to a walk of the finished site.
+    assert state["stats"] == output_stats(bundled / "_site")
+    assert "stray.html" not in state["stats"] and ".dossier-site" in state["stats"]
+    again = build_project(bundled, BuildOptions(search=False))
+    assert set(again.timings) == {"check"}  # up to date: nothing else ran
+
+
 @pytest.mark.parametrize(
     ("name", "text", "shows"),
     [
