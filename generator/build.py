@@ -23,7 +23,13 @@ from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache, key_of, memo, stored
 from generator.checks import Coverage, check_site
-from generator.feeds import data_files, documents, encodes_every_source, source_piece
+from generator.feeds import (
+    data_files,
+    documents,
+    encodes_every_source,
+    prepare_site_data,
+    source_piece,
+)
 from generator.incremental import (
     ENTITY_KINDS,
     SITE_WIDE,
@@ -460,7 +466,15 @@ def render_files(
                 later, store)  # fmt: skip
         local = (renderer, [everything[i] for i in here], checked.related, [], profile, later,
                  store)  # fmt: skip
-        rendered = iter(pmap_shared(_render_indexed, jobs, len(away) + len(chunks)))
+        # What /data/site.json holds besides the sources is made here while workers render.
+        rendered = iter(
+            pmap_shared(
+                _render_indexed,
+                jobs,
+                len(away) + len(chunks),
+                meanwhile=prepare_site_data(site, absolute, data_kept),
+            )
+        )
         with stopping(rendered):
             extra: list[tuple[str, Data]] = []
             first: list[Any] = []

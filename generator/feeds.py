@@ -17,7 +17,7 @@ import heapq
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -538,6 +538,37 @@ def encodes_every_source(site: Site, absolute: Absolute, kept: dict[str, Any]) -
     )
 
 
+def _refresh(site: Site, absolute: Absolute, kept: dict[str, Any]) -> None:
+    """Start ``kept`` afresh if the fact sheets or the base URL changed, with the JSON of
+    every fact sheet made again."""
+    base = absolute("")
+    if kept.get("token") is not site.sheets_token or kept.get("base") != base:
+        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict(), data=None)
+        kept["records"] = {
+            kind: _encoded(_record_entries(site, kind, absolute))
+            for kind in KINDS
+            if kind != "sources"
+        }
+        kept["blocks"] = {}
+        kept.pop("cites made", None)
+
+
+def prepare_site_data(site: Site, absolute: Absolute, kept: dict[str, Any]) -> Iterator[None]:
+    """Make, in steps, what :func:`site_data_bytes` needs besides the sources' entries:
+    the fact sheets' JSON and that of each new citation. For a build to do while workers
+    render; whatever is left undone, site_data_bytes does itself."""
+    _refresh(site, absolute, kept)
+    yield
+    before: dict[int, tuple[Any, bytes]] = kept["cites"]
+    made: dict[int, tuple[Any, bytes]] = kept.setdefault("cites made", {})
+    for k, use in enumerate(site.citations):
+        done = before.get(id(use))
+        if done is None or done[0] is not use:
+            made[id(use)] = (use, _encoded(_citation_entry(use, absolute)))
+        if k % 100 == 99:
+            yield
+
+
 def site_data_bytes(
     site: Site,
     absolute: Absolute,
@@ -557,15 +588,7 @@ def site_data_bytes(
     """
     ready = ready or {}
     kept = kept if kept is not None else {}
-    base = absolute("")
-    if kept.get("token") is not site.sheets_token or kept.get("base") != base:
-        kept.update(token=site.sheets_token, base=base, sources=dict(), cites=dict(), data=None)
-        kept["records"] = {
-            kind: _encoded(_record_entries(site, kind, absolute))
-            for kind in KINDS
-            if kind != "sources"
-        }
-        kept["blocks"] = {}
+    _refresh(site, absolute, kept)
     before: dict[str, tuple[Any, Any, bytes]] = kept["sources"]
     now: dict[str, tuple[Any, Any, bytes]] = {}
     changed = len(before) != len(site.sources)
@@ -585,10 +608,13 @@ def site_data_bytes(
     cites_before: dict[int, tuple[Any, bytes]] = kept["cites"]
     cites: dict[int, tuple[Any, bytes]] = {}
     changed |= len(cites_before) != len(site.citations)
+    made: dict[int, tuple[Any, bytes]] = kept.pop("cites made", {})
     for use in site.citations:
         done = cites_before.get(id(use))
         if done is None or done[0] is not use:
-            done = (use, _encoded(_citation_entry(use, absolute)))
+            done = made.get(id(use))
+            if done is None or done[0] is not use:
+                done = (use, _encoded(_citation_entry(use, absolute)))
             changed = True
         cites[id(use)] = done
     kept["cites"] = cites

@@ -270,3 +270,36 @@ def test_plain_descriptions_skip_the_sanitiser_only_where_it_changes_nothing(tex
     from generator.feeds import _plain
 
     assert _plain(text, 30) == _plain_the_long_way(text, 30)
+
+
+def test_site_json_made_ahead_in_steps_is_the_same_whatever_was_done_ahead(
+    bundled: Path,
+) -> None:
+    # A build makes the fact sheets' and citations' part of /data/site.json while workers
+    # render (prepare_site_data), as far as it gets; site_data_bytes does the rest.
+    from dataclasses import replace
+    from functools import partial
+
+    from generator.build import check_project
+    from generator.feeds import prepare_site_data, site_data_bytes
+    from generator.render import join_url
+
+    site = check_project(bundled).site
+    absolute = partial(join_url, "https://example.org/")
+    whole = bytes(site_data_bytes(site, absolute, {}))
+    for steps in (0, 1, 2, 1000):
+        kept: dict[str, object] = {}
+        ahead = prepare_site_data(site, absolute, kept)
+        for _ in zip(range(steps), ahead, strict=False):
+            pass
+        assert bytes(site_data_bytes(site, absolute, kept)) == whole
+    # A session's next build: a citation made again (its source changed) and made ahead
+    # is new JSON, never the last build's file.
+    first = site.citations[0]
+    changed = replace(first, quote=first.quote + " (edited)")
+    site2 = replace(site, citations=(changed, *site.citations[1:]))
+    for _ in prepare_site_data(site2, absolute, kept):
+        pass
+    again = bytes(site_data_bytes(site2, absolute, kept))
+    assert again == bytes(site_data_bytes(site2, absolute, {})) != whole
+    assert b"(edited)" in again
