@@ -78,6 +78,9 @@ class Cache:
         self.staging = f"{root}{os.sep}{name}" if root is not None else None
         self.staged: set[tuple[str, str]] = set()
         self.existed = root is not None and root.is_dir()
+        # Namespaces with no folder on disk, found so until the next flush: a cold build
+        # looks up tens of thousands of entries that cannot be there.
+        self.absent: set[str] = set()
 
     def key(self, *parts: bytes | str) -> str:
         return key_of(self.stamp, *parts)
@@ -96,9 +99,15 @@ class Cache:
 
     def has(self, namespace: str, key: str) -> bool:
         """Whether ``key`` has an entry, in memory or on disk (not read, not counted)."""
-        return (namespace, key) in self.memory or (
-            self.root is not None and os.path.exists(self._path(namespace, key))
-        )
+        if (namespace, key) in self.memory:
+            return True
+        if self.root is None or namespace in self.absent:
+            return False
+        if os.path.exists(self._path(namespace, key)):
+            return True
+        if not os.path.isdir(f"{self.root}{os.sep}{namespace}"):
+            self.absent.add(namespace)
+        return False
 
     def in_memory(self, namespace: str, key: str) -> bool:
         """Whether :meth:`get` would find ``key`` without the disk (for a worker to ask)."""
@@ -107,12 +116,14 @@ class Cache:
     def entry_bytes(self, namespace: str, key: str) -> bytes | None:
         """The bytes of an entry on disk, for a worker to send back unread: the caller
         turns them into the value with :meth:`take`. Counts nothing."""
-        if self.root is None:
+        if self.root is None or namespace in self.absent:
             return None
         try:
             with open(self._path(namespace, key), "rb") as handle:
                 return handle.read()
         except OSError:
+            if not os.path.isdir(f"{self.root}{os.sep}{namespace}"):
+                self.absent.add(namespace)
             return None
 
     def take(self, namespace: str, key: str, data: bytes) -> Any | None:
@@ -182,6 +193,7 @@ class Cache:
         refused or failed build leaves the project exactly as it was."""
         pending, self.pending = self.pending, {}
         staged, self.staged = self.staged, set()
+        self.absent.clear()  # what is written now is there for the next build
         if self.root is None:
             return
         self._adopt_staged()

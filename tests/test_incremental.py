@@ -489,3 +489,22 @@ def test_a_session_that_fails_while_writing_keeps_the_previous_site(
     monkeypatch.undo()
     build_project(bundled, BuildOptions(search=False, session=session))
     assert (bundled / "_site/sources/005_new/index.html").is_file()
+
+
+def test_a_session_finds_entries_another_build_wrote_once_it_has_saved_its_own(
+    tmp_path: Path,
+) -> None:
+    # A build that finds a namespace missing stops looking it up on disk (a cold build
+    # asks for tens of thousands of entries that cannot be there) until it saves.
+    from generator.cache import Cache
+
+    session = Cache(tmp_path / "cache", session=True)
+    key = session.key("entry")
+    assert session.get("articles", key) is None and not session.has("articles", key)
+    other = Cache(tmp_path / "cache")
+    other.put("articles", key, ["parsed"])
+    other.flush()
+    session.put("mentions", session.key("m"), ["found"])
+    session.flush()
+    assert session.has("articles", key)
+    assert session.get("articles", key) == ["parsed"]
