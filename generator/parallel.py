@@ -36,7 +36,7 @@ S = TypeVar("S")
 MIN_PARALLEL = 200
 # Spans handed to each worker ahead of the one it is working on.
 _AHEAD = 2
-_DONE = object()
+_DONE = object()  # what next() gives for a ``meanwhile`` run to its end
 
 
 def workers() -> int:
@@ -239,6 +239,9 @@ class _Crew:
         slot.results = out
 
     def results(self) -> Iterator[Any]:
+        """Every result in order. While the next one is not in, this process takes in
+        what workers sent, then does a step of ``meanwhile`` or a span of its own, and
+        waits only when neither is left."""
         slots = self.slots
         while slots or self.todo:
             head = slots[0] if slots else None

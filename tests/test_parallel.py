@@ -120,7 +120,7 @@ def test_work_not_begun_is_dropped_when_the_consumer_stops(
 
 
 def _slow_where(shared: str, index: int) -> tuple[int, int]:
-    time.sleep(0.002)
+    time.sleep(0.004)
     return index, os.getpid()
 
 
@@ -139,7 +139,7 @@ def test_work_of_its_own_is_done_beside_the_workers_and_left_to_finish_when_alon
     for index, _pid in pmap_shared(_slow_where, "", 400, meanwhile=steps(log)):
         taken.append(index)
     assert taken == list(range(400))
-    # Done at once, while the first worker's first span (a dozen slow items) ran.
+    # Done at once, while the worker's first span (fifteen slow items) ran.
     assert log == [f"step {k} after 0 results" for k in range(5)]
     # Too few items for workers: none of it is done, and the caller finishes it.
     log.clear()
