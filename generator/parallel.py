@@ -40,7 +40,8 @@ _DONE = object()  # what next() gives for a ``meanwhile`` run to its end
 
 
 def workers() -> int:
-    """Worker processes to use: DOSSIER_JOBS if set, else one per core."""
+    """Processes to share the work, this one included: DOSSIER_JOBS if set, else one
+    per core."""
     try:
         wanted = int(os.environ.get("DOSSIER_JOBS", "0"))
     except ValueError:
