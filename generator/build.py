@@ -454,9 +454,9 @@ def render_files(
             if store is not None:  # those an earlier build encoded are read at the end
                 ids = [s for s in ids if not store.cache.has("pieces", store.keys[s])]
             chunks = [ids[k : k + _ENCODE_CHUNK] for k in range(0, len(ids), _ENCODE_CHUNK)]
-        # A session renders its site-wide pages here, not on the workers, whose memos die
-        # with them: the next rebuild renders these pages again, and finds kept what they
-        # are made of (the sources index's rows, say). This process mostly waits meanwhile.
+        # A session renders its site-wide pages here, never on a worker, whose memos die
+        # with it: the next rebuild renders these pages again, and finds kept what they
+        # are made of (the sources index's rows, say).
         here: dict[int, int] = {}
         if cache is not None and cache.lasting and total >= MIN_PARALLEL:
             site_wide = [i for i in todo if everything[i].kind in SITE_WIDE]

@@ -20,7 +20,7 @@ from generator.cache import key_of
 from generator.model import Site
 from generator.plan import Page, Related, quoted_sources
 from generator.render import Renderer, theme_dir
-from generator.write import Stat
+from generator.write import Stat, stat_key
 
 # Pages that show one record (and whatever it refers to); the rest are always rendered.
 ENTITY_KINDS = {"meeting": "meetings", "person": "people", "country": "countries",
@@ -297,7 +297,6 @@ class Fingerprints:
 
 def stat_of(path: Path | str) -> Stat | None:
     try:
-        st = os.stat(path)
+        return stat_key(os.stat(path))
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)

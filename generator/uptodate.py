@@ -18,6 +18,7 @@ from typing import Any
 from generator.cache import key_of
 from generator.incremental import Stat
 from generator.render import theme_dir
+from generator.write import stat_key
 
 INPUT_FOLDERS = ("content", "seeds", "templates")
 
@@ -80,7 +81,7 @@ def output_stats(output: Path) -> dict[str, Stat]:
                 st = os.lstat(os.path.join(folder, name))
             except OSError:
                 continue
-            stats[rel + name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            stats[rel + name] = stat_key(st)
     return stats
 
 

@@ -22,6 +22,12 @@ from generator.problems import DossierError, Problem
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode of an output file
 
+
+def stat_key(st: os.stat_result) -> Stat:
+    """What tells an output file apart from a rewritten one: size, mtime, inode."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 MARKER = ".dossier-site"
 
 
@@ -316,14 +322,12 @@ def write_site(
             old = before + rel if before is not None else None
             st = _place(root + clean, data, old, exact)
             if stats is not None:
-                st = st or os.lstat(root + clean)
-                stats[clean] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                stats[clean] = stat_key(st or os.lstat(root + clean))
             count += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(staging / MARKER, 0o644)
         if stats is not None:
-            st = os.lstat(staging / MARKER)
-            stats[MARKER] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            stats[MARKER] = stat_key(os.lstat(staging / MARKER))
         if not exact:
             for folder in [str(staging), *(root + f for f in made)]:
                 os.chmod(folder, 0o755)
