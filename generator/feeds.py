@@ -219,10 +219,14 @@ def _participant(site: Site, part: Any, absolute: Absolute) -> dict[str, Any] | 
 def _aliases(site: Site, kind: str, slug: str) -> list[str]:
     sheet = site.kind(kind)[slug].sheet
     names = [a.name for a in sheet.aliases]
-    for ref in site.mentioned.get((kind, slug), ()):
-        text = " ".join(ref.mention.text.split())
-        if ref.mention.form != "surname":
-            names.append(text)
+    # A country is mentioned thousands of times under a handful of spellings: each
+    # spelling is tidied once, in the order it first occurs.
+    spellings = dict.fromkeys(
+        ref.mention.text
+        for ref in site.mentioned.get((kind, slug), ())
+        if ref.mention.form != "surname"
+    )
+    names += (" ".join(text.split()) for text in spellings)
     seen: dict[str, str] = {}
     for name in names:
         if name.casefold() != sheet.name.casefold():
