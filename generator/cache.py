@@ -22,9 +22,9 @@ from typing import Any
 
 import generator
 from generator.parallel import pmap_shared
-from generator.write import open_new, write_all
+from generator.write import CACHE_FOLDER, open_new, write_all
 
-FOLDER = ".cache"
+FOLDER = CACHE_FOLDER
 STALE_STAGING = 24 * 3600.0
 """Seconds after which a staging folder of another build counts as left by a killed one."""
 

@@ -18,9 +18,7 @@ from typing import Any
 from generator.cache import key_of
 from generator.incremental import Stat
 from generator.render import theme_dir
-from generator.write import stat_key
-
-INPUT_FOLDERS = ("content", "seeds", "templates")
+from generator.write import INPUT_FOLDERS, stat_key
 
 
 def _files(base: str, rel: str, seen: set[tuple[int, int]] | None = None) -> list[tuple[str, str]]:

@@ -30,6 +30,12 @@ def stat_key(st: os.stat_result) -> Stat:
 
 MARKER = ".dossier-site"
 
+# What a project is made of: the folders a build reads, its cache and its history. No
+# output folder may be one of them or lie inside one, --force or not.
+INPUT_FOLDERS = ("content", "seeds", "templates")
+CACHE_FOLDER = ".cache"
+_PROJECT_PARTS = (*INPUT_FOLDERS, CACHE_FOLDER, ".git")
+
 
 class Carry(str):
     """The path of a previous site's file that the new site keeps as it is.
@@ -131,7 +137,9 @@ def _staging_name(output: Path, tag: str) -> Path:
 
 
 def check_output(output: Path, project: Path, *, force: bool = False) -> None:
-    """Refuse output folders that would destroy something: the project, its parents, ~, /."""
+    """Refuse output folders that would destroy something: the project, its parents, its
+    inputs, cache and history, a git working tree, ~, /. Building replaces the whole
+    folder, so --force lifts none of these."""
     out = output.resolve()
     proj = project.resolve()
     home = Path.home().resolve()
@@ -139,6 +147,17 @@ def check_output(output: Path, project: Path, *, force: bool = False) -> None:
     if out == proj or out in proj.parents:
         raise DossierError(
             [Problem(shown, message="output folder is the project or contains it; refused")]
+        )
+    for name in _PROJECT_PARTS:
+        part = (proj / name).resolve()  # a linked folder is protected where it lies
+        if out == part or part in out.parents or out in part.parents:
+            where = "is" if out == part else "is inside" if part in out.parents else "holds"
+            raise DossierError(
+                [Problem(shown, message=f"output folder {where} the project's {name}/; refused")]
+            )
+    if (out / ".git").exists():
+        raise DossierError(
+            [Problem(shown, message="output folder is a git working tree (it holds .git); refused")]
         )
     if out == home or out == Path(out.anchor):
         raise DossierError(

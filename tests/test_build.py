@@ -117,6 +117,41 @@ def test_refuses_to_write_into_the_project_or_its_parent(bundled: Path) -> None:
         assert "output folder is the project or contains it; refused" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("seeds", "output folder is the project's seeds/; refused"),
+        ("content", "output folder is the project's content/; refused"),
+        ("content/people", "output folder is inside the project's content/; refused"),
+        ("templates", "output folder is the project's templates/; refused"),
+        (".cache", "output folder is the project's .cache/; refused"),
+        (".git", "output folder is the project's .git/; refused"),
+    ],
+)
+def test_never_replaces_what_the_project_is_made_of_even_forced(
+    bundled: Path, target: str, message: str
+) -> None:
+    (bundled / ".git").mkdir()
+    (bundled / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = {p: p.read_bytes() for p in bundled.rglob("*") if p.is_file()}
+    with pytest.raises(DossierError) as info:
+        build_project(bundled, BuildOptions(output=bundled / target, force=True))
+    assert str(info.value) == f"{bundled / target}: {message}"
+    assert {p: p.read_bytes() for p in bundled.rglob("*") if p.is_file()} == before
+
+
+def test_never_replaces_a_git_working_tree_even_forced(bundled: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / ".git").write_text("gitdir: /elsewhere/.git/worktrees/pages\n")  # a worktree
+    with pytest.raises(DossierError) as info:
+        build_project(bundled, BuildOptions(output=pages, force=True))
+    assert str(info.value) == (
+        f"{pages}: output folder is a git working tree (it holds .git); refused"
+    )
+    assert (pages / ".git").is_file()
+
+
 def test_refuses_a_folder_it_did_not_write_unless_forced(bundled: Path, tmp_path: Path) -> None:
     foreign = tmp_path / "mine"
     foreign.mkdir()
