@@ -50,6 +50,7 @@ from generator.write import (
     Carry,
     Data,
     check_output,
+    exclusive,
     stat_file,
     update_site,
     write_site,
@@ -84,6 +85,8 @@ class BuildOptions:
     changed: Changed | None = None
     """In a session: what the file watcher saw change since the previous build (None:
     unknown, so every input file is looked at)."""
+    waiting: Callable[[], None] | None = None
+    """Called when another build of the project is running, before waiting for it to end."""
     own_output: bool = False
     """The output folder is the session's own (``serve``'s temporary folder): nothing else
     writes there, so a page carried over is not stat'ed to see that it is still ours."""
@@ -609,8 +612,9 @@ def _up_to_date(
 
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
-    with _collector_off():
-        return _build(root, options or BuildOptions())
+    options = options or BuildOptions()
+    with exclusive(root, options.waiting), _collector_off():
+        return _build(root, options)
 
 
 @contextlib.contextmanager

@@ -137,6 +137,7 @@ def build(
                 cache=not no_cache,
                 profile=profile,
                 carried=carried,
+                waiting=_waiting,
             ),
         )
     finally:
@@ -460,6 +461,10 @@ for _command in main.commands.values():
             ),
         ]
     )
+
+
+def _waiting() -> None:
+    click.echo("Waiting for another build of this project to finish...", err=True)
 
 
 def run() -> None:

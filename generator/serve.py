@@ -740,6 +740,9 @@ class Preview:
                     session=self._cache,
                     changed=Changed.under(self.root, changed) if changed is not None else None,
                     own_output=True,  # a temporary folder only this preview writes to
+                    waiting=lambda: self.warn(
+                        "waiting for another build of this project to finish"
+                    ),
                 ),
             )
         except DossierError as exc:

@@ -10,11 +10,12 @@ folder full of someone else's files.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,35 @@ MARKER = ".dossier-site"
 INPUT_FOLDERS = ("content", "seeds", "templates")
 CACHE_FOLDER = ".cache"
 _PROJECT_PARTS = (*INPUT_FOLDERS, CACHE_FOLDER, ".git")
+
+
+LOCK = ".dossier-lock"
+
+
+@contextlib.contextmanager
+def exclusive(project: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the project's lock while a build runs: two builds at once (a second terminal,
+    ``serve`` and ``build``, two CI jobs) would share the staging folder and the cache,
+    and could leave half a site. The second waits for the first, after ``waiting()``.
+
+    A project whose folder cannot be written to (built elsewhere with --no-cache) is
+    built without a lock. The lock is the operating system's, so it dies with its process.
+    """
+    try:
+        fd = os.open(project / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 class Carry(str):

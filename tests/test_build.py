@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import filecmp
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from generator.build import BuildOptions, build_project
 from generator.problems import DossierError
+from generator.write import exclusive
 from tests.linkcheck import broken_links
 
 
@@ -133,11 +137,13 @@ def test_never_replaces_what_the_project_is_made_of_even_forced(
 ) -> None:
     (bundled / ".git").mkdir()
     (bundled / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    before = {p: p.read_bytes() for p in bundled.rglob("*") if p.is_file()}
+    with exclusive(bundled):
+        pass  # the lock file a build leaves
+    before = tree(bundled)
     with pytest.raises(DossierError) as info:
         build_project(bundled, BuildOptions(output=bundled / target, force=True))
     assert str(info.value) == f"{bundled / target}: {message}"
-    assert {p: p.read_bytes() for p in bundled.rglob("*") if p.is_file()} == before
+    assert tree(bundled) == before
 
 
 def test_never_replaces_a_git_working_tree_even_forced(bundled: Path, tmp_path: Path) -> None:
@@ -254,3 +260,37 @@ def test_a_build_puts_the_cycle_collector_back_as_it_was(bundled: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_build_waits_while_another_build_of_the_project_runs(bundled: Path) -> None:
+    waiting = threading.Event()
+    built: list[int] = []
+    with exclusive(bundled):  # as another build would hold it
+        worker = threading.Thread(
+            target=lambda: built.append(
+                build_project(bundled, BuildOptions(search=False, waiting=waiting.set)).pages
+            )
+        )
+        worker.start()
+        assert waiting.wait(60), "the build did not say it was waiting"
+        worker.join(0.5)
+        assert worker.is_alive() and not (bundled / "_site").exists()
+    worker.join(120)
+    assert built == [77]
+    assert broken_links(bundled / "_site", "/dossier/") == []
+
+
+def test_builds_started_together_each_finish_and_leave_a_whole_site(
+    bundled: Path, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "generator", "-C", str(bundled), "build", "--no-cache"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]  # fmt: skip
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+        assert out.startswith("Built 77 pages")
+    build_project(bundled, BuildOptions(output=tmp_path / "alone", cache=False))
+    assert tree(bundled / "_site") == tree(tmp_path / "alone")
+    assert not [p.name for p in bundled.iterdir() if p.name.startswith("._site")]
