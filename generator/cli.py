@@ -137,7 +137,7 @@ def build(
                 cache=not no_cache,
                 profile=profile,
                 carried=carried,
-                waiting=_waiting,
+                waiting=_waiting if ctx.verbosity >= 0 else None,
             ),
         )
     finally:
