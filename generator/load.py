@@ -405,11 +405,15 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     broken: list[tuple[str, str]] = []
     wanted: list[tuple[str, str, str, str]] = []
     for kind in SHEETS:
+        first: dict[str, str] = {}  # slug -> the file that has it
         for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
             shown, wrong = _file_name(root, name, slug, SLUG_RE, BAD_SLUG, named)
+            if not wrong and slug in first:  # wang-yi.yaml and wang-yi.yml
+                wrong = f"the same slug as {first[slug]}: keep one of the two"
             if wrong:
                 problems.append(Problem(shown, message=wrong))
             else:
+                first[slug] = shown
                 wanted.append((kind, slug, shown, name))
     names: list[Path | str] = [name for *_, name in wanted]
     docs = _load_docs(root, names, problems, cache, seen)
@@ -420,6 +424,11 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             broken.append((kind, slug))
 
     sources_meta = None
+    if (content / "sources.yaml").is_file() and (content / "sources.yml").is_file():
+        problems.append(
+            Problem("content/sources.yml", message="content/sources.yaml is there too: "
+                    "keep one of the two")
+        )  # fmt: skip
     for name in ("sources.yaml", "sources.yml"):
         if (content / name).is_file():
             sources_meta = _load_doc(root, content / name, problems, cache, seen)

@@ -120,6 +120,24 @@ def test_all_problems_in_all_files_are_collected(make_site) -> None:  # type: ig
     ]
 
 
+def test_two_sheets_with_one_slug_are_an_error(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/wang-yi.yaml": "name: Wang Yi\n",
+            "content/people/wang-yi.yml": "name: Wang Yi (a copy)\n",
+            "content/sources.yml": "{}\n",
+            # The same slug in two kinds is two records, not a clash.
+            "content/countries/wang-yi.yaml": "name: Wang Yi Land\n",
+        }
+    )
+    (project / "content/sources.yaml").write_text("{}\n")
+    assert problems_of(project) == [
+        "content/people/wang-yi.yml: the same slug as content/people/wang-yi.yaml: "
+        "keep one of the two",
+        "content/sources.yml: content/sources.yaml is there too: keep one of the two",
+    ]
+
+
 def test_sources_yaml_must_name_real_sources(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site(
         {
