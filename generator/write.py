@@ -47,24 +47,37 @@ def exclusive(project: Path, waiting: Callable[[], None] | None = None) -> Itera
     ``serve`` and ``build``, two CI jobs) would share the staging folder and the cache,
     and could leave half a site. The second waits for the first, after ``waiting()``.
 
-    A project whose folder cannot be written to (built elsewhere with --no-cache) is
-    built without a lock. The lock is the operating system's, so it dies with its process.
+    The lock file exists only while a build holds it. A project whose folder cannot be
+    written to (built elsewhere with --no-cache) is built without one. The lock is the
+    operating system's, so it dies with its process.
     """
-    try:
-        fd = os.open(project / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError:
-        yield
-        return
-    try:
+    path = project / LOCK
+    told = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            yield
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            if waiting is not None:
+            if waiting is not None and not told:
                 waiting()
+                told = True
             fcntl.flock(fd, fcntl.LOCK_EX)
+        # The build that held it may have removed the file meanwhile, and another may
+        # have made and locked a new one: the lock counts only on the file still there.
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        os.close(fd)
+    try:
         yield
     finally:
-        os.close(fd)  # and with it the lock
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # before unlocking, so nobody locks a file on its way out
+        os.close(fd)
 
 
 class Carry(str):
