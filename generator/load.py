@@ -291,6 +291,8 @@ def _read_seed(
         text = read_text(Path(file), shown)
     except DossierError as exc:
         return stat, None, tuple(exc.problems), "", None, False
+    if not text.strip():  # as `dossier add` refuses it: a page with no text is no source
+        return stat, None, (Problem(shown, message="no article text; refused"),), "", None, False
     if cache is None:
         return stat, text, (), "", _parsed(text, source_id, None), True
     key = cache.key("article", source_id, text)

@@ -16,10 +16,20 @@ def _too_large(display_path: str, limit: int) -> Problem:
     return Problem(display_path, message=f"file is larger than {limit // 1024} KiB; refused")
 
 
+def refuse_utf16(raw: bytes, display_path: str) -> None:
+    """Name UTF-16 for what it is (Windows editors save it as "Unicode"); its NUL bytes
+    would otherwise make it look like a binary file."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's byte order marks
+        raise DossierError(
+            [Problem(display_path, 1, message="saved as UTF-16; save the file as UTF-8")]
+        )
+
+
 def decode_text(raw: bytes, display_path: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     """Bytes of an input file to text with LF newlines, or a DossierError naming the line."""
     if len(raw) > limit:
         raise DossierError([_too_large(display_path, limit)])
+    refuse_utf16(raw, display_path)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DossierError(

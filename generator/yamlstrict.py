@@ -41,6 +41,7 @@ from yaml.events import (
 from yaml.reader import ReaderError
 
 from .problems import DossierError, Problem
+from .textio import refuse_utf16
 
 #: Deepest nesting of lists/mappings accepted; real fact sheets use 3 or 4.
 MAX_DEPTH: Final = 64
@@ -198,6 +199,7 @@ def load_yaml_file(file: Path, display_path: str, raw: bytes | None = None) -> Y
             ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise DossierError((Problem(display_path, message="file is larger than 1 MiB"),))
+    refuse_utf16(raw, display_path)
     if b"\0" in raw:
         raise DossierError(
             (Problem(display_path, message="looks like a binary file (contains NUL bytes)"),)

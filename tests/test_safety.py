@@ -727,6 +727,18 @@ TEXT_ERRORS = [
         ["seeds/a.txt:3: looks like a binary file (NUL byte); refused"],
     ),
     (
+        "utf16-seed",
+        {"seeds/a.txt": "Title\n\nText\n".encode("utf-16")},
+        ["seeds/a.txt:1: saved as UTF-16; save the file as UTF-8"],
+    ),
+    (
+        "utf16-sheet",
+        {P: "name: X\n".encode("utf-16")},
+        [f"{P}:1: saved as UTF-16; save the file as UTF-8"],
+    ),
+    ("empty-seed", {"seeds/a.txt": b""}, ["seeds/a.txt: no article text; refused"]),
+    ("blank-seed", {"seeds/a.txt": b"  \n\n\t\n"}, ["seeds/a.txt: no article text; refused"]),
+    (
         "binary-sheet",
         {P: b"name: X\n\x00\x01\x02"},
         [f"{P}: looks like a binary file (contains NUL bytes)"],

@@ -514,8 +514,11 @@ def test_file_binary(tmp_path: Path) -> None:
     assert file_problems(tmp_path, b"a: b\n\x00\x01\x02") == [
         "content/people/x.yaml: looks like a binary file (contains NUL bytes)"
     ]
-    # UTF-16 text is full of NULs too.
+    # UTF-16 text is full of NULs too: with its byte order mark, it is named for what it is.
     assert file_problems(tmp_path, "a: b\n".encode("utf-16")) == [
+        "content/people/x.yaml:1: saved as UTF-16; save the file as UTF-8"
+    ]
+    assert file_problems(tmp_path, "a: b\n".encode("utf-16-le")) == [
         "content/people/x.yaml: looks like a binary file (contains NUL bytes)"
     ]
 
