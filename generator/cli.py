@@ -7,6 +7,7 @@ so the core never depends on Click.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -467,6 +468,38 @@ def _waiting() -> None:
     click.echo("Waiting for another build of this project to finish...", err=True)
 
 
+class _Stdout(io.TextIOWrapper):
+    """Standard output that outlives its reader. ``dossier build | head -1`` closes the
+    pipe after the first line: the site is built all the same, so what is left to print
+    goes nowhere and the exit code stays the command's own (not 1 for the closed pipe)."""
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except BrokenPipeError:
+            self._reader_gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except BrokenPipeError:
+            self._reader_gone()
+            super().flush()  # what was held goes to the null device now
+
+    def _reader_gone(self) -> None:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self.fileno())
+        os.close(null)
+
+
+def _tolerant_stdout() -> None:
+    out = sys.stdout
+    if type(out) is io.TextIOWrapper and not out.closed:
+        encoding, errors, lines = out.encoding, out.errors, out.line_buffering
+        sys.stdout = _Stdout(out.detach(), encoding, errors, line_buffering=lines)
+
+
 def run() -> None:
     """The ``dossier`` command: :func:`main`, then exit.
 
@@ -477,6 +510,7 @@ def run() -> None:
     tool, which save their results as the process ends, it ends normally.
     """
     held: list[Any] = []
+    _tolerant_stdout()
     try:
         main.main(prog_name="dossier", obj=held)
     except SystemExit as exc:

@@ -57,3 +57,35 @@ def test_no_progress_when_quiet_or_not_a_terminal(bundled: Path) -> None:
     )
     assert "\r" not in done.stdout and "Rendering" not in done.stdout
     assert done.stdout.startswith("Built ")
+
+
+def test_a_reader_that_stops_reading_changes_no_exit_code(bundled: Path) -> None:
+    """`dossier build | head -1`: the pipe closes after the first line, the site is built
+    all the same, and the exit code is the build's, with nothing on stderr."""
+    for args, code in ((["build", "--no-search"], 0), (["check"], 0), (["--help"], 0)):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before anything is written
+        proc = subprocess.run(
+            [sys.executable, "-m", "generator", "-C", str(bundled), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+        os.close(write)
+        assert (proc.returncode, proc.stderr) == (code, ""), args
+    assert (bundled / "_site" / "index.html").is_file()
+    # A problem in the input still fails, with its message, whoever reads stdout.
+    (bundled / "content/people/wang-yi.yaml").write_text("nme: Wang Yi\n")
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "-C", str(bundled), "build"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    os.close(write)
+    assert proc.returncode == 1
+    assert "content/people/wang-yi.yaml:1:1: nme: unknown field" in proc.stderr
