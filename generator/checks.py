@@ -29,6 +29,7 @@ from generator.schema import (
     Side,
     Statement,
 )
+from generator.yamlstrict import dotted
 
 # Which kinds of record a field that holds an id may point to.
 REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -178,10 +179,10 @@ def check_citations(site: Site) -> list[Problem]:
         if source is None or use.location is not None:
             continue  # unknown sources are reported by check_references
         closest = closest_passage(source.article, use.quote)
-        field = "statement" if use.speaker else "cite"
-        message = f"quote not found in source {use.source}"
+        field = dotted((*use.loc, "quote"))  # the line and column are the quote's too
+        message = f"not found in source {use.source}"
         if closest:
-            message += f' ; closest passage: "{closest}"'
+            message += f'; closest passage: "{closest}"'
         problems.append(Problem(use.path, use.line, use.col, field, message))
     return problems
 

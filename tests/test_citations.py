@@ -113,9 +113,9 @@ def test_a_changed_word_fails_with_file_line_and_closest_passage(bundled: Path) 
         check_project(bundled)
     messages = [str(p) for p in info.value.problems]
     assert messages == [
-        f"content/meetings/moscow-lavrov-2023-11-21.yaml:{line}:{col}: cite: quote not found in "
-        'source 002_0c70cf7e982ea60c ; closest passage: "On November 21, Foreign Minister Sergey '
-        'Lavrov held a meeting in Moscow"'
+        f"content/meetings/moscow-lavrov-2023-11-21.yaml:{line}:{col}: date.cite.0.quote: not "
+        'found in source 002_0c70cf7e982ea60c; closest passage: "On November 21, Foreign Minister '
+        'Sergey Lavrov held a meeting in Moscow"'
     ]
 
 
