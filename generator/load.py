@@ -8,6 +8,7 @@ Problems are collected, not raised, so one run reports every bad file.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import pickle
 import re
@@ -20,7 +21,7 @@ from typing import Any
 from generator.article import Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared, stopping
-from generator.problems import DossierError, Problem
+from generator.problems import DossierError, Problem, Severity
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
 from generator.textio import read_text
@@ -368,6 +369,24 @@ def _patched(
     return out
 
 
+def _strays(folder: Path, listed: dict[str, Any], changed: Changed | None) -> list[str]:
+    """Names in seeds/ that are not seeds: other files and folders, which are never read
+    (``listed`` keeps them for the session while the watcher reports nothing there)."""
+    key = str(folder) + os.sep + "*"
+    found = listed.get(key)
+    if found is not None and changed is not None and not changed.touches(str(folder)):
+        return found
+    found = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        found = sorted(
+            e.name + ("/" if e.is_dir() else "")
+            for e in entries
+            if not e.name.startswith(".") and os.path.splitext(e.name)[1] not in SEED_SUFFIXES
+        )
+    listed[key] = found
+    return found
+
+
 def _list(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
     if not folder.is_dir():
         return []
@@ -453,6 +472,15 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             continue
         slots.append(len(files))
         files.append((file, stem, shown))
+    for name in _strays(root / "seeds", listed, changed):
+        problems.append(
+            Problem(
+                f"seeds/{name}",
+                message="not read: seeds are the .txt files in seeds/ itself "
+                "(`dossier add` imports Markdown and saved HTML pages as seeds)",
+                severity=Severity.WARNING,
+            )
+        )
     seeds: list[SeedFile] = []
     read = iter(pmap_shared(_read_seed, (cache, files), len(files)))
     with stopping(read):

@@ -190,3 +190,26 @@ def test_curated_publication_date_gives_a_yearless_dateline_its_year(make_site) 
     source = check_project(project).site.sources["s1"]
     assert str(source.article.dateline_date.value) == "2023-11-21"
     assert source.article.dateline_date.basis == "derived"
+
+
+def test_files_in_seeds_that_are_not_seeds_are_named(bundled: Path) -> None:
+    seed = next((bundled / "seeds").glob("003_*.txt"))
+    (bundled / "seeds/005_new.md").write_text(seed.read_text())
+    (bundled / "seeds/2023").mkdir()
+    (bundled / "seeds/.gitkeep").write_text("")
+    checked = check_project(bundled)
+    because = (
+        ": not read: seeds are the .txt files in seeds/ itself "
+        "(`dossier add` imports Markdown and saved HTML pages as seeds) (warning)"
+    )
+    assert [str(p) for p in checked.warnings if p.path.startswith("seeds/")] == [
+        "seeds/005_new.md" + because,
+        "seeds/2023/" + because,
+    ]
+    assert len(checked.site.sources) == 5
+    with pytest.raises(DossierError) as info:
+        check_project(bundled, strict=True)
+    assert [str(p) for p in info.value.problems] == [
+        "seeds/005_new.md" + because,
+        "seeds/2023/" + because,
+    ]
