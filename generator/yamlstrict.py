@@ -153,7 +153,7 @@ def _load_with(text: str, path: str, loader: Any, *, report: bool = False) -> Ya
     except _Stop:
         pass
     except MarkedYAMLError as exc:
-        builder.problems.append(_syntax_problem(path, exc))
+        builder.problems.append(_syntax_problem(path, exc, text))
     except ReaderError as exc:
         builder.problems.append(_reader_problem(path, text, exc))
     except yaml.YAMLError as exc:  # defensive: any other PyYAML complaint
@@ -249,7 +249,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
+def _syntax_problem(path: str, exc: MarkedYAMLError, text: str) -> Problem:
+    if exc.context == "while scanning a simple key" and exc.context_mark is not None:
+        # "country china" with no colon: PyYAML notices on a later line; the fault is here.
+        line, col = _pos(exc.context_mark)
+        return Problem(path, line, col, "", "expected ':' after a key (write `key: value`)")
+    opened = _runaway_quote(text, exc.problem_mark)
+    if opened is not None:
+        key, start, end = opened
+        line, col = _pos(start)
+        return Problem(
+            path, line, col, key,
+            f"the quoted value that opens here closes only on line {end.line + 1}; "
+            f"is its closing {text[start.index]} missing?",
+        )  # fmt: skip
     mark = exc.problem_mark or exc.context_mark
     message = _one_line(exc.problem or exc.context or "invalid YAML")
     if exc.problem and exc.context and exc.context_mark is not None:
@@ -257,6 +270,34 @@ def _syntax_problem(path: str, exc: MarkedYAMLError) -> Problem:
         message += f" ({_one_line(exc.context)} starting at line {line}, column {col})"
     line, col = _pos(mark)
     return Problem(path, line, col, "", message)
+
+
+def _runaway_quote(text: str, problem: Mark | None) -> tuple[str, Mark, Mark] | None:
+    """The key, start and end of a quoted value that spans lines and ends where parsing
+    failed: ``name: "Wang Yi`` runs on to the next quote mark, lines further down, and
+    PyYAML reports the line where it gave up, not the one missing its quote."""
+    if problem is None:
+        return None
+    key, last, previous = "", None, None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= problem.index:
+                break
+            if isinstance(token, yaml.ScalarToken):
+                if isinstance(previous, yaml.KeyToken):
+                    key = token.value
+                last = token
+            previous = token
+    except yaml.YAMLError:
+        pass  # the scan stops at the same fault; what came before it is enough
+    if (
+        last is None
+        or last.style not in ('"', "'")
+        or last.start_mark.line == last.end_mark.line
+        or problem.line != last.end_mark.line
+    ):
+        return None
+    return key, last.start_mark, last.end_mark
 
 
 def _reader_problem(path: str, text: str, exc: ReaderError) -> Problem:

@@ -368,6 +368,22 @@ def test_several_problems_reported_together_in_order() -> None:
             "content/people/x.yaml:2:1: found unexpected end of stream "
             "(while scanning a quoted scalar starting at line 1, column 4)",
         ),
+        # A quote left open runs on to the next quote mark: named where it opens.
+        (
+            'name: "Wang Yi\ncountry: china\nsummary: Says "no" often\n',
+            "content/people/x.yaml:1:7: name: the quoted value that opens here closes only "
+            'on line 3; is its closing " missing?',
+        ),
+        (
+            "a: 1\nb: 'open\nc: 'd'\n",
+            "content/people/x.yaml:2:4: b: the quoted value that opens here closes only on "
+            "line 3; is its closing ' missing?",
+        ),
+        # A key without its colon: named on its own line, not where PyYAML gave up.
+        (
+            "name: Wang Yi\ncountry china\nsummary: x\n",
+            "content/people/x.yaml:2:1: expected ':' after a key (write `key: value`)",
+        ),
         (
             "a:\n\t- b\n",
             "content/people/x.yaml:2:1: found character '\\t' that cannot start any token",
