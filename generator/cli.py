@@ -66,7 +66,7 @@ def reports_problems(func: F) -> F:
 @click.option(
     "-C",
     "--project",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="Project folder (holds site.yaml, content/, seeds/).",

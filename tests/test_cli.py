@@ -245,3 +245,12 @@ def test_profile_counts_the_templates_of_pages_rendered_on_workers(
     code, out, err = run("-C", str(project), "build", "--profile", "--no-search")
     assert code == 0, err
     assert f"  pages rendered: 0, carried over unchanged: {rendered}" in out.splitlines()
+
+
+def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("-C", str(tmp_path / "nowhere"), "build")
+    assert code == 2
+    assert (
+        f"Error: Invalid value for '-C' / '--project': Directory '{tmp_path / 'nowhere'}' does not exist."
+        in err
+    )
