@@ -248,9 +248,7 @@ def test_profile_counts_the_templates_of_pages_rendered_on_workers(
 
 
 def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
-    code, _, err = run("-C", str(tmp_path / "nowhere"), "build")
+    nowhere = tmp_path / "nowhere"
+    code, _, err = run("-C", str(nowhere), "build")
     assert code == 2
-    assert (
-        f"Error: Invalid value for '-C' / '--project': Directory '{tmp_path / 'nowhere'}' does not exist."
-        in err
-    )
+    assert f"Error: Invalid value for '-C' / '--project': Directory '{nowhere}' does not exist." in err
