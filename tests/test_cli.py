@@ -251,4 +251,4 @@ def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -
     nowhere = tmp_path / "nowhere"
     code, _, err = run("-C", str(nowhere), "build")
     assert code == 2
-    assert f"Error: Invalid value for '-C' / '--project': Directory '{nowhere}' does not exist." in err
+    assert f"Invalid value for '-C' / '--project': Directory '{nowhere}' does not exist." in err
