@@ -627,7 +627,10 @@ _TITLE = (
     r"(?:Vice President|Prime Minister|Foreign Minister|Crown Prince|Secretary[- ]General"
     r"|[Ff]oreign [Ss]ecretary|Secretary of State|[Ff]oreign [Mm]inister|[Pp]rime [Mm]inister"
     r"|Minister|[Pp]resident|[Ss]pokes(?:person|man|woman)|[Dd]iplomat|[Ee]nvoy|[Aa]mbassador"
-    r"|King|Emir|Sheikh)"
+    r"|King|Emir|Sheikh"
+    # "EU foreign policy chief Josep Borrell", "army chief ...": lowercase only, so that
+    # "Chief Executive Officer" is not taken for a name.
+    r"|chief)"
 )
 _TITLE_RE = re.compile(rf"(?<![\w-]){_TITLE}(?![\w-])")
 # "President Cyril Ramaphosa", "Foreign Ministry Spokesperson Hua Chunying".

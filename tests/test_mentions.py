@@ -504,6 +504,10 @@ def test_unknown_names_other_titles_and_particles(matcher: Matcher) -> None:
     assert people["Mohammed bin Abdulrahman Al Thani"][0] == "Prime Minister"
     assert people["Joe Biden"][0] == "President"
     assert people["Vassily Nebenzia"][0] == "Ambassador"
+    chief = article(
+        "EU foreign policy chief Josep Borrell said the Chief Executive Officer agreed."
+    )
+    assert [(u.name, u.context) for u in unknown(matcher, chief)] == [("Josep Borrell", "chief")]
     # Months, weekdays and sentence openers are not names.
     assert not any(w in name for name in people for w in ("November", "In ", "The "))
 
