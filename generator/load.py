@@ -8,7 +8,6 @@ Problems are collected, not raised, so one run reports every bad file.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import os
 import pickle
 import re
@@ -333,7 +332,8 @@ def _files(
 
     Plain strings: a large project lists thousands of files on every build, and a
     Path is made only for a file that has to be read. ``listed`` keeps each listing
-    for the session, reused while the watcher reports nothing in the folder.
+    for the session, reused while the watcher reports nothing in the folder, and the
+    folder's other names (see :func:`_others`).
     """
     key = str(folder)
     found = listed.get(key)
@@ -342,23 +342,40 @@ def _files(
             return found
         paths = changed.added_or_deleted(key)
         if paths is not None:
-            listed[key] = found = _patched(found, paths, suffixes)
+            found, others = _patched(found, listed.get(key + _OTHERS, []), paths, suffixes)
+            listed[key], listed[key + _OTHERS] = found, others
             return found
-    listed[key] = found = _list(folder, suffixes)
+    found, others = _list(folder, suffixes)
+    listed[key], listed[key + _OTHERS] = found, others
     return found
 
 
+_OTHERS = os.sep + "*"
+
+
+def _others(folder: Path, listed: dict[str, Any]) -> list[str]:
+    """The names in ``folder`` that :func:`_files` left out as it listed it (hidden ones
+    aside): files with another suffix, and folders (named with a trailing "/")."""
+    return listed.get(str(folder) + _OTHERS, [])
+
+
+def _other(path: str) -> str:
+    return os.path.basename(path) + ("/" if os.path.isdir(path) else "")
+
+
 def _patched(
-    found: list[tuple[str, str]], paths: list[str], suffixes: tuple[str, ...]
-) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]], others: list[str], paths: list[str], suffixes: tuple[str, ...]
+) -> tuple[list[tuple[str, str]], list[str]]:
     """A folder's listing with the given files of it looked at again (a folder of
     thousands of files is not listed and sorted again for one added file)."""
     out = list(found)
     keys = [path for path, _stem in out]  # in name order, as listed
+    rest = {name.rstrip("/"): name for name in others}
     for path in paths:
         name = os.path.basename(path)
         stem, suffix = os.path.splitext(name)
-        wanted = suffix in suffixes and not name.startswith(".") and os.path.lexists(path)
+        there_now = not name.startswith(".") and os.path.lexists(path)
+        wanted = suffix in suffixes and there_now
         i = bisect.bisect_left(keys, path)
         there = i < len(keys) and keys[i] == path
         if wanted and not there:
@@ -366,38 +383,27 @@ def _patched(
             out.insert(i, (path, stem))
         elif there and not wanted:
             del keys[i], out[i]
-    return out
+        rest.pop(name, None)
+        if there_now and not wanted:
+            rest[name] = _other(path)
+    return out, sorted(rest.values())
 
 
-def _strays(folder: Path, listed: dict[str, Any], changed: Changed | None) -> list[str]:
-    """Names in seeds/ that are not seeds: other files and folders, which are never read
-    (``listed`` keeps them for the session while the watcher reports nothing there)."""
-    key = str(folder) + os.sep + "*"
-    found = listed.get(key)
-    if found is not None and changed is not None and not changed.touches(str(folder)):
-        return found
-    found = []
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        found = sorted(
-            e.name + ("/" if e.is_dir() else "")
-            for e in entries
-            if not e.name.startswith(".") and os.path.splitext(e.name)[1] not in SEED_SUFFIXES
-        )
-    listed[key] = found
-    return found
-
-
-def _list(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+def _list(folder: Path, suffixes: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[str]]:
     if not folder.is_dir():
-        return []
+        return [], []
     base = str(folder) + os.sep
-    found = []
+    found, others = [], []
     # Sorted by name so that the order files are listed in never leaks into the site.
     for name in sorted(os.listdir(folder)):
         stem, suffix = os.path.splitext(name)
-        if suffix in suffixes and not name.startswith("."):
+        if name.startswith("."):
+            continue
+        if suffix in suffixes:
             found.append((base + name, stem))
-    return found
+        else:
+            others.append(_other(base + name))
+    return found, others
 
 
 def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = None) -> Inputs:
@@ -472,7 +478,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             continue
         slots.append(len(files))
         files.append((file, stem, shown))
-    for name in _strays(root / "seeds", listed, changed):
+    for name in _others(root / "seeds", listed):
         problems.append(
             Problem(
                 f"seeds/{name}",

@@ -213,3 +213,34 @@ def test_files_in_seeds_that_are_not_seeds_are_named(bundled: Path) -> None:
         "seeds/005_new.md" + because,
         "seeds/2023/" + because,
     ]
+
+
+def test_a_session_names_files_that_are_not_seeds_as_the_watcher_reports_them(
+    bundled: Path,
+) -> None:
+    """In a session, seeds/ is not listed again for a file the watcher reports added or
+    deleted: the listing is patched, and so are the names of what is not a seed."""
+    from generator.cache import Cache
+    from generator.load import Changed, load_site
+
+    session = Cache(None, session=True)
+    seeds = bundled / "seeds"
+
+    def warned(*reported: tuple[Path, bool]) -> list[str]:
+        changed = Changed.under(bundled, [(str(p), added) for p, added in reported])
+        inputs = load_site(bundled, session, changed)
+        return [p.path for p in inputs.problems if p.path.startswith("seeds/")]
+
+    assert warned() == []
+    (seeds / "notes.md").write_text("to do\n")
+    (seeds / "2023").mkdir()
+    assert warned((seeds / "notes.md", True), (seeds / "2023", True)) == [
+        "seeds/2023/",
+        "seeds/notes.md",
+    ]
+    (seeds / "notes.md").unlink()
+    (seeds / "notes.txt").write_text("A seed now.\n")
+    assert warned((seeds / "notes.md", True), (seeds / "notes.txt", True)) == ["seeds/2023/"]
+    (seeds / "2023").rmdir()
+    assert warned((seeds / "2023", True)) == []
+    assert warned() == []  # nothing reported: what was listed last stands
