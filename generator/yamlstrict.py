@@ -278,7 +278,9 @@ def _runaway_quote(text: str, problem: Mark | None) -> tuple[str, Mark, Mark] | 
     PyYAML reports the line where it gave up, not the one missing its quote."""
     if problem is None:
         return None
-    key, last, previous = "", None, None
+    key = last_key = ""
+    last: yaml.ScalarToken | None = None
+    previous: yaml.Token | None = None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if token.start_mark.index >= problem.index:
@@ -286,7 +288,8 @@ def _runaway_quote(text: str, problem: Mark | None) -> tuple[str, Mark, Mark] | 
             if isinstance(token, yaml.ScalarToken):
                 if isinstance(previous, yaml.KeyToken):
                     key = token.value
-                last = token
+                # The key of a value right after it; a list item has none of its own.
+                last, last_key = token, key if isinstance(previous, yaml.ValueToken) else ""
             previous = token
     except yaml.YAMLError:
         pass  # the scan stops at the same fault; what came before it is enough
@@ -297,7 +300,7 @@ def _runaway_quote(text: str, problem: Mark | None) -> tuple[str, Mark, Mark] | 
         or problem.line != last.end_mark.line
     ):
         return None
-    return key, last.start_mark, last.end_mark
+    return last_key, last.start_mark, last.end_mark
 
 
 def _reader_problem(path: str, text: str, exc: ReaderError) -> Problem:

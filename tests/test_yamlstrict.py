@@ -379,6 +379,11 @@ def test_several_problems_reported_together_in_order() -> None:
             "content/people/x.yaml:2:4: b: the quoted value that opens here closes only on "
             "line 3; is its closing ' missing?",
         ),
+        (
+            "a: 1\nb:\n  - 'open\n  - 'c'\n",
+            "content/people/x.yaml:3:5: the quoted value that opens here closes only on "
+            "line 4; is its closing ' missing?",
+        ),
         # A key without its colon: named on its own line, not where PyYAML gave up.
         (
             "name: Wang Yi\ncountry china\nsummary: x\n",
