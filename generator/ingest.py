@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.citations import normalise as normalise_quotes
+from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
 from generator.schema import HttpUrl, Sheet
 from generator.textio import MAX_INPUT_BYTES, decode_text
@@ -49,7 +50,6 @@ NEAR_DUPLICATE = 0.8
 SHINGLE = 5
 MIN_PAGE_WORDS = 15
 """Fewer words than this extracted from an HTML page: no article found."""
-ORIGINALS = "originals"
 
 _SEED_NUMBER_RE = re.compile(r"^([0-9]+)_")
 _FRONT_MATTER_RE = re.compile(

@@ -27,6 +27,8 @@ from generator.textio import read_text
 from generator.yamlstrict import YamlDocument, load_yaml_file, require_mapping
 
 SEED_SUFFIXES = (".txt",)
+ORIGINALS = "originals"
+"""The folder in seeds/ where `dossier add` keeps what it imported (never read by a build)."""
 BAD_SLUG = "file name is not a valid slug (lowercase letters, digits and single hyphens)"
 BAD_SOURCE_ID = "file name is not a valid source id"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -479,6 +481,8 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
         slots.append(len(files))
         files.append((file, stem, shown))
     for name in _others(root / "seeds", listed):
+        if name == ORIGINALS + "/":
+            continue
         problems.append(
             Problem(
                 f"seeds/{name}",

@@ -197,6 +197,8 @@ def test_files_in_seeds_that_are_not_seeds_are_named(bundled: Path) -> None:
     (bundled / "seeds/005_new.md").write_text(seed.read_text())
     (bundled / "seeds/2023").mkdir()
     (bundled / "seeds/.gitkeep").write_text("")
+    (bundled / "seeds/originals").mkdir()  # where `dossier add` keeps what it imported
+    (bundled / "seeds/originals/005_new.md").write_text(seed.read_text())
     checked = check_project(bundled)
     because = (
         ": not read: seeds are the .txt files in seeds/ itself "
