@@ -451,22 +451,27 @@ class Related:
             mention = ref.mention
             return Passages((Passage(sid, mention.block, ref.sentence, (mention.text,)),))
         grouped: dict[tuple[str, str], set[str]] = {}
+        at: dict[tuple[str, str], int] = {}  # where in its block a passage is first met
         for ref in refs:
-            grouped.setdefault((ref.mention.block, ref.sentence), set()).add(ref.mention.text)
+            key = (ref.mention.block, ref.sentence)
+            grouped.setdefault(key, set()).add(ref.mention.text)
+            at[key] = min(at.get(key, ref.mention.start), ref.mention.start)
         if uses:
             blocks = dict(blocks_of(self.site.sources[sid].article))
             for use in uses:
                 text = blocks.get(use.location.block, "")
-                sentence = sentence_at(text, use.location.start, use.location.end)
-                grouped.setdefault((use.location.block, sentence), set())
+                key = (use.location.block, sentence_at(text, use.location.start, use.location.end))
+                grouped.setdefault(key, set())
+                at[key] = min(at.get(key, use.location.start), use.location.start)
         if len(grouped) == 1:
             (((block, sentence), words),) = grouped.items()
             return Passages((Passage(sid, block, sentence, _longest_first(words)),))
         order = self.block_order(sid)
+        # In reading order: by block, then by where in the block.
         return Passages(
             Passage(sid, block, sentence, _longest_first(words))
             for (block, sentence), words in sorted(
-                grouped.items(), key=lambda kv: (order.get(kv[0][0], -1), kv[0][1])
+                grouped.items(), key=lambda kv: (order.get(kv[0][0], -1), at[kv[0]], kv[0][1])
             )
         )
 

@@ -153,3 +153,26 @@ def test_two_people_with_one_name_are_flagged(make_site) -> None:  # type: ignor
         "content/people/wang-yi.yaml; mentions of it cannot tell the two apart (warning)"
     ) in result.stderr
     assert CliRunner().invoke(main, ["-C", str(project), "check", "--strict"]).exit_code == 1
+
+
+def test_passages_of_one_paragraph_are_listed_in_reading_order(bundled: Path) -> None:
+    import html as htmllib
+
+    from generator.build import check_project
+
+    build_project(bundled)
+    sources = check_project(bundled).site.sources
+    blocks = {sid: {b.id: b.text for b in s.article.blocks} for sid, s in sources.items()}
+    passage = re.compile(r'<a class="passage" href="[./]*sources/([^/]+)/#([^"]+)">(.*?)</a>')
+    pairs = 0
+    for file in (bundled / "_site").glob("*/*/index.html"):
+        found = passage.findall(file.read_text(encoding="utf-8"))
+        for (sid, block, inner), (sid2, block2, inner2) in zip(found, found[1:], strict=False):
+            if (sid, block) != (sid2, block2):
+                continue
+            text = blocks[sid][block]
+            first = text.index(htmllib.unescape(re.sub("<[^>]+>", "", inner)))
+            second = text.index(htmllib.unescape(re.sub("<[^>]+>", "", inner2)))
+            assert first < second, f"{file}: {sid} {block}"
+            pairs += 1
+    assert pairs >= 5  # the bundled site has such passages (the Moscow meeting's, say)
