@@ -417,6 +417,9 @@ def build_model(
                     attendance[part.person].append(Attendance(slug, part.role, as_host, part))
         if sheet.follows:
             followed_by[sheet.follows].append(slug)
+    meetings = by_kind["meetings"]
+    for attended in attendance.values():  # a person's meetings by date, as every list is
+        attended.sort(key=lambda a: (meetings[a.meeting].sheet.date.value, a.meeting))
 
     mentions, mentioned, unknown, names_key = find_all_mentions(
         sources,

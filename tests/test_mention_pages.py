@@ -176,3 +176,24 @@ def test_passages_of_one_paragraph_are_listed_in_reading_order(bundled: Path) ->
             assert first < second, f"{file}: {sid} {block}"
             pairs += 1
     assert pairs >= 5  # the bundled site has such passages (the Moscow meeting's, say)
+
+
+def test_a_persons_meetings_are_listed_by_date(bundled: Path) -> None:
+    moscow = bundled / "content/meetings/moscow-lavrov-2023-11-21.yaml"
+    later = moscow.read_text().replace("value: 2023-11-21", "value: 2023-12-01", 1)
+    # First by slug, last by date.
+    (bundled / "content/meetings/amman-follow-up.yaml").write_text(later)
+    build_project(bundled)
+    html = page(bundled / "_site", "people/ayman-safadi")
+    section = html[
+        html.index('id="meetings-title"') : html.index(
+            "</section>", html.index('id="meetings-title"')
+        )
+    ]
+    listed = re.findall(r'href="\.\./\.\./meetings/([^/]+)/"', section)
+    assert listed == [
+        "beijing-han-zheng-2023-11-20",
+        "beijing-wang-yi-2023-11-20",
+        "moscow-lavrov-2023-11-21",
+        "amman-follow-up",
+    ]
