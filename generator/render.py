@@ -847,19 +847,20 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
 
 
 def linked_title(view: PageView, source_id: str) -> Markup:
-    """A source's parsed title with the names in it linked."""
+    """A source's parsed title with the names in it linked, and the passages fact sheets
+    quote from it marked, as in its paragraphs (a footnote can cite the headline)."""
     source = view.site.sources[source_id]
     title = source.title.value or source_id
     if source.title.basis != "parsed":
         return escape(title)
     mentions = [m for m in view.site.mentions.get(source_id, ()) if m.block == "title"]
-    return _link_names(title, 0, len(title), mentions, view)
-
-
-def _link_names(text: str, start: int, end: int, mentions: list[Mention], view: PageView) -> Markup:
-    """Escape text[start:end], linking each mention inside it to its entity page."""
+    uses = [
+        u
+        for u in view.renderer.by_source.get(source_id, ())
+        if u.location is not None and u.location.block == "title"
+    ]
     parts: list[str] = []
-    _link_parts(text, start, end, mentions, view, parts)
+    _mark_parts(title, uses, view, mentions, parts)
     return _html(parts)
 
 

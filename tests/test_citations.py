@@ -140,6 +140,29 @@ def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
     assert 'class="backref" href="../../meetings/moscow-lavrov-2023-11-21/"' in source
 
 
+def test_a_footnote_citing_a_headline_lands_on_the_highlighted_headline(bundled: Path) -> None:
+    sheet = bundled / "content/meetings/beijing-wang-yi-2023-11-20.yaml"
+    headline = "China leads diplomatic push for immediate ceasefire in the Gaza strip"
+    sheet.write_text(
+        sheet.read_text().replace(
+            "      quote: a meeting took place in Beijing between Wang Yi\n",
+            "      quote: a meeting took place in Beijing between Wang Yi\n"
+            f"    - source: 003_ab5f22e0f36654c7\n      quote: {headline}\n",
+            1,
+        )
+    )
+    build_project(bundled)
+    site = bundled / "_site"
+    meeting = (site / "meetings/beijing-wang-yi-2023-11-20/index.html").read_text()
+    anchor = "q-title-0-69"
+    assert f'href="../../sources/003_ab5f22e0f36654c7/#{anchor}"' in meeting
+    source = (site / "sources/003_ab5f22e0f36654c7/index.html").read_text()
+    h1 = source[source.index('<h1 dir="auto" id="title">') : source.index("</h1>")]
+    mark = re.search(rf'<mark id="{anchor}"[^>]*>(.*?)</mark>', h1)
+    assert mark is not None and re.sub(r"<[^>]+>", "", mark.group(1)) == headline
+    assert 'class="backref" href="../../meetings/beijing-wang-yi-2023-11-20/"' in h1
+
+
 def test_coverage_report_lists_uncited_facts(make_site) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
