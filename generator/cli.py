@@ -249,9 +249,19 @@ def check(ctx: Context, strict: bool) -> None:
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
 
 
+def _checked_slug(_ctx: click.Context, _param: click.Parameter, slug: str) -> str:
+    """A bad slug is a usage error (exit 2), told before anything is read."""
+    from generator.scaffold import slug_problem
+
+    problem = slug_problem(slug)
+    if problem is not None:
+        raise click.BadParameter(str(problem))
+    return slug
+
+
 @main.command()
 @click.argument("kind", type=click.Choice(["meeting", "person", "country", "organization"]))
-@click.argument("slug")
+@click.argument("slug", callback=_checked_slug)
 @click.option("--force", is_flag=True, help="Overwrite an existing fact sheet.")
 @click.option(
     "--from",

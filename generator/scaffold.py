@@ -93,17 +93,25 @@ def stub(kind: str, slug: str, *, today: dt.date) -> str:
     return head + f"name: {name}\nshort: ''\naliases: []\nmembers: []\nsummary: ''\n"
 
 
+def slug_problem(slug: str) -> Problem | None:
+    """What is wrong with ``slug`` as a fact sheet's name, with the slug meant if any."""
+    if SLUG_RE.fullmatch(slug) and not is_reserved(slug):
+        return None
+    suggestion = slugify(slug)
+    hint = f"Did you mean {suggestion!r}?" if suggestion != slug else ""
+    message = (
+        "is reserved on Windows"
+        if SLUG_RE.fullmatch(slug)
+        else "not a valid slug (lowercase letters, digits and single hyphens)"
+    )
+    return Problem(slug, message=message, hint=hint)
+
+
 def new_sheet(project: Path, kind: str, slug: str, *, today: dt.date, force: bool = False) -> Path:
     """Write ``content/<kind>/<slug>.yaml``; refuse bad slugs and existing files."""
-    if not SLUG_RE.fullmatch(slug) or is_reserved(slug):
-        suggestion = slugify(slug)
-        hint = f"Did you mean {suggestion!r}?" if suggestion != slug else ""
-        message = (
-            "is reserved on Windows"
-            if SLUG_RE.fullmatch(slug)
-            else "not a valid slug (lowercase letters, digits and single hyphens)"
-        )
-        raise DossierError([Problem(slug, message=message, hint=hint)])
+    problem = slug_problem(slug)
+    if problem is not None:
+        raise DossierError([problem])
     folder, _ = KINDS[kind]
     path = project / "content" / folder / f"{slug}.yaml"
     shown = f"content/{folder}/{slug}.yaml"

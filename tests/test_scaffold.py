@@ -39,9 +39,17 @@ def test_new_refuses_to_overwrite_and_bad_slugs(make_site) -> None:  # type: ign
         "content/people/wang-yi.yaml: already exists; use --force to overwrite"
     )
     assert (project / "content/people/wang-yi.yaml").read_text() == "name: Wang Yi\n"
+    # A bad slug is a usage error, with the slug meant.
     result = CliRunner().invoke(main, ["-C", str(project), "new", "person", "../evil"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert not (project / "content/evil.yaml").exists()
+    result = CliRunner().invoke(main, ["-C", str(project), "new", "person", "Hakan Fidan"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for 'SLUG': Hakan Fidan: not a valid slug (lowercase letters, "
+        "digits and single hyphens). Did you mean 'hakan-fidan'?"
+    )
+    assert not (project / "content/people").joinpath("Hakan Fidan.yaml").exists()
 
 
 def test_schema_command_writes_every_kind(tmp_path: Path) -> None:
