@@ -376,8 +376,9 @@ def add_sources(
             if strict:
                 problems.append(Problem(inp.name, message=message + " Refused (--strict)."))
             else:
+                anyway = " Would be added anyway." if dry_run else " Added anyway."
                 warnings.append(
-                    Problem(inp.name, message=message + " Added anyway.", severity=Severity.WARNING)
+                    Problem(inp.name, message=message + anyway, severity=Severity.WARNING)
                 )
         if strict and near:
             continue

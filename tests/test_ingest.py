@@ -378,6 +378,12 @@ def test_near_duplicate_is_added_with_a_warning_naming_the_earlier_source(make_s
         "<stdin>: nearly the same text as 000_aaaaaaaaaaaaaaaa (81% of word 5-grams shared): "
         "the same story republished? Added anyway. (warning)"
     ) in result.output
+    # A dry run adds nothing, and says so.
+    (project / "seeds" / f"{new}.txt").unlink()
+    result = add(project, "--dry-run", "-", input=REPUBLISHED.encode())
+    assert result.exit_code == 0, result.output
+    assert "the same story republished? Would be added anyway. (warning)" in result.output
+    assert not (project / "seeds" / f"{new}.txt").exists()
 
 
 def test_near_duplicate_is_refused_with_strict(make_site) -> None:
