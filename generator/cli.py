@@ -239,13 +239,11 @@ def check(ctx: Context, strict: bool) -> None:
         ctx.info(line)
     unknown = checked.site.unknown_names
     if unknown:
+        from generator.report import format_unknown, suggestions
+
         ctx.info(f"names not covered by any fact sheet: {len(unknown)}")
-        for source_id, name in unknown:
-            path = checked.site.sources[source_id].path
-            context = f" ({name.context})" if name.context else ""
-            ctx.info(
-                f'  {path}: {name.block}: {name.kind} "{name.name}"{context}: "{name.sentence}"'
-            )
+        for row in suggestions(checked.site, ()):
+            ctx.info(format_unknown(row, checked.site.sources[row["source"]].path))
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
 
 

@@ -18,6 +18,7 @@ from generator.article import Field, RelativeDate, weekday_dates
 from generator.mentions import UnknownName
 from generator.model import Site, Source
 from generator.problems import DossierError, Problem, did_you_mean
+from generator.slugs import slugify
 
 FIELDS = ("title", "outlet", "published", "byline", "dateline_place", "dateline_date")
 
@@ -149,17 +150,20 @@ def suggestions(site: Site, ids: Sequence[str]) -> list[dict[str, str]]:
     order = {sid: i for i, sid in enumerate(wanted)}
     rows = [(sid, u) for sid, u in site.unknown_names if sid in order]
     rows.sort(key=lambda r: order[r[0]])  # stable: reading order within a source
-    return [
-        {
-            "name": u.name,
-            "kind": u.kind,
-            "context": u.context,
-            "source": sid,
-            "sentence": u.sentence,
-            "block": u.block,
-        }
-        for sid, u in rows
-    ]
+    return [_row(sid, u) for sid, u in rows]
+
+
+def _row(source_id: str, u: UnknownName) -> dict[str, str]:
+    return {
+        "name": u.name,
+        "kind": u.kind,
+        "context": u.context,
+        "source": source_id,
+        "sentence": u.sentence,
+        "block": u.block,
+        # The next step, ready to paste: a sheet prefilled from this source.
+        "new": f"dossier new {u.kind} {slugify(u.name)} --from {source_id}",
+    }
 
 
 # --------------------------------------------------------------------------
@@ -181,9 +185,12 @@ def format_field(name: str, f: Field[Any]) -> str:
 
 
 def format_unknown(row: dict[str, str], path: str = "") -> str:
+    """Two lines: where the name is, and the command that writes a sheet for it."""
     context = f" ({row['context']})" if row["context"] else ""
     where = f"{path or row['source']}: {row['block']}"
-    return f'  {where}: {row["kind"]} "{row["name"]}"{context}: "{row["sentence"]}"'
+    return (
+        f'  {where}: {row["kind"]} "{row["name"]}"{context}: "{row["sentence"]}"\n    {row["new"]}'
+    )
 
 
 def format_report(report: SourceReport) -> list[str]:
@@ -202,17 +209,5 @@ def format_report(report: SourceReport) -> list[str]:
     lines.append(f" affects {len(report.pages)} pages:")
     lines += [f"  /{url}" for url in report.pages]
     lines.append(f" names not covered by any fact sheet: {len(report.unknown)}")
-    for u in report.unknown:
-        lines.append(
-            format_unknown(
-                {
-                    "name": u.name,
-                    "kind": u.kind,
-                    "context": u.context,
-                    "sentence": u.sentence,
-                    "block": u.block,
-                    "source": report.id,
-                }
-            )
-        )
+    lines += [format_unknown(_row(report.id, u)) for u in report.unknown]
     return lines

@@ -164,7 +164,13 @@ def test_add_prints_the_report(make_site, tmp_path: Path) -> None:
         " names not covered by any fact sheet: 1\n"
         f'  {new}: p1: person "Espen Barth Eide" (Minister of Foreign Affairs): "Minister of '
         'Foreign Affairs Espen Barth Eide received the committee in Oslo today."\n'
+        f"    dossier new person espen-barth-eide --from {new}\n"
     )
+    # The command it prints writes the sheet.
+    command = result.output.splitlines()[-1].split()[1:]
+    result = CliRunner().invoke(main, ["-C", str(root), *command])
+    assert result.exit_code == 0, result.output
+    assert (root / "content/people/espen-barth-eide.yaml").is_file()
 
 
 def test_report_survives_problems_in_other_files(project: Path) -> None:
@@ -190,6 +196,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": REUTERS_P1,
             "block": "p1",
+            "new": f"dossier new person david-cameron --from {REUTERS_ID}",
         },
         {
             "name": "Sergey Lavrov",
@@ -198,6 +205,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": REUTERS_P1,
             "block": "p1",
+            "new": f"dossier new person sergey-lavrov --from {REUTERS_ID}",
         },
         {
             "name": "Security Council",
@@ -206,6 +214,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": reuters_p2,
             "block": "p2",
+            "new": f"dossier new organization security-council --from {REUTERS_ID}",
         },
         {
             "name": "Espen Barth Eide",
@@ -215,6 +224,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "sentence": "Minister of Foreign Affairs Espen Barth Eide received the committee in "
             "Oslo today.",
             "block": "p1",
+            "new": f"dossier new person espen-barth-eide --from {RELEASE_ID}",
         },
     ]
 
@@ -226,6 +236,7 @@ def test_suggest_text_for_all_sources(project: Path) -> None:
     assert lines[0] == (
         f'  seeds/{XINHUA_ID}.txt: p2: person "Han Zheng" (Vice President): "{XINHUA_P2}"'
     )
+    assert lines[1] == f"    dossier new person han-zheng --from {XINHUA_ID}"
     assert lines[-1] == "8 names not covered by any fact sheet."
     assert len(suggestions(load_model(project), [])) == 8
 
