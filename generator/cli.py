@@ -344,7 +344,17 @@ def deploy(ctx: Context, remote: str, branch: str, message: str | None) -> None:
         )
     except DeployError as exc:
         raise click.ClickException(str(exc)) from None
-    ctx.info(f"Pushed {result.files} files to {result.remote}/{result.branch}.")
+    if result.uncommitted:
+        shown = ", ".join(result.uncommitted[:3]) + (", ..." if len(result.uncommitted) > 3 else "")
+        click.echo(
+            f"warning: the site includes changes git has not committed ({shown}); "
+            f'its commit says "{result.message}"',
+            err=True,
+        )
+    if result.unchanged:
+        ctx.info(f"The site is as last deployed to {result.branch}; no commit added.")
+    else:
+        ctx.info(f"Pushed {result.files} files to {result.remote}/{result.branch}.")
     ctx.info(f"The site will appear at {result.url}")
 
 

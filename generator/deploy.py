@@ -1,7 +1,8 @@
 """``dossier deploy``: build the site and push it to a ``gh-pages`` branch.
 
 The commit on the branch is made by ghp-import, which writes the tree with
-``git fast-import`` without touching the working copy or the index. It runs as
+``git fast-import`` without touching the working copy or the index; a commit whose
+site is the branch's previous one is dropped, and the branch is then pushed. It runs as
 a subprocess (``python -m ghp_import``) with the project as its working folder:
 its Python API works on the process's current folder, and changing that would
 be global state. The site is built into a temporary folder, so ``_site`` (and
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.build import check_project, render_files
-from generator.write import MARKER, write_site
+from generator.write import INPUT_FOLDERS, MARKER, write_site
 
 
 class DeployError(Exception):
@@ -42,6 +43,10 @@ class DeployResult:
     branch: str
     files: int
     message: str
+    uncommitted: tuple[str, ...] = ()
+    """Inputs of the site with changes git has not committed (the site includes them)."""
+    unchanged: bool = False
+    """The site is the one the branch already had: no commit was added."""
 
 
 def pages_url(base_url: str, domain: str | None) -> str:
@@ -78,7 +83,8 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
 
     checked = check_project(root)
     config = checked.site.config
-    message = options.message or _default_message(root)
+    uncommitted = _uncommitted(root)
+    message = options.message or _default_message(root, bool(uncommitted))
     with tempfile.TemporaryDirectory(prefix="dossier-deploy-") as tmp:
         site_dir = Path(tmp) / "site"
         files = write_site(site_dir, render_files(checked), root)
@@ -87,25 +93,50 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         # The --name=value form keeps a value that starts with '-' from reading as an option.
         command = [sys.executable, "-m", "ghp_import", "-n", f"--remote={options.remote}"]
         command += [f"--branch={options.branch}", f"--message={message}"]
-        command += ["-p"] if options.push else []
         command += ["--", str(site_dir)]
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    failed = f"could not publish to {options.remote}/{options.branch}: "
     # ghp-import reports a failed commit on stdout and still exits 0.
     if done.returncode != 0 or "Failed to process commit" in done.stdout:
-        raise DeployError(
-            f"could not publish to {options.remote}/{options.branch}: "
-            + _last_line(done.stderr or done.stdout)
-        )
+        raise DeployError(failed + _last_line(done.stderr or done.stdout))
+    unchanged = _drop_if_unchanged(root, options.branch)
+    if options.push:
+        # Pushed even when unchanged: an earlier deploy may have committed and not pushed.
+        pushed = _git(root, "push", "--", options.remote, options.branch)
+        if pushed.returncode != 0:
+            raise DeployError(failed + _last_line(pushed.stderr or pushed.stdout))
     return DeployResult(
         url=pages_url(str(config.base_url), config.domain),
         remote=options.remote,
         branch=options.branch,
         files=files,
         message=message,
+        uncommitted=uncommitted,
+        unchanged=unchanged,
     )
 
 
-def _default_message(root: Path) -> str:
+def _drop_if_unchanged(root: Path, branch: str) -> bool:
+    """Undo the commit just made if its site is the branch's previous one, byte for byte:
+    deploying twice adds no empty commit to the published history."""
+    trees = _git(root, "rev-parse", f"{branch}^{{tree}}", f"{branch}~1^{{tree}}")
+    lines = trees.stdout.split()
+    if trees.returncode != 0 or len(lines) != 2 or lines[0] != lines[1]:
+        return False
+    return _git(root, "update-ref", f"refs/heads/{branch}", f"{branch}~1").returncode == 0
+
+
+def _uncommitted(root: Path) -> tuple[str, ...]:
+    """The site's inputs with changes not committed (what the commit name would hide)."""
+    status = _git(root, "status", "--porcelain", "--", "site.yaml", *INPUT_FOLDERS)
+    if status.returncode != 0:
+        return ()
+    return tuple(line[3:] for line in status.stdout.splitlines() if line.strip())
+
+
+def _default_message(root: Path, uncommitted: bool) -> str:
     head = _git(root, "rev-parse", "--short", "HEAD")
     source = f" from {head.stdout.strip()}" if head.returncode == 0 and head.stdout.strip() else ""
+    if source and uncommitted:
+        source += " and uncommitted changes"
     return f"Deploy site{source} with dossier {__version__}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator import __version__
 from generator.cli import main
 from generator.deploy import pages_url
 
@@ -99,6 +100,34 @@ def test_second_deploy_adds_a_commit_with_the_change(repo: tuple[Path, Path]) ->
     assert code == 0, err
     assert git(remote, "rev-list", "--count", "gh-pages") == "2\n"
     assert git(remote, "log", "-1", "--format=%s", "gh-pages") == "-starts with a dash\n"
+    assert "Zzqx" in git(remote, "show", "gh-pages:people/wang-yi/index.html")
+
+
+def test_deploying_an_unchanged_site_adds_no_commit(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    assert deploy(project)[0] == 0
+    code, out, err = deploy(project)
+    assert code == 0, err
+    assert out.splitlines()[0] == "The site is as last deployed to gh-pages; no commit added."
+    assert git(remote, "rev-list", "--count", "gh-pages") == "1\n"
+    assert git(project, "rev-parse", "gh-pages") == git(remote, "rev-parse", "gh-pages")
+
+
+def test_uncommitted_changes_are_named_and_said_in_the_commit(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    head = git(project, "rev-parse", "--short", "HEAD").strip()
+    sheet = project / "content/people/wang-yi.yaml"
+    sheet.write_text(
+        sheet.read_text().replace("\nname: Wang Yi\n", "\nname: Wang Yi\nhonorific: Zzqx\n")
+    )
+    code, _, err = deploy(project)
+    assert code == 0, err
+    message = f"Deploy site from {head} and uncommitted changes with dossier {__version__}"
+    assert err == (
+        "warning: the site includes changes git has not committed "
+        f'(content/people/wang-yi.yaml); its commit says "{message}"\n'
+    )
+    assert git(remote, "log", "-1", "--format=%s", "gh-pages") == message + "\n"
     assert "Zzqx" in git(remote, "show", "gh-pages:people/wang-yi/index.html")
 
 
