@@ -37,6 +37,7 @@ import html
 import ipaddress
 import json
 import mimetypes
+import os
 import queue
 import re
 import secrets
@@ -517,6 +518,13 @@ class Handler(BaseHTTPRequestHandler):
 # --------------------------------------------------------------------- the preview
 
 
+def _lasting(changes: set[tuple[watchfiles.Change, str]]) -> list[str]:
+    """The changed paths worth naming: not a file that came and went within the same
+    changes (an editor's temporary file, such as sed's, renamed over the one edited)."""
+    came = {path for change, path in changes if change == watchfiles.Change.added}
+    return [path for _, path in changes if path not in came or os.path.lexists(path)]
+
+
 class Preview:
     """A running preview: server, watchers and builder. Use as a context manager.
 
@@ -691,8 +699,9 @@ class Preview:
                     changes |= self._queue.get_nowait()
             if self._stop.is_set():
                 return
-            names = sorted({self._shown(path) for _, path in changes})
-            self.info(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+            names = sorted({self._shown(path) for path in _lasting(changes)})
+            if names:
+                self.info(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
             self.rebuild({(path, change != watchfiles.Change.modified) for change, path in changes})
 
     def _shown(self, path: str) -> str:

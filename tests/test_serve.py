@@ -280,6 +280,23 @@ def test_burst_of_saves_is_one_rebuild(running: Running, bundled: Path) -> None:
     ]
 
 
+def test_an_editors_temporary_file_is_not_named_as_changed(running: Running, bundled: Path) -> None:
+    page = request(running.port, PAGE)
+    stream = EventStream(running.port, version_of(page.text))
+    sheet = bundled / "content/people/wang-yi.yaml"
+    try:
+        # As `sed -i` saves: a temporary file beside the original, not hidden, renamed over it.
+        temp = sheet.with_name("sedAb3kQz")
+        temp.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        os.replace(temp, sheet)
+        assert stream.next_event()[0] == "reload"
+    finally:
+        stream.close()
+    assert [line for line in running.info if line.startswith("Changed: ")] == [
+        "Changed: content/people/wang-yi.yaml"
+    ]
+
+
 def test_site_yaml_and_templates_are_watched(running: Running, bundled: Path) -> None:
     page = request(running.port, "/dossier/")
     stream = EventStream(running.port, version_of(page.text))
