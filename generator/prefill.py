@@ -298,13 +298,15 @@ def _meeting(site: Site, source: Source, slug: str) -> str:
             + "\n"
         )
     else:
+        # "ANKARA, November 24" has no year: the publication date, curated, gives it.
+        seen = a.dateline_date.note or "no dateline, publication date or weekday"
         raise DossierError(
             [
                 Problem(
                     source.id,
                     field="date",
-                    message="the source gives no date (no dateline, publication date or "
-                    "weekday); write the sheet by hand",
+                    message=f"the source gives no date ({seen}); set its published date in "
+                    "content/sources.yaml, or write the sheet by hand",
                 )
             ]
         )

@@ -371,3 +371,25 @@ def test_new_from_refuses_a_second_sheet_for_a_covered_name(bundled: Path) -> No
         "add what is new to that sheet instead"
     )
     assert not (bundled / "content/people/wang-yi-2.yaml").exists()
+
+
+def test_new_meeting_from_a_dateline_without_a_year_says_how_to_date_it(make_site) -> None:
+    article = (
+        "Talks in Ankara\n\nANKARA, November 24 (Reuters) - Turkey's foreign minister met "
+        "his Saudi counterpart to discuss a ceasefire, officials said.\n"
+    )
+    project = make_site({"seeds/000_ankara.txt": article})
+    result = CliRunner().invoke(
+        main, ["-C", str(project), "new", "meeting", "ankara-talks", "--from", "000_ankara"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "000_ankara: date: the source gives no date (the dateline gives November 24 without a "
+        "year and the publication date is unknown); set its published date in "
+        "content/sources.yaml, or write the sheet by hand"
+    )
+    # Done as it says, the dateline dates the meeting.
+    (project / "content").mkdir(exist_ok=True)
+    (project / "content/sources.yaml").write_text("000_ankara:\n  published: 2023-11-24\n")
+    text = new_from(project, "meeting", "ankara-talks", "--from", "000_ankara")
+    assert "date:\n  value: 2023-11-24\n" in text
