@@ -104,15 +104,22 @@ def _offset(unified: str, flat: str, at: int) -> int:
     return start + within
 
 
+# A misspelt word or two keeps a passage above this similarity (0.9 and more); a quote
+# that is not in the source at all (a dateline, say, which is not part of the text)
+# finds nothing above 0.4.
+_CLOSE_ENOUGH = 0.6
+
+
 def closest_passage(article: Article, quote: str) -> str:
     """The stretch of the source most like ``quote``, to show beside an error.
 
     Candidates are runs of words about as long as the quote, so the suggestion reads
-    as a passage, not a fragment cut mid-word.
+    as a passage, not a fragment cut mid-word. Nothing ("") when no passage is even
+    half like the quote: a stray match would only mislead.
     """
     needle = normalise(quote)
     size = len(needle.split())
-    best = (0.0, "")
+    best = (_CLOSE_ENOUGH, "")
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(needle)
     for _block, text in source_passages(article):

@@ -119,6 +119,16 @@ def test_a_changed_word_fails_with_file_line_and_closest_passage(bundled: Path) 
     ]
 
 
+def test_a_quote_unlike_any_passage_gets_no_closest_passage(bundled: Path) -> None:
+    sheet = bundled / "content/meetings/moscow-lavrov-2023-11-21.yaml"
+    good = "On November 21, Foreign Minister Sergey Lavrov held a meeting in Moscow"
+    sheet.write_text(sheet.read_text().replace(good, "(Reporting by Ayla Demir)", 1))
+    with pytest.raises(DossierError) as info:
+        check_project(bundled)
+    (problem,) = info.value.problems
+    assert problem.message == "not found in source 002_0c70cf7e982ea60c"
+
+
 def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
     build_project(bundled)
     site = bundled / "_site"
