@@ -182,6 +182,7 @@ _ADVERBS = _words(
     """
 )
 _PRONOUNS = frozenset({"he", "she", "they"})
+_PREPOSITIONS = _words("in at from to with of for on by near outside inside")
 # Nouns that make "the top Russian diplomat" a descriptor of a person.
 _PERSON_NOUNS = _words(
     """
@@ -988,6 +989,7 @@ def _subject_before(prefix: str, *, whole: bool = False) -> _Subject:
         tokens.pop()
     if not tokens:
         return _NO_SUBJECT
+    comma = tokens[-1].endswith(",")
     last = tokens[-1] = tokens[-1].removesuffix(",")
     if not last:
         return _NO_SUBJECT
@@ -999,7 +1001,10 @@ def _subject_before(prefix: str, *, whole: bool = False) -> _Subject:
         if token.endswith(".") and len(token) > 2 and first < len(tokens):
             break
         first -= 1
-    if first < len(tokens) and (not whole or first == 0):
+    # "..., speaking in Amman, told": a place after a preposition, closing a clause, is
+    # no subject; the name before the clause is.
+    placed = comma and 0 < first < len(tokens) and tokens[first - 1].lower() in _PREPOSITIONS
+    if first < len(tokens) and (not whole or first == 0) and not placed:
         name = _clean_name(tokens[first:])
         return _Subject("name", name) if name else _DESCRIPTOR
     if whole:
@@ -1009,6 +1014,17 @@ def _subject_before(prefix: str, *, whole: bool = False) -> _Subject:
     tail = tokens[-6:]
     if tail[-1].lower() in _PERSON_NOUNS and any(t.lower() == "the" for t in tail[:-1]):
         return _DESCRIPTOR
+    return _subject_before_clause(tokens) if comma else _NO_SUBJECT
+
+
+def _subject_before_clause(tokens: list[str]) -> _Subject:
+    """ "Prince Faisal bin Farhan, who has headed the committee since May, said": the
+    name before a clause set off by commas (who, which, speaking..., a role) is the
+    subject. ``tokens`` end with the clause's closing comma (already taken off)."""
+    for k in range(len(tokens) - 2, max(len(tokens) - 16, 0) - 1, -1):
+        if tokens[k].endswith(","):
+            subject = _subject_before(" ".join(tokens[: k + 1])[:-1])
+            return subject if subject.kind == "name" else _NO_SUBJECT
     return _NO_SUBJECT
 
 

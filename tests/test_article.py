@@ -578,6 +578,23 @@ def test_single_curly_quotes_are_quotations_apostrophes_are_not() -> None:
     assert parse_article("The ministers’ tour and the ’90s.", "q").quotations == ()
 
 
+def test_he_said_after_a_speaker_named_before_a_clause_between_commas() -> None:
+    a = parse_article(
+        "Ministers meet\n\n"
+        'Turkish Foreign Minister Hakan Fidan spoke first. "We want a ceasefire," Fidan said.\n\n'
+        "Saudi Foreign Minister Prince Faisal bin Farhan, who has headed the committee since "
+        'its creation, said the group would travel again. "The world cannot look away," he '
+        'said. Jordan\'s Ayman Safadi, speaking in Amman, told reporters the same. "Enough," '
+        "he said.\n",
+        "q",
+    )
+    assert [(q.text, q.speaker, q.speaker_basis) for q in a.quotations] == [
+        ("We want a ceasefire", "Fidan", "stated"),
+        ("The world cannot look away", "Prince Faisal bin Farhan", "pronoun"),
+        ("Enough", "Ayman Safadi", "pronoun"),
+    ]
+
+
 def test_press_release_markers_and_day_month_year_dateline() -> None:
     a = parse_article(RELEASE, "pr")
     assert a.debris == ("FOR IMMEDIATE RELEASE", "###")
