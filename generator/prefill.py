@@ -19,6 +19,7 @@ from generator.problems import DossierError, Problem
 from generator.report import check_ids, load_model, relative_dates
 from generator.scaffold import KINDS
 from generator.schema import SLUG_RE
+from generator.slugs import slugify
 
 
 def _q(text: str) -> str:
@@ -64,7 +65,44 @@ def _locate(text: str, name: str, sentence: str) -> tuple[int, int]:
 
 
 def _find(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
-    """The first name in the source, in reading order, that matches the slug's words."""
+    """The first name in the source, in reading order, that matches the slug's words;
+    an error if a sheet other than ``slug``'s covers it already."""
+    first = _first_match(site, source, kind, slug)
+    if first is not None and first.known and first.known != slug:
+        # A second sheet for someone already covered would split their mentions in two.
+        raise DossierError(
+            [
+                Problem(
+                    f"content/{_FOLDERS[kind]}/{first.known}.yaml",
+                    message=f"already covers {first.name!r} in {source.id}; "
+                    "add what is new to that sheet instead",
+                )
+            ]
+        )
+    return first
+
+
+_FOLDERS = {"person": "people", "organization": "organizations"}
+
+
+def next_step(site: Site, kind: str, name: str, source_id: str) -> str:
+    """What to do about a name no sheet covers: the command that writes its sheet from
+    the source, or, when ``dossier new`` would find a sheet covering it there already
+    ("Foreign Ministry" where "Chinese Foreign Ministry" is known), that sheet."""
+    slug = slugify(name)
+    source = site.sources.get(source_id)
+    first = _first_match(site, source, kind, slug) if source is not None else None
+    if first is not None and first.known and first.known != slug:
+        return (
+            f"covered as {first.name!r} there? add it to the aliases in "
+            f"content/{_FOLDERS[kind]}/{first.known}.yaml"
+        )
+    return f"dossier new {kind} {slug} --from {source_id}"
+
+
+def _first_match(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
+    """The first name in the source, in reading order, that matches the slug's words,
+    whether a sheet covers it (``known``) or not."""
     texts = dict(blocks_of(source.article))
     want = {"person": ("person", "people"), "organization": ("organization", "organizations")}
     unknown_kind, mention_kind = want.get(kind, ("", ""))
@@ -88,20 +126,7 @@ def _find(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
             )
     if not found:
         return None
-    first = min(found, key=lambda f: (f[0], f[1]))[2]
-    if first.known and first.known != slug:
-        # A second sheet for someone already covered would split their mentions in two.
-        folder = "people" if kind == "person" else "organizations"
-        raise DossierError(
-            [
-                Problem(
-                    f"content/{folder}/{first.known}.yaml",
-                    message=f"already covers {first.name!r} in {source.id}; "
-                    "add what is new to that sheet instead",
-                )
-            ]
-        )
-    return first
+    return min(found, key=lambda f: (f[0], f[1]))[2]
 
 
 def _sentence(text: str, pos: int) -> str:

@@ -18,7 +18,6 @@ from generator.article import Field, RelativeDate, weekday_dates
 from generator.mentions import UnknownName
 from generator.model import Site, Source
 from generator.problems import DossierError, Problem, did_you_mean
-from generator.slugs import slugify
 
 FIELDS = ("title", "outlet", "published", "byline", "dateline_place", "dateline_date")
 
@@ -68,6 +67,8 @@ class SourceReport:
     entities: tuple[EntityRef, ...]
     pages: tuple[str, ...]
     unknown: tuple[UnknownName, ...]
+    uncovered: tuple[dict[str, str], ...] = ()
+    """The unknown names as :func:`suggestions` gives them, with the next step for each."""
 
 
 def relative_dates(source: Source) -> tuple[RelativeDate, ...]:
@@ -141,6 +142,7 @@ def source_report(site: Site, source_id: str) -> SourceReport:
         entities,
         tuple(sorted(set(pages), key=lambda u: (u != "", u))),
         unknown,
+        tuple(_row(site, source_id, u) for u in unknown),
     )
 
 
@@ -150,10 +152,12 @@ def suggestions(site: Site, ids: Sequence[str]) -> list[dict[str, str]]:
     order = {sid: i for i, sid in enumerate(wanted)}
     rows = [(sid, u) for sid, u in site.unknown_names if sid in order]
     rows.sort(key=lambda r: order[r[0]])  # stable: reading order within a source
-    return [_row(sid, u) for sid, u in rows]
+    return [_row(site, sid, u) for sid, u in rows]
 
 
-def _row(source_id: str, u: UnknownName) -> dict[str, str]:
+def _row(site: Site, source_id: str, u: UnknownName) -> dict[str, str]:
+    from generator.prefill import next_step  # which reads the model with this module
+
     return {
         "name": u.name,
         "kind": u.kind,
@@ -161,8 +165,8 @@ def _row(source_id: str, u: UnknownName) -> dict[str, str]:
         "source": source_id,
         "sentence": u.sentence,
         "block": u.block,
-        # The next step, ready to paste: a sheet prefilled from this source.
-        "new": f"dossier new {u.kind} {slugify(u.name)} --from {source_id}",
+        # The command that writes a sheet for it, or the sheet that covers it already.
+        "next": next_step(site, u.kind, u.name, source_id),
     }
 
 
@@ -189,7 +193,7 @@ def format_unknown(row: dict[str, str], path: str = "") -> str:
     context = f" ({row['context']})" if row["context"] else ""
     where = f"{path or row['source']}: {row['block']}"
     return (
-        f'  {where}: {row["kind"]} "{row["name"]}"{context}: "{row["sentence"]}"\n    {row["new"]}'
+        f'  {where}: {row["kind"]} "{row["name"]}"{context}: "{row["sentence"]}"\n    {row["next"]}'
     )
 
 
@@ -209,5 +213,5 @@ def format_report(report: SourceReport) -> list[str]:
     lines.append(f" affects {len(report.pages)} pages:")
     lines += [f"  /{url}" for url in report.pages]
     lines.append(f" names not covered by any fact sheet: {len(report.unknown)}")
-    lines += [format_unknown(_row(report.id, u)) for u in report.unknown]
+    lines += [format_unknown(row) for row in report.uncovered]
     return lines

@@ -196,7 +196,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": REUTERS_P1,
             "block": "p1",
-            "new": f"dossier new person david-cameron --from {REUTERS_ID}",
+            "next": f"dossier new person david-cameron --from {REUTERS_ID}",
         },
         {
             "name": "Sergey Lavrov",
@@ -205,7 +205,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": REUTERS_P1,
             "block": "p1",
-            "new": f"dossier new person sergey-lavrov --from {REUTERS_ID}",
+            "next": f"dossier new person sergey-lavrov --from {REUTERS_ID}",
         },
         {
             "name": "Security Council",
@@ -214,7 +214,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "source": REUTERS_ID,
             "sentence": reuters_p2,
             "block": "p2",
-            "new": f"dossier new organization security-council --from {REUTERS_ID}",
+            "next": f"dossier new organization security-council --from {REUTERS_ID}",
         },
         {
             "name": "Espen Barth Eide",
@@ -224,7 +224,7 @@ def test_suggest_json_for_chosen_sources(project: Path) -> None:
             "sentence": "Minister of Foreign Affairs Espen Barth Eide received the committee in "
             "Oslo today.",
             "block": "p1",
-            "new": f"dossier new person espen-barth-eide --from {RELEASE_ID}",
+            "next": f"dossier new person espen-barth-eide --from {RELEASE_ID}",
         },
     ]
 
@@ -393,3 +393,14 @@ def test_new_meeting_from_a_dateline_without_a_year_says_how_to_date_it(make_sit
     (project / "content/sources.yaml").write_text("000_ankara:\n  published: 2023-11-24\n")
     text = new_from(project, "meeting", "ankara-talks", "--from", "000_ankara")
     assert "date:\n  value: 2023-11-24\n" in text
+
+
+def test_a_name_a_sheet_covers_under_a_longer_form_points_to_that_sheet(bundled: Path) -> None:
+    """Seed 003 names the "Foreign Ministry" that a sheet covers as "Chinese Foreign
+    Ministry": `dossier new` would refuse a second sheet, so the step shown is the alias."""
+    result = CliRunner().invoke(main, ["-C", str(bundled), "suggest"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "    covered as 'Chinese Foreign Ministry' there? add it to the aliases in "
+        "content/organizations/chinese-foreign-ministry.yaml"
+    )
