@@ -495,6 +495,16 @@ def parse_article(text: str, source_id: str) -> Article:
     )
 
 
+def staff_credits(article: Article) -> tuple[str, ...]:
+    """ "Reporting by X; Editing by Y": the lines the parser set aside with the navigation
+    debris because they are not the story, but which say who made it."""
+    return tuple(
+        line.strip().removeprefix("(").removesuffix(")")
+        for line in article.debris
+        if _TRAILER_RE.match(line)
+    )
+
+
 def _to_cp1252_bytes(text: str) -> bytes | None:
     """The bytes a Windows-1252 (Latin-1 for its gaps) decoder would have read ``text`` from."""
     out = bytearray()

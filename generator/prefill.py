@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.mentions import Mention, blocks_of, normalise_name, sentence_spans
+from generator.mentions import Mention, UnknownName, blocks_of, normalise_name, sentence_spans
 from generator.model import Site, Source
 from generator.problems import DossierError, Problem
 from generator.report import check_ids, load_model, relative_dates
@@ -85,13 +86,16 @@ def _find(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
 _FOLDERS = {"person": "people", "organization": "organizations"}
 
 
-def next_step(site: Site, kind: str, name: str, source_id: str) -> str:
+def next_step(
+    site: Site, kind: str, name: str, source_id: str, unknown: Sequence[UnknownName]
+) -> str:
     """What to do about a name no sheet covers: the command that writes its sheet from
     the source, or, when ``dossier new`` would find a sheet covering it there already
-    ("Foreign Ministry" where "Chinese Foreign Ministry" is known), that sheet."""
+    ("Foreign Ministry" where "Chinese Foreign Ministry" is known), that sheet.
+    ``unknown``: the source's own uncovered names."""
     slug = slugify(name)
     source = site.sources.get(source_id)
-    first = _first_match(site, source, kind, slug) if source is not None else None
+    first = _first_match(site, source, kind, slug, unknown) if source is not None else None
     if first is not None and first.known and first.known != slug:
         return (
             f"covered as {first.name!r} there? add it to the aliases in "
@@ -100,16 +104,25 @@ def next_step(site: Site, kind: str, name: str, source_id: str) -> str:
     return f"dossier new {kind} {slug} --from {source_id}"
 
 
-def _first_match(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
+def _first_match(
+    site: Site,
+    source: Source,
+    kind: str,
+    slug: str,
+    unknown: Sequence[UnknownName] | None = None,
+) -> _Found | None:
     """The first name in the source, in reading order, that matches the slug's words,
-    whether a sheet covers it (``known``) or not."""
+    whether a sheet covers it (``known``) or not. ``unknown``: the source's uncovered
+    names, when the caller has them (a site has tens of thousands)."""
+    if unknown is None:
+        unknown = [u for sid, u in site.unknown_names if sid == source.id]
     texts = dict(blocks_of(source.article))
     want = {"person": ("person", "people"), "organization": ("organization", "organizations")}
     unknown_kind, mention_kind = want.get(kind, ("", ""))
     found: list[tuple[int, int, _Found]] = []
     order = {bid: i for i, bid in enumerate(texts)}
-    for sid, u in site.unknown_names:
-        if sid == source.id and u.kind == unknown_kind and _matches(slug, u.name):
+    for u in unknown:
+        if u.kind == unknown_kind and _matches(slug, u.name):
             start, end = _locate(texts[u.block], u.name, u.sentence)
             found.append(
                 (order[u.block], start, _Found(u.name, u.block, start, end, u.sentence, u.context))

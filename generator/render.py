@@ -33,7 +33,7 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
-from generator.article import Paragraph, Post
+from generator.article import Paragraph, Post, staff_credits
 from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention
@@ -484,6 +484,9 @@ class PageView:
 
     def source_blocks(self, source_id: str) -> list[Markup]:
         return self.renderer.annotated_blocks(source_id, self)
+
+    def staff_credits(self, source_id: str) -> tuple[str, ...]:
+        return staff_credits(self.site.sources[source_id].article)
 
     def source_title(self, source_id: str) -> Markup:
         return linked_title(self, source_id)

@@ -142,7 +142,7 @@ def source_report(site: Site, source_id: str) -> SourceReport:
         entities,
         tuple(sorted(set(pages), key=lambda u: (u != "", u))),
         unknown,
-        tuple(_row(site, source_id, u) for u in unknown),
+        tuple(_row(site, source_id, u, unknown) for u in unknown),
     )
 
 
@@ -150,12 +150,19 @@ def suggestions(site: Site, ids: Sequence[str]) -> list[dict[str, str]]:
     """Uncovered names of the given sources (all when empty), as plain records."""
     wanted = check_ids(site, ids)
     order = {sid: i for i, sid in enumerate(wanted)}
-    rows = [(sid, u) for sid, u in site.unknown_names if sid in order]
-    rows.sort(key=lambda r: order[r[0]])  # stable: reading order within a source
-    return [_row(site, sid, u) for sid, u in rows]
+    per_source: dict[str, list[UnknownName]] = {}
+    for sid, u in site.unknown_names:
+        if sid in order:
+            per_source.setdefault(sid, []).append(u)  # in reading order within a source
+    return [
+        _row(site, sid, u, found)
+        for sid, found in sorted(per_source.items(), key=lambda kv: order[kv[0]])
+        for u in found
+    ]
 
 
-def _row(site: Site, source_id: str, u: UnknownName) -> dict[str, str]:
+def _row(site: Site, source_id: str, u: UnknownName, here: Sequence[UnknownName]) -> dict[str, str]:
+    """One uncovered name as a plain record; ``here``: its source's uncovered names."""
     from generator.prefill import next_step  # which reads the model with this module
 
     return {
@@ -166,7 +173,7 @@ def _row(site: Site, source_id: str, u: UnknownName) -> dict[str, str]:
         "sentence": u.sentence,
         "block": u.block,
         # The command that writes a sheet for it, or the sheet that covers it already.
-        "next": next_step(site, u.kind, u.name, source_id),
+        "next": next_step(site, u.kind, u.name, source_id, here),
     }
 
 

@@ -404,3 +404,17 @@ def test_a_name_a_sheet_covers_under_a_longer_form_points_to_that_sheet(bundled:
         "    covered as 'Chinese Foreign Ministry' there? add it to the aliases in "
         "content/organizations/chinese-foreign-ministry.yaml"
     )
+
+
+def test_a_sources_staff_credits_are_shown_on_its_page(project: Path) -> None:
+    from generator.build import BuildOptions, build_project
+
+    build_project(project, BuildOptions(search=False))
+    page = (project / "_site/sources" / REUTERS_ID / "index.html").read_text(encoding="utf-8")
+    assert (
+        "<dt>Staff credits</dt><dd>Reporting by Andrew MacAskill; Editing by Alex Richardson</dd>"
+        in page
+    )
+    # Not in the text: the parser set the line aside.
+    text = page[page.index('<div class="text"') :]
+    assert "Reporting by" not in text
