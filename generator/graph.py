@@ -203,7 +203,8 @@ def render_svg(
     half = lay.size / 2
     parts: list[Markup] = [
         Markup(
-            '<svg class="who-met-whom{4}" xmlns="http://www.w3.org/2000/svg" viewBox="{0} {0} {1} {1}" '
+            '<svg class="who-met-whom{4}" xmlns="http://www.w3.org/2000/svg" '
+            'viewBox="{0} {0} {1} {1}" '
             'width="{1}" height="{1}" aria-labelledby="graph-svg-title">'
             '<title id="graph-svg-title">Who met whom: {2} and {3}</title>\n'
         ).format(

@@ -74,7 +74,8 @@ def stub(kind: str, slug: str, *, today: dt.date) -> str:
     if kind == "meeting":
         return head + (
             f"title: {name}\n"
-            "kind: talks  # talks | meeting | summit | virtual-summit | phone-call | exchange | ...\n"
+            "kind: talks  # talks | meeting | summit | virtual-summit | phone-call"
+            " | exchange | ...\n"
             "date:\n"
             f"  value: {today.isoformat()}\n"
             "  basis: stated  # stated | weekday | dateline | published | relative | inferred\n"
