@@ -955,6 +955,11 @@ def _quote_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def quotation_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the quotations in a paragraph, quote marks included."""
+    return [(start, end) for start, end, _inner in _quote_spans(text)]
+
+
 def _is_name_token(token: str) -> bool:
     return bool(
         (token[0].isupper() and _NAME_TOKEN_RE.fullmatch(token))

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress, count
 from typing import Literal, NamedTuple
 
-from generator.article import Article
+from generator.article import Article, quotation_spans
 
 Kind = Literal["people", "countries", "organizations", "meetings"]
 Form = Literal["name", "alias", "surname", "demonym", "capital", "short"]
@@ -842,6 +842,68 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = m.end()
     spans.append((start, len(text)))
     return spans
+
+
+# What may stand before a name that opens a sentence: "Jordan's", "Foreign Minister",
+# "On Monday,": capitalised words only.
+_SUBJECT_LEAD_RE = re.compile(r"(?:[\"“‘(]?[A-ZÀ-ÖØ-Þ][\w’'.-]*,?\s+)*")
+
+
+def rival_speakers(article: Article, mentions: Sequence[Mention]) -> dict[int, str]:
+    """Quotations whose speaker the parser took from a pronoun ("…," he said) although
+    someone else opens a sentence in between: quotation index -> that other person's name.
+
+    The parser carries the last person named with a speech verb to a later "he said";
+    in '"...," Retno Marsudi told reporters. Jordan's Ayman Safadi, speaking in Amman,
+    agreed. "Israel must stop," he said.' the "he" is more likely Safadi, whom it never saw
+    speak. Mentions tell who the people are; one inside quotation marks does not count.
+    """
+    texts = dict(blocks_of(article))
+    order = {bid: i for i, bid in enumerate(texts)}
+    people = [m for m in mentions if m.kind == "people" and m.block in order]
+    rivals: dict[int, str] = {}
+    quoted: dict[str, list[tuple[int, int]]] = {}
+    sentences: dict[str, list[tuple[int, int]]] = {}
+    for index, q in enumerate(article.quotations):
+        text = texts.get(q.paragraph)
+        if q.speaker_basis != "pronoun" or not q.speaker or text is None:
+            continue
+        at = text.find(q.text)
+        if at < 0:
+            continue
+        named = _last_named(texts, order, q.speaker, q.paragraph, at)
+        if named is None:
+            continue
+        block, start = named
+        speaker = {m.slug for m in people if m.block == block and m.start <= start < m.end}
+        for m in people:
+            if not (order[block], start) < (order[m.block], m.start) < (order[q.paragraph], at):
+                continue
+            if m.slug in speaker or m.start < start + len(q.speaker) and m.block == block:
+                continue
+            block_text = texts[m.block]
+            spans = quoted.setdefault(m.block, quotation_spans(block_text))
+            if any(s <= m.start < e for s, e in spans):
+                continue
+            bounds = sentences.setdefault(m.block, sentence_spans(block_text))
+            first = next((s for s, e in bounds if s <= m.start < e), 0)
+            if _SUBJECT_LEAD_RE.fullmatch(block_text[first : m.start]):
+                rivals[index] = m.text
+                break
+    return rivals
+
+
+def _last_named(
+    texts: dict[str, str], order: dict[str, int], name: str, block: str, before: int
+) -> tuple[str, int] | None:
+    """Where ``name`` was last written before offset ``before`` of ``block``."""
+    ids = list(texts)
+    for bid in reversed(ids[: order[block] + 1]):
+        text = texts[bid]
+        pos = text.rfind(name, 0, before if bid == block else len(text))
+        if pos >= 0:
+            return bid, pos
+    return None
 
 
 def _bare(word: str) -> str:

@@ -33,10 +33,10 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
-from generator.article import Paragraph, Post, staff_credits
+from generator.article import Paragraph, Post, Quotation, staff_credits
 from generator.cache import Cache
 from generator.citations import normalise
-from generator.mentions import Mention
+from generator.mentions import Mention, rival_speakers
 from generator.model import CitationUse, Site, Source
 from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, changed_keys, entity_url
 from generator.problems import DossierError, Problem
@@ -484,6 +484,22 @@ class PageView:
 
     def source_blocks(self, source_id: str) -> list[Markup]:
         return self.renderer.annotated_blocks(source_id, self)
+
+    def quotations(self, source_id: str) -> list[tuple[Quotation, str | None, str]]:
+        """The source's direct quotations, each with its speaker as shown and a note on
+        how it was found ("" when the text states it)."""
+        source = self.site.sources[source_id]
+        rivals = rival_speakers(source.article, self.site.mentions.get(source_id, ()))
+        shown: list[tuple[Quotation, str | None, str]] = []
+        for index, q in enumerate(source.article.quotations):
+            if index in rivals:
+                note = f"the pronoun could stand for {rivals[index]} as well as {q.speaker}"
+                shown.append((q, None, note))
+            elif q.speaker_basis in ("pronoun", "descriptor"):
+                shown.append((q, q.speaker, f"speaker resolved from a {q.speaker_basis}"))
+            else:
+                shown.append((q, q.speaker, ""))
+        return shown
 
     def staff_credits(self, source_id: str) -> tuple[str, ...]:
         return staff_credits(self.site.sources[source_id].article)
