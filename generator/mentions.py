@@ -858,6 +858,8 @@ def rival_speakers(article: Article, mentions: Sequence[Mention]) -> dict[int, s
     agreed. "Israel must stop," he said.' the "he" is more likely Safadi, whom it never saw
     speak. Mentions tell who the people are; one inside quotation marks does not count.
     """
+    if not any(q.speaker_basis == "pronoun" for q in article.quotations):
+        return {}  # most articles: nothing carried over, nothing to look at
     texts = dict(blocks_of(article))
     order = {bid: i for i, bid in enumerate(texts)}
     people = [m for m in mentions if m.kind == "people" and m.block in order]

@@ -489,6 +489,8 @@ class PageView:
         """The source's direct quotations, each with its speaker as shown and a note on
         how it was found ("" when the text states it)."""
         source = self.site.sources[source_id]
+        if not source.article.quotations:
+            return []
         rivals = rival_speakers(source.article, self.site.mentions.get(source_id, ()))
         shown: list[tuple[Quotation, str | None, str]] = []
         for index, q in enumerate(source.article.quotations):
