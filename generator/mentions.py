@@ -881,8 +881,8 @@ def rival_speakers(article: Article, mentions: Sequence[Mention]) -> dict[int, s
         for m in people:
             if not (order[block], start) < (order[m.block], m.start) < (order[q.paragraph], at):
                 continue
-            if m.slug in speaker or m.start < start + len(q.speaker) and m.block == block:
-                continue
+            if m.slug in speaker or (m.block == block and m.start < start + len(q.speaker)):
+                continue  # the speaker, or a part of the name as the parser saw it
             block_text = texts[m.block]
             spans = quoted.setdefault(m.block, quotation_spans(block_text))
             if any(s <= m.start < e for s, e in spans):
