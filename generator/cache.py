@@ -105,9 +105,14 @@ class Cache:
             return False
         if os.path.exists(self._path(namespace, key)):
             return True
+        self._note_if_absent(namespace)
+        return False
+
+    def _note_if_absent(self, namespace: str) -> None:
+        """After a miss: remember a namespace with no folder, not to look into it again."""
+        assert self.root is not None
         if not os.path.isdir(f"{self.root}{os.sep}{namespace}"):
             self.absent.add(namespace)
-        return False
 
     def in_memory(self, namespace: str, key: str) -> bool:
         """Whether :meth:`get` would find ``key`` without the disk (for a worker to ask)."""
@@ -122,8 +127,7 @@ class Cache:
             with open(self._path(namespace, key), "rb") as handle:
                 return handle.read()
         except OSError:
-            if not os.path.isdir(f"{self.root}{os.sep}{namespace}"):
-                self.absent.add(namespace)
+            self._note_if_absent(namespace)
             return None
 
     def take(self, namespace: str, key: str, data: bytes) -> Any | None:

@@ -721,7 +721,7 @@ def find_all_mentions(
     per_source = {sid: results[sid][0] for sid in sources}
     unknown_names = tuple((sid, u) for sid in sources for u in results[sid][2])
     mentioned = None
-    if previous is not None and patch:
+    if patch:
         mentioned = _regroup_changed(previous[1], previous[2], results)
     if mentioned is None:
         mentioned = grouping.done() if grouping is not None else _group_by_entity(sources, results)
@@ -777,14 +777,13 @@ def _regroup_changed(
     if not changed:
         return mentioned_before
     affected: set[tuple[str, str]] = set()
-    fresh: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+    grouping = _Grouping()
     for sid in sorted(changed):
         if sid in results_before:
             affected.update((m.kind, m.slug) for m in results_before[sid][0])
         if sid in results:
-            found, sentences, _names = results[sid]
-            for m, sentence in zip(found, sentences, strict=True):
-                fresh[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
+            grouping.add(sid, results[sid])
+    fresh = grouping.per_entity
     affected |= fresh.keys()
     out = dict(mentioned_before)
     for key in affected:

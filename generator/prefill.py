@@ -74,16 +74,13 @@ def _find(site: Site, source: Source, kind: str, slug: str) -> _Found | None:
         raise DossierError(
             [
                 Problem(
-                    f"content/{_FOLDERS[kind]}/{first.known}.yaml",
+                    f"content/{KINDS[kind][0]}/{first.known}.yaml",
                     message=f"already covers {first.name!r} in {source.id}; "
                     "add what is new to that sheet instead",
                 )
             ]
         )
     return first
-
-
-_FOLDERS = {"person": "people", "organization": "organizations"}
 
 
 def next_step(
@@ -99,7 +96,7 @@ def next_step(
     if first is not None and first.known and first.known != slug:
         return (
             f"covered as {first.name!r} there? add it to the aliases in "
-            f"content/{_FOLDERS[kind]}/{first.known}.yaml"
+            f"content/{KINDS[kind][0]}/{first.known}.yaml"
         )
     return f"dossier new {kind} {slug} --from {source_id}"
 
