@@ -166,6 +166,13 @@ def axe_script() -> Path:
     return AXE
 
 
+def back(page: Any) -> None:
+    """The browser's Back button, once the page has loaded: going back while a page still
+    loads can detach the tab from Playwright (a flaky "Not attached to an active page")."""
+    page.wait_for_load_state()
+    page.go_back()
+
+
 def test_navigate_home_to_meeting_person_country_source_and_back(
     served: tuple[str, Path], page: Any
 ) -> None:
@@ -179,14 +186,14 @@ def test_navigate_home_to_meeting_person_country_source_and_back(
     assert page.locator("h1").inner_text() == "Sergey Lavrov"
     page.click(f'main a[href="../../{COUNTRY}"] >> nth=0')
     assert page.url == base + COUNTRY
-    page.go_back()
+    back(page)
     assert page.url == base + LAVROV
-    page.go_back()
+    back(page)
     assert page.url == base + MEETING
     page.click(f'main .footnotes a[href^="../../{SOURCE}"] >> nth=0')
     assert page.url.startswith(base + SOURCE)
-    page.go_back()
-    page.go_back()
+    back(page)
+    back(page)
     assert page.url == base
     # The masthead brings you home from anywhere.
     page.goto(base + SOURCE)
