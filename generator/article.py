@@ -446,6 +446,10 @@ def _is_caption_text(text: str) -> bool:
 # --------------------------------------------------------------------------
 
 
+# A text that parses to a title alone: refused by `dossier add` and by the build.
+TITLE_ONLY = "only a title line, no article text; refused"
+
+
 def parse_article(text: str, source_id: str) -> Article:
     """Parse the text of one article. Never raises on any text.
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
@@ -277,6 +278,8 @@ def prepare(inp: Input) -> _Prepared:
         text, meta = _front_matter(inp, text)
     if not text.strip():
         raise DossierError([Problem(inp.name, message="no article text; refused")])
+    if not parse_article(text, "new").blocks:
+        raise DossierError([Problem(inp.name, message=TITLE_ONLY)])
     default_suffix = {"html": ".html", "front-matter": ".md", "text": ".txt"}[form]
     suffix = inp.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", inp.suffix or "") else default_suffix
     return _Prepared(inp, form, text, meta, suffix)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.article import Article, parse_article
+from generator.article import TITLE_ONLY, Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared, stopping
 from generator.problems import DossierError, Problem, Severity
@@ -510,6 +510,9 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
                 used.append(before[1])
                 continue
             article = _article(cache, key, data, parsed, text, source_id)
+            if not article[0].blocks:  # a page of one title would have nothing to cite
+                problems.append(Problem(shown, message=TITLE_ONLY))
+                continue
             seed = SeedFile(source_id, shown, text, *article)
             seen.put(file, stat, (seed, key))
             seeds.append(seed)

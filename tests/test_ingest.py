@@ -344,11 +344,13 @@ def test_empty_text_and_empty_page_are_refused(in_parent: Path) -> None:
         in_parent,
         ("empty.txt", b"  \n\n"),
         ("blank.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+        ("title.txt", b"Lavrov meets Faisal\n"),
     )
     assert output == (
         "empty.txt: no article text; refused\n"
         "blank.html: no article text found in the page; refused\n"
-        "Error: 2 problems; nothing was written.\n"
+        "title.txt: only a title line, no article text; refused\n"
+        "Error: 3 problems; nothing was written.\n"
     )
 
 

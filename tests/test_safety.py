@@ -739,6 +739,11 @@ TEXT_ERRORS = [
     ("empty-seed", {"seeds/a.txt": b""}, ["seeds/a.txt: no article text; refused"]),
     ("blank-seed", {"seeds/a.txt": b"  \n\n\t\n"}, ["seeds/a.txt: no article text; refused"]),
     (
+        "title-only-seed",
+        {"seeds/a.txt": b"Lavrov meets Faisal\n\n"},
+        ["seeds/a.txt: only a title line, no article text; refused"],
+    ),
+    (
         "binary-sheet",
         {P: b"name: X\n\x00\x01\x02"},
         [f"{P}: looks like a binary file (contains NUL bytes)"],
