@@ -101,12 +101,17 @@ def build_graph(site: Site, meeting_order: list[str]) -> Graph:
         if person in site.people:
             attended[person] = sorted({a.meeting for a in items}, key=lambda m: (rank.get(m, 0), m))
     by_meeting: dict[str, set[str]] = {}
+    hosting: dict[str, set[str]] = {}
     for person, meetings in attended.items():
         for m in meetings:
             by_meeting.setdefault(m, set()).add(person)
+    for person, items in site.attendance.items():
+        for a in items:
+            if a.as_host and person in attended:
+                hosting.setdefault(a.meeting, set()).add(person)
     pairs: dict[tuple[str, str], list[str]] = {}
     for m in sorted(by_meeting, key=lambda m: (rank.get(m, 0), m)):
-        for a, b in combinations(sorted(by_meeting[m]), 2):
+        for a, b in _together(site, m, by_meeting[m], hosting.get(m, set())):
             pairs.setdefault((a, b), []).append(m)
     edges = tuple(Edge(a, b, tuple(ms)) for (a, b), ms in sorted(pairs.items()))
     degree: dict[str, int] = {}
@@ -118,6 +123,20 @@ def build_graph(site: Site, meeting_order: list[str]) -> Graph:
         for slug, ms in sorted(attended.items())
     )
     return Graph(nodes, edges)
+
+
+def _together(site: Site, meeting: str, people: set[str], hosts: set[str]) -> list[tuple[str, str]]:
+    """The pairs of people one meeting brought together, each pair sorted.
+
+    A phone call with a host is a call between the host and each other party: one
+    record may group several calls (a president's calls to two leaders who did not
+    speak to each other), so its other parties are not paired with one another.
+    """
+    record = site.meetings.get(meeting)
+    if record is not None and record.sheet.kind == "phone-call" and hosts:
+        pairs = {tuple(sorted((h, p))) for h in hosts for p in people if p != h}
+        return sorted(pairs)  # type: ignore[arg-type]
+    return list(combinations(sorted(people), 2))
 
 
 def _capacity(radius: float) -> int:

@@ -157,3 +157,34 @@ def test_graph_of_tiny_sites(make_site, size: int) -> None:  # type: ignore[no-u
     assert "<h1>Who met whom</h1>" in html
     if size == 0:
         assert "No meeting has people recorded yet." in html
+
+
+def test_a_phone_call_links_its_host_to_each_party_not_the_parties_to_each_other(
+    make_site,  # type: ignore[no-untyped-def]
+) -> None:
+    # One record for a president's calls to two leaders, as the bundled site keeps
+    # Putin's calls to Abbas and Netanyahu: the two leaders never spoke to each other.
+    people = {f"content/people/{s}.yaml": f"name: {n}\n" for s, n in
+              (("host", "Ana Host"), ("one", "Ben One"), ("two", "Cy Two"), ("three", "Di Three"))}
+    project = make_site(
+        {
+            **people,
+            "content/meetings/calls.yaml": "title: Calls\nkind: phone-call\ndate: 2024-01-02\n"
+            "hosts:\n  - person: host\n"
+            "participants:\n  - person: one\n  - person: two\n",
+            "content/meetings/talks.yaml": "title: Talks\ndate: 2024-01-03\n"
+            "participants:\n  - person: one\n  - person: two\n  - person: three\n",
+            "content/meetings/call.yaml": "title: Call\nkind: phone-call\ndate: 2024-01-04\n"
+            "participants:\n  - person: two\n  - person: three\n",
+        }
+    )
+    build_project(project, BuildOptions(search=False))
+    html = (project / "_site/graph/index.html").read_text(encoding="utf-8")
+    titles = re.findall(r"<title>([^<:]+ and [^<:]+): ([^<]+)</title>", html)
+    assert sorted(titles) == [
+        ("Ana Host and Ben One", "Calls"),
+        ("Ana Host and Cy Two", "Calls"),
+        ("Ben One and Cy Two", "Talks"),
+        ("Ben One and Di Three", "Talks"),
+        ("Di Three and Cy Two", "Talks; Call"),
+    ]
