@@ -213,6 +213,10 @@ def test_search_for_lavrov_reaches_his_page(served: tuple[str, Path], page: Any)
     # Results point under the /repo/ base path.
     assert all(h.startswith("/repo/") for h in hrefs), hrefs
     assert "/repo/" + LAVROV in hrefs
+    # A meeting's result is titled by its title alone: no footnote marks from its heading.
+    titles = [links.nth(i).inner_text() for i in range(links.count())]
+    assert "Sergey Lavrov meets the Arab-Islamic ministerial committee in Moscow" in titles
+    assert not [t for t in titles if "[" in t], titles
     page.locator(f'#search-results a[href="/repo/{LAVROV}"]').click()
     assert page.url == base + LAVROV
     assert page.locator("h1").inner_text() == "Sergey Lavrov"
