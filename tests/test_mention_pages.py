@@ -139,6 +139,24 @@ def test_meeting_page_mentioned_in_uses_aliases_and_citations(make_site) -> None
     assert "It met on 11 November." in section
 
 
+def test_a_page_no_source_names_says_so_in_its_own_words(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/s1.txt": "Talks\n\nThe ministers met in Amman on Monday.\n",
+            "content/people/ayman-safadi.yaml": "name: Ayman Safadi\n",
+            "content/countries/jordan.yaml": "name: Jordan\n",
+        }
+    )
+    build_project(project)
+    site = project / "_site"
+    assert "<p>No source article names this person yet.</p>" in page(site, "people/ayman-safadi")
+    assert "<p>No source article names this country yet.</p>" in page(site, "countries/jordan")
+    # What the footer claims holds on a page with uncited details too.
+    footer = page(site, "countries/jordan").split('<footer class="sitefoot">')[1]
+    assert "A fact with a footnote is quoted from a source article" in footer
+    assert "Every fact on this site is cited" not in footer
+
+
 def test_two_people_with_one_name_are_flagged(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site(
         {
