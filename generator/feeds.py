@@ -47,10 +47,17 @@ class FeedEntry:
     date: dt.date
     summary: str
     related: str | None = None
+    stated: bool = True
+    """The date is the one a source states; False: a bound (on or before) or one
+    inferred, which orders the entry but is not given as its publication date."""
 
     @property
     def url(self) -> str:
         return entity_url(self.kind, self.slug)
+
+
+# How a meeting's date qualifier reads in the feed's plain text.
+_BOUND = {"before": "on or before ", "after": "on or after ", "about": "about "}
 
 
 def atom_time(value: dt.date) -> str:
@@ -136,9 +143,10 @@ def _feed_entries(site: Site, kept: dict[str, Any] | None = None) -> list[FeedEn
 def _meeting_entry(site: Site, slug: str) -> FeedEntry:
     m = site.meetings[slug].sheet
     where = f" · {m.place.name}" if m.place else ""
-    meta = f"{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
+    bound = _BOUND.get(m.date.qualifier, "")
+    meta = f"{bound}{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
     text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
-    return FeedEntry("meetings", slug, m.title, m.date.value, text)
+    return FeedEntry("meetings", slug, m.title, m.date.value, text, stated=not bound)
 
 
 def _source_feed_entry(site: Site, slug: str) -> FeedEntry | None:
@@ -146,12 +154,15 @@ def _source_feed_entry(site: Site, slug: str) -> FeedEntry | None:
     outlet = source.outlet.value or "outlet not stated"
     text = f"Source article: {outlet}."
     date = source_date(site, slug)
+    stated = date is not None
     if date is None:
         date = reported_date(site, slug)
         if date is None:
             return None
         text += f" The article states no date; dated by the meeting it reports, {date.isoformat()}."
-    return FeedEntry("sources", slug, source.title.value or slug, date, text, source.url)
+    return FeedEntry(
+        "sources", slug, source.title.value or slug, date, text, source.url, stated=stated
+    )
 
 
 def feed_updated(entries: list[FeedEntry]) -> dt.date:
@@ -186,6 +197,18 @@ def documents(site: Site, pages: list[Page], kept: dict[str, Any] | None = None)
 
 
 # -- JSON-LD ---------------------------------------------------------------------------------
+
+
+def _attendance_mode(m: MeetingSheet) -> str | None:
+    """Online, Offline or Mixed, as the sheet states each party's presence; None when a
+    presence is not stated or no party is named (nothing to say it was in person)."""
+    presences = {p.presence for p in (*m.hosts, *m.participants)}
+    remote = {"virtual", "by-phone"}
+    if m.kind in ("virtual-summit", "phone-call") or (presences and presences <= remote):
+        return "Online"
+    if not presences or "unclear" in presences:
+        return None
+    return "Offline" if presences == {"in-person"} else "Mixed"
 
 
 def _ref(site: Site, kind: str, slug: str | None, absolute: Absolute) -> dict[str, Any] | None:
@@ -261,21 +284,17 @@ def jsonld(
             "@id": url,
             "url": url,
             "name": m.title,
-            "startDate": m.date.value.isoformat(),
         }
-        if m.end_date:
+        # A bound ("on or before 21 November") is no start date: the date is left out.
+        if m.date.qualifier == "on":
+            data["startDate"] = m.date.value.isoformat()
+        if m.end_date and m.end_date.qualifier == "on":
             data["endDate"] = m.end_date.value.isoformat()
         if m.summary.strip():
             data["description"] = _plain(m.summary, 1000)
-        presences = {p.presence for p in (*m.hosts, *m.participants)}
-        if (
-            m.kind in ("virtual-summit", "phone-call")
-            or presences <= {"virtual", "by-phone"}
-            and presences
-        ):
-            data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
-        else:
-            data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+        mode = _attendance_mode(m)
+        if mode:
+            data["eventAttendanceMode"] = f"https://schema.org/{mode}EventAttendanceMode"
         if m.place:
             place: dict[str, Any] = {"@type": "Place", "name": m.place.name}
             if m.place.country and m.place.country in site.countries:
@@ -286,7 +305,7 @@ def jsonld(
                 }
                 place["containedInPlace"] = _ref(site, "countries", m.place.country, absolute)
             data["location"] = place
-        elif data["eventAttendanceMode"].endswith("OnlineEventAttendanceMode"):
+        elif mode == "Online":
             data["location"] = {"@type": "VirtualLocation", "name": m.kind.replace("-", " ")}
         hosts = [r for p in m.hosts if (r := _participant(site, p, absolute))]
         attendees = [

@@ -68,6 +68,20 @@ def test_atom_feed_is_valid_and_dated_from_content(site: Path, bundled: Path) ->
         if e.find(f"{ATOM}id").text.endswith("/meetings/moscow-lavrov-2023-11-21/")
     )
     assert moscow.find(f"{ATOM}updated").text == "2023-11-21T00:00:00Z"
+    assert moscow.find(f"{ATOM}published").text == "2023-11-21T00:00:00Z"
+
+    def entry(path: str) -> ET.Element:
+        return next(e for e in entries if e.find(f"{ATOM}id").text.endswith(path))
+
+    # A bound is given as one, and is not a publication date.
+    calls = entry("/meetings/putin-phone-calls-after-2023-10-07/")
+    assert calls.find(f"{ATOM}summary").text.startswith("on or after 2023-10-07 · phone call.")
+    assert calls.find(f"{ATOM}published") is None
+    # 002 states no date: it is ordered by the meeting it reports, and not said to be
+    # published on that day.
+    undated = entry("/sources/002_0c70cf7e982ea60c/")
+    assert "The article states no date" in undated.find(f"{ATOM}summary").text
+    assert undated.find(f"{ATOM}published") is None
 
 
 def test_feed_limit_keeps_the_newest_entries(bundled: Path, site: Path, tmp_path: Path) -> None:
@@ -143,6 +157,15 @@ def test_json_ld_types_per_page_kind(site: Path) -> None:
         BASE + "meetings/moscow-lavrov-2023-11-21/",
     ]
     assert "subEvent" not in event
+    assert event["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    # Known only as "on or before 21 November", with no one's presence stated: neither a
+    # start date nor an attendance mode is made up.
+    exchange = ld("meetings/xi-macron-exchange")
+    assert "startDate" not in exchange and "eventAttendanceMode" not in exchange
+    summit = ld("meetings/egyptian-president-summit")
+    assert summit["startDate"] and "eventAttendanceMode" not in summit
+    online = ld("meetings/brics-extraordinary-virtual-summit")
+    assert online["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
 
     person = ld("people/sergey-lavrov")
     assert person["@type"] == "Person"
