@@ -261,6 +261,27 @@ class PageView:
             self.renderer.fragments[key] = done
         return done
 
+    def titled_link(self, title: str, kind: str, slug: str | None) -> Markup:
+        """A title with a link to the entity it names: its name linked where the title
+        says it ("Member of the Political Bureau ..."), else the link after a comma."""
+        if not slug:
+            return _html([_esc(title)])
+        known = kind == "sources" or slug in self.site.kind(kind)
+        name = self.name(kind, slug)
+        folded, folded_name = title.casefold(), name.casefold()
+        # Offsets hold only where casefolding kept every length ("ß" becomes "ss").
+        same = len(folded) == len(title) and len(folded_name) == len(name)
+        at = folded.find(folded_name) if known and name and same else -1
+        if at < 0:
+            return _html([f"{_esc(title)}, {self.link(kind, slug)}"])
+        url = self.url(entity_url(kind, slug))
+        inner = _esc(title[at : at + len(name)])
+        return _html([
+            _esc(title[:at]),
+            f'<a href="{_esc(url)}" dir="auto">{inner}</a>',
+            _esc(title[at + len(name) :]),
+        ])  # fmt: skip
+
     def links(self, kind: str, slugs: list[str]) -> Markup:
         """``link`` of each slug, separated by commas (one call, where a list can be long)."""
         # str.join: Markup.join would pass each link, escaped already, through escape() again.

@@ -157,6 +157,35 @@ def test_a_page_no_source_names_says_so_in_its_own_words(make_site) -> None:  # 
     assert "Every fact on this site is cited" not in footer
 
 
+def test_a_position_links_the_body_it_names_once(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/wang-yi.yaml": """\
+                name: Wang Yi
+                positions:
+                  - title: Member of the Political Bureau of the CPC Central Committee
+                    of: politburo
+                  - title: Foreign Minister
+                    of: china
+                  - title: Envoy to the <Board>
+                    of: board
+                """,
+            "content/organizations/politburo.yaml": "name: Political Bureau of the CPC Central Committee\n",
+            "content/organizations/board.yaml": "name: <Board>\n",
+            "content/countries/china.yaml": "name: China\n",
+        }
+    )
+    build_project(project)
+    html = page(project / "_site", "people/wang-yi")
+    items = re.findall(r"<li>(.*?)</li>", html[html.index('id="positions-title"') :])
+    assert items[:3] == [
+        'Member of the <a href="../../organizations/politburo/" dir="auto">'
+        "Political Bureau of the CPC Central Committee</a>",
+        'Foreign Minister, <a href="../../countries/china/" dir="auto">China</a>',
+        'Envoy to the <a href="../../organizations/board/" dir="auto">&lt;Board&gt;</a>',
+    ]
+
+
 def test_two_people_with_one_name_are_flagged(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site(
         {
