@@ -150,6 +150,18 @@ def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
     assert 'class="backref" href="../../meetings/moscow-lavrov-2023-11-21/"' in source
 
 
+def test_a_footnote_used_twice_links_back_to_each_use(bundled: Path) -> None:
+    build_project(bundled)
+    html = (bundled / "_site/meetings/moscow-lavrov-2023-11-21/index.html").read_text()
+    notes = html[html.index('class="footnotes"') :]
+    for n in re.findall(r'<li id="fn-(\d+)">', notes):
+        uses = re.findall(rf'id="fnref-{n}-(\d+)"', html)
+        backs = re.findall(rf'<a class="back" href="#fnref-{n}-(\d+)"', notes)
+        assert uses and backs == uses, n  # one way back to every place that cites it
+    # The date and the hosts cite the same words of 002: two ways back, each labelled.
+    assert '<a class="back" href="#fnref-4-2" aria-label="Back to text (2 of 2)">' in notes
+
+
 def test_a_footnote_citing_a_headline_lands_on_the_highlighted_headline(bundled: Path) -> None:
     sheet = bundled / "content/meetings/beijing-wang-yi-2023-11-20.yaml"
     headline = "China leads diplomatic push for immediate ceasefire in the Gaza strip"
