@@ -423,6 +423,8 @@ def jsonld(
     kind_type = "CollectionPage" if page.kind in ("index", "timeline", "graph") else "WebPage"
     if page.kind == "search":
         kind_type = "SearchResultsPage"
+    if page.url == "404.html":  # served at whatever address was not found: no URL of its own
+        return {**base, "@type": kind_type, "name": page.title, "isPartOf": website}
     return {
         **base,
         "@type": kind_type,

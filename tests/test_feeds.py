@@ -127,13 +127,23 @@ def test_sitemap_lists_every_page_and_only_pages(site: Path) -> None:
 def test_every_page_has_open_graph_and_parseable_json_ld(site: Path) -> None:
     for path in sorted(site.rglob("*.html")):
         html = path.read_text(encoding="utf-8")
+        not_found = path == site / "404.html"
         for prop in ("og:title", "og:type", "og:url", "og:site_name", "og:description"):
+            if prop == "og:url" and not_found:
+                continue
             assert re.search(rf'<meta property="{prop}" content="[^"]+">', html), (path, prop)
         blocks = jsonld_of(html)
         assert len(blocks) == 1, path
         data = blocks[0]
         assert data["@context"] == "https://schema.org"
         assert data["@type"], path
+        if not_found:
+            # Served at whatever address was not found: it claims none, the home page's least.
+            assert "og:url" not in html and 'rel="canonical"' not in html
+            assert "@id" not in data and "url" not in data
+        else:
+            canonical = re.search(r'<link rel="canonical" href="([^"]+)">', html)
+            assert canonical and data.get("@id", canonical[1]) == canonical[1], path
 
 
 def test_json_ld_types_per_page_kind(site: Path) -> None:
