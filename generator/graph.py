@@ -209,8 +209,8 @@ def _label(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def render_svg(
@@ -229,7 +229,7 @@ def render_svg(
         ).format(
             _num(-half),
             _num(lay.size),
-            _plural(len(lay.placed), "person"),
+            _plural(len(lay.placed), "person", "people"),
             _plural(len(lay.graph.edges), "link"),
             " dense" if len(lay.graph.edges) > 200 else "",
         ),
@@ -253,7 +253,8 @@ def render_svg(
     for slug in sorted(lay.placed, key=lambda s: (lay.placed[s].ring, s)):
         p = lay.placed[slug]
         r = min(4 + 1.2 * math.sqrt(p.node.degree), 10) if len(lay.placed) <= 60 else 5
-        meetings, met = _plural(len(p.node.meetings), "meeting"), _plural(p.node.degree, "person")
+        meetings = _plural(len(p.node.meetings), "meeting")
+        met = _plural(p.node.degree, "person", "people")
         summary = f"{p.node.name}: {meetings}, met {met}"
         label = Markup("")
         if p.labelled:

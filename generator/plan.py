@@ -34,6 +34,9 @@ KIND_SINGULAR = {
     "organizations": "organization",
     "sources": "source",
 }
+# What a page calls one record of each kind, in the site's spelling (KIND_SINGULAR is
+# also the page kind and the template's name).
+KIND_NOUN = {**KIND_SINGULAR, "organizations": "organisation"}
 
 
 @dataclass(frozen=True)

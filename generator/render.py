@@ -38,7 +38,15 @@ from generator.cache import Cache
 from generator.citations import normalise
 from generator.mentions import Mention, rival_speakers
 from generator.model import CitationUse, Site, Source
-from generator.plan import KIND_SINGULAR, KIND_TITLES, Page, Passage, changed_keys, entity_url
+from generator.plan import (
+    KIND_NOUN,
+    KIND_SINGULAR,
+    KIND_TITLES,
+    Page,
+    Passage,
+    changed_keys,
+    entity_url,
+)
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
 
@@ -313,7 +321,7 @@ class PageView:
             # stays readable.
             done = self.renderer.backrefs[key] = (
                 f'<a class="backref" href="{_esc(url)}" title="Cited by: {name}">'
-                f'↩ {_esc(KIND_SINGULAR[kind])}<span class="vh">: {name}</span></a>'
+                f'↩ {_esc(KIND_NOUN[kind])}<span class="vh">: {name}</span></a>'
             )
         return done
 

@@ -94,6 +94,10 @@ def test_graph_on_the_bundled_site_links_every_node_to_its_person(bundled: Path)
         r"<title>(Faisal bin Farhan Al Saud and Sergey Lavrov|Sergey Lavrov and Faisal bin Farhan Al Saud): ",
         svg,
     )
+    # Counted in plain words: "met 2 people", not "persons".
+    assert "Benjamin Netanyahu: 1 meeting, met 1 person" in svg
+    assert "Sergey Lavrov: " in svg and "persons" not in html
+    assert re.search(r"Sergey Lavrov: 1 meeting, met \d+ people", svg)
     # Every person with a meeting is in the list under the drawing too.
     listing = html[html.index('<ul class="met-list">') :]
     assert listing.count('<li><a href="../people/') == len(set(nodes))
