@@ -13,6 +13,7 @@ import functools
 import re
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -80,6 +81,24 @@ def _esc(text: str) -> str:
 
 def _same_items(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+# A speakerless quotation of at most this many words is a marked term, not a quotation.
+_TERM_WORDS = 3
+
+
+def _speakers_named(mentions: Sequence[Mention]) -> dict[str, set[str]]:
+    """Each way the article names a person (as matched: "Sergey Lavrov"), and each word
+    of it a speaker may go by ("Lavrov"), casefolded: the people it may mean."""
+    people: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.kind != "people":
+            continue
+        text = m.text.casefold()
+        people.setdefault(text, set()).add(m.slug)
+        for word in text.split():
+            people.setdefault(word, set()).add(m.slug)
+    return people
 
 
 def _html(parts: list[str]) -> Markup:
@@ -514,23 +533,46 @@ class PageView:
     def source_blocks(self, source_id: str) -> list[Markup]:
         return self.renderer.annotated_blocks(source_id, self)
 
-    def quotations(self, source_id: str) -> list[tuple[Quotation, str | None, str]]:
-        """The source's direct quotations, each with its speaker as shown and a note on
-        how it was found ("" when the text states it)."""
+    def quotations(self, source_id: str) -> list[tuple[Quotation, Markup | None, str]]:
+        """The source's direct quotations, each with its speaker as shown (linked to the
+        person the article names so, where there is one) and a note on how the speaker
+        was found ("" when the text states it).
+
+        A phrase of a few words in quotation marks that no one is said to have spoken
+        ("self-defence", "window of legitimacy") is a term the article marks, not a
+        quotation: it is left out.
+        """
         source = self.site.sources[source_id]
         if not source.article.quotations:
             return []
-        rivals = rival_speakers(source.article, self.site.mentions.get(source_id, ()))
-        shown: list[tuple[Quotation, str | None, str]] = []
+        mentions = self.site.mentions.get(source_id, ())
+        rivals = rival_speakers(source.article, mentions)
+        people = _speakers_named(mentions)
+        shown: list[tuple[Quotation, Markup | None, str]] = []
         for index, q in enumerate(source.article.quotations):
             if index in rivals:
                 note = f"the pronoun could stand for {rivals[index]} as well as {q.speaker}"
                 shown.append((q, None, note))
-            elif q.speaker_basis in ("pronoun", "descriptor"):
-                shown.append((q, q.speaker, f"speaker resolved from a {q.speaker_basis}"))
+                continue
+            if q.speaker is None and len(q.text.split()) <= _TERM_WORDS:
+                continue
+            speaker = self._speaker(q.speaker, people)
+            if q.speaker_basis in ("pronoun", "descriptor"):
+                shown.append((q, speaker, f"speaker resolved from a {q.speaker_basis}"))
             else:
-                shown.append((q, q.speaker, ""))
+                shown.append((q, speaker, ""))
         return shown
+
+    def _speaker(self, speaker: str | None, people: dict[str, set[str]]) -> Markup | None:
+        """The speaker as the article gives them, linked to the one person it may mean."""
+        if speaker is None:
+            return None
+        slugs = people.get(speaker.casefold(), set())
+        if len(slugs) != 1:
+            return _html([_esc(speaker)])
+        (slug,) = slugs
+        url = self.url(entity_url("people", slug))
+        return _html([f'<a href="{_esc(url)}" dir="auto">{_esc(speaker)}</a>'])
 
     def staff_credits(self, source_id: str) -> tuple[str, ...]:
         return staff_credits(self.site.sources[source_id].article)

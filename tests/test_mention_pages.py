@@ -276,3 +276,27 @@ def test_a_pronoun_that_could_stand_for_someone_named_since_leaves_the_speaker_u
         # A name inside quotation marks is nobody who could be speaking.
         "The talks go on — Maria Zakharova speaker resolved from a pronoun ¶",
     ]
+
+
+def test_quotations_link_their_speaker_and_leave_out_marked_terms(bundled: Path) -> None:
+    (bundled / "seeds/005_new.txt").write_text(
+        "Talks go on\n\n"
+        'Sergey Lavrov rejected Israel\'s claim of "self-defence" and its "window of '
+        'legitimacy". "The fighting must stop now," Lavrov said. "We disagree," said Wang, '
+        "who was not named in full.\n",
+        encoding="utf-8",
+    )
+    build_project(bundled)
+    html = page(bundled / "_site", "sources/005_new")
+    quotes = html[
+        html.index('id="quotes-title"') : html.index("</section>", html.index('id="quotes-title"'))
+    ]
+    items = re.findall(r"<li>(.*?)</li>", quotes)
+    assert [re.sub(r"<[^>]+>", "", li).strip() for li in items] == [
+        "The fighting must stop now — Lavrov ¶",
+        "We disagree — Wang ¶",
+    ]
+    # "Lavrov" is the Sergey Lavrov the article names; no Wang is named, so no link.
+    assert '— <a href="../../people/sergey-lavrov/" dir="auto">Lavrov</a>' in items[0]
+    assert "— Wang <a" in items[1]
+    assert 'aria-label="The paragraph of this quotation">¶</a>' in items[0]
