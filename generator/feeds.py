@@ -144,7 +144,8 @@ def _meeting_entry(site: Site, slug: str) -> FeedEntry:
     m = site.meetings[slug].sheet
     where = f" · {m.place.name}" if m.place else ""
     bound = _BOUND.get(m.date.qualifier, "")
-    meta = f"{bound}{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}"
+    status = " (announced)" if m.status == "announced" else ""
+    meta = f"{bound}{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}{status}"
     text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta
     return FeedEntry("meetings", slug, m.title, m.date.value, text, stated=not bound)
 
@@ -292,6 +293,8 @@ def jsonld(
             data["endDate"] = m.end_date.value.isoformat()
         if m.summary.strip():
             data["description"] = _plain(m.summary, 1000)
+        if m.status == "announced":
+            data["eventStatus"] = "https://schema.org/EventScheduled"
         mode = _attendance_mode(m)
         if mode:
             data["eventAttendanceMode"] = f"https://schema.org/{mode}EventAttendanceMode"

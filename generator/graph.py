@@ -97,9 +97,12 @@ def build_graph(site: Site, meeting_order: list[str]) -> Graph:
     """People who attended at least one meeting, and a link per pair that shared one."""
     attended: dict[str, list[str]] = {}
     rank = {m: i for i, m in enumerate(meeting_order)}
+    # A meeting only announced brought no one together (yet).
+    held = {slug for slug, r in site.meetings.items() if r.sheet.status == "held"}
     for person, items in site.attendance.items():
-        if person in site.people:
-            attended[person] = sorted({a.meeting for a in items}, key=lambda m: (rank.get(m, 0), m))
+        met = {a.meeting for a in items if a.meeting in held}
+        if person in site.people and met:
+            attended[person] = sorted(met, key=lambda m: (rank.get(m, 0), m))
     by_meeting: dict[str, set[str]] = {}
     hosting: dict[str, set[str]] = {}
     for person, meetings in attended.items():

@@ -83,6 +83,10 @@ def _same_items(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
+# After a meeting's kind in a list: whether it is known to have taken place.
+_ANNOUNCED = {"held": "", "announced": " (announced)"}
+
+
 # A speakerless quotation of at most this many words is a marked term, not a quotation.
 _TERM_WORDS = 3
 
@@ -518,7 +522,7 @@ class PageView:
             done = kept[1][(slug, url)] = (
                 f'<a href="{_esc(url)}">{_esc(m.title)}</a>\n<span class="meta">{qualifier}'
                 f'<time datetime="{_esc(day.isoformat())}">{_esc(format_date(day))}</time>'
-                f"{place} · {_esc(m.kind.replace('-', ' '))}</span>"
+                f"{place} · {_esc(m.kind.replace('-', ' '))}{_ANNOUNCED[m.status]}</span>"
             )
         return _html([done])
 

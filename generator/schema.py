@@ -264,6 +264,10 @@ class MeetingSheet(Sheet):
         description="Names the sources give the meeting ('the Riyadh summit'); found in articles.",
     )
     kind: MeetingKind = "meeting"
+    status: Literal["held", "announced"] = Field(
+        "held",
+        description="'announced': the sources report the meeting as planned, none as held.",
+    )
     date: DateValue
     end_date: DateValue | None = None
     place: PlaceValue | None = None

@@ -149,7 +149,9 @@ def test_footnote_links_to_the_highlighted_passage(bundled: Path) -> None:
     # The highlighted passage links back to the fact that cites it.
     assert 'class="backref" href="../../meetings/moscow-lavrov-2023-11-21/"' in source
     # Labelled in the site's spelling, as the masthead's "Organisations".
-    assert re.search(r'class="backref" href="\.\./\.\./organizations/[^"]+"[^>]*>↩ organisation<', source)
+    assert re.search(
+        r'class="backref" href="\.\./\.\./organizations/[^"]+"[^>]*>↩ organisation<', source
+    )
 
 
 def test_a_footnote_used_twice_links_back_to_each_use(bundled: Path) -> None:

@@ -108,6 +108,24 @@ def test_beijing_meetings_list_only_the_ministers_the_sources_name(site: Path) -
     assert "sameh-shoukry" not in wang and "retno-marsudi" not in wang
 
 
+def test_the_announced_summit_reads_as_announced_everywhere(site: Path) -> None:
+    # 003 says Xi "will participate": the sources announce the BRICS summit, none reports it.
+    page = (site / "meetings/brics-extraordinary-virtual-summit/index.html").read_text()
+    assert (
+        "<dt>Status</dt><dd>Announced: the sources report it as planned, and none says it "
+        "took place.</dd>" in page
+    )
+    assert '<span class="presence">(online)</span>' in page and "took part" not in page
+    home = (site / "index.html").read_text()
+    assert "virtual summit (announced)</span>" in home
+    timeline = (site / "timeline/index.html").read_text()
+    assert '<span class="kind">virtual summit (announced)</span>' in timeline
+    # A meeting held says nothing of its status.
+    assert (
+        "<dt>Status</dt>" not in (site / "meetings/moscow-lavrov-2023-11-21/index.html").read_text()
+    )
+
+
 def test_derived_dates_say_how_they_were_worked_out(site: Path) -> None:
     han = (site / "meetings/beijing-han-zheng-2023-11-20/index.html").read_text()
     assert re.search(r'<span class="basis"[^>]*>date (worked out|inferred)', han)

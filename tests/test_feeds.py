@@ -176,6 +176,8 @@ def test_json_ld_types_per_page_kind(site: Path) -> None:
     assert summit["startDate"] and "eventAttendanceMode" not in summit
     online = ld("meetings/brics-extraordinary-virtual-summit")
     assert online["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert online["eventStatus"] == "https://schema.org/EventScheduled"  # announced only
+    assert "eventStatus" not in event
 
     person = ld("people/sergey-lavrov")
     assert person["@type"] == "Person"

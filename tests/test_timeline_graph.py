@@ -94,6 +94,9 @@ def test_graph_on_the_bundled_site_links_every_node_to_its_person(bundled: Path)
         r"<title>(Faisal bin Farhan Al Saud and Sergey Lavrov|Sergey Lavrov and Faisal bin Farhan Al Saud): ",
         svg,
     )
+    # The BRICS summit is only announced: it brought Ramaphosa and Xi together in no
+    # source, so it draws no line (and Ramaphosa, with no other meeting, no circle).
+    assert "Cyril Ramaphosa" not in svg and "Xi Jinping" in svg
     # Counted in plain words: "met 2 people", not "persons".
     assert "Benjamin Netanyahu: 1 meeting, met 1 person" in svg
     assert "Sergey Lavrov: " in svg and "persons" not in html
@@ -168,8 +171,15 @@ def test_a_phone_call_links_its_host_to_each_party_not_the_parties_to_each_other
 ) -> None:
     # One record for a president's calls to two leaders, as the bundled site keeps
     # Putin's calls to Abbas and Netanyahu: the two leaders never spoke to each other.
-    people = {f"content/people/{s}.yaml": f"name: {n}\n" for s, n in
-              (("host", "Ana Host"), ("one", "Ben One"), ("two", "Cy Two"), ("three", "Di Three"))}
+    people = {
+        f"content/people/{s}.yaml": f"name: {n}\n"
+        for s, n in (
+            ("host", "Ana Host"),
+            ("one", "Ben One"),
+            ("two", "Cy Two"),
+            ("three", "Di Three"),
+        )
+    }
     project = make_site(
         {
             **people,
