@@ -76,6 +76,16 @@ def person_order(site: Site) -> list[str]:
     )
 
 
+def person_groups(site: Site, people: list[str]) -> list[tuple[str, list[str]]]:
+    """The people index's headed groups, in ``person_order``: ministers, then the others;
+    one group with no heading when either is empty."""
+    ministers = [p for p in people if _is_minister(site.people[p])]
+    others = [p for p in people if not _is_minister(site.people[p])]
+    if not ministers or not others:
+        return [("", people)]
+    return [("Ministers", ministers), ("Other people", others)]
+
+
 def meeting_order(site: Site) -> list[str]:
     return sorted(site.meetings, key=lambda s: (site.meetings[s].sheet.date.value, s))
 
@@ -123,15 +133,10 @@ def _plan(site: Site, related: Related) -> list[Page]:
         "sources": sorted(site.sources),
     }
     for kind in KINDS:
-        pages.append(
-            Page(
-                f"{kind}/",
-                "index.html",
-                KIND_TITLES[kind],
-                "index",
-                {"of": kind, "slugs": orders[kind]},
-            )
-        )
+        context: dict[str, Any] = {"of": kind, "slugs": orders[kind]}
+        if kind == "people":
+            context["groups"] = person_groups(site, orders[kind])
+        pages.append(Page(f"{kind}/", "index.html", KIND_TITLES[kind], "index", context))
         for slug in orders[kind]:
             pages.append(related.page(kind, slug))
     return pages

@@ -129,3 +129,14 @@ def test_the_announced_summit_reads_as_announced_everywhere(site: Path) -> None:
 def test_derived_dates_say_how_they_were_worked_out(site: Path) -> None:
     han = (site / "meetings/beijing-han-zheng-2023-11-20/index.html").read_text()
     assert re.search(r'<span class="basis"[^>]*>date (worked out|inferred)', han)
+
+
+def test_people_index_heads_its_two_groups(site: Path) -> None:
+    html = (site / "people/index.html").read_text()
+    ministers = html[html.index(">Ministers</h2>") : html.index(">Other people</h2>")]
+    others = html[html.index(">Other people</h2>") :]
+    assert 'href="sergey-lavrov/"' in ministers and 'href="benjamin-netanyahu/"' in ministers
+    assert 'href="abdel-fattah-al-sisi/"' in others and 'href="xi-jinping/"' in others
+    assert 'href="sergey-lavrov/"' not in others
+    # Other indexes are one list, with no headings.
+    assert "<h2" not in (site / "countries/index.html").read_text().split("<main", 1)[1]
