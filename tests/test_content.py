@@ -140,3 +140,16 @@ def test_people_index_heads_its_two_groups(site: Path) -> None:
     assert 'href="sergey-lavrov/"' not in others
     # Other indexes are one list, with no headings.
     assert "<h2" not in (site / "countries/index.html").read_text().split("<main", 1)[1]
+
+
+def test_source_metadata_says_how_a_field_is_known_in_words(site: Path) -> None:
+    tass = (site / "sources/004_a0d9051ab7e3cd86/index.html").read_text()
+    published = tass[
+        tass.index("<dt>Published</dt>") : tass.index("</dd>", tass.index("<dt>Published"))
+    ]
+    assert '<span class="basis">given by the site&#39;s editors</span>' in published
+    dateline = tass[
+        tass.index("<dt>Dateline</dt>") : tass.index("</dd>", tass.index("<dt>Dateline"))
+    ]
+    assert "year not in the dateline: from the publication date" in dateline
+    assert "curated<" not in tass and "year derived" not in tass
