@@ -505,6 +505,19 @@ class PageView:
     def date(self, value: dt.date | None) -> str:
         return format_date(value)
 
+    def bounded_date(self, value: Any, *, start: bool = False) -> Markup:
+        """A fact sheet's date as far as it is known, the day in a <time> and its bound
+        before it: "on or after <time>7 October 2023</time>" (``start``: opening a
+        heading, "On or after ...")."""
+        bound = _QUALIFIER.get(value.qualifier, "")
+        if start:
+            bound = bound[:1].upper() + bound[1:]
+        day = value.value
+        return _html([
+            _esc(bound),
+            f'<time datetime="{_esc(day.isoformat())}">{_esc(format_date(day))}</time>',
+        ])  # fmt: skip
+
     def meeting_item(self, slug: str) -> Markup:
         """A meeting in a list (macros.html's ``meeting_item``): its linked title, then
         ``<span class="meta">`` with its date, place and kind. The home page lists every

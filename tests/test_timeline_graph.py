@@ -78,6 +78,12 @@ def test_timeline_marks_bounded_dates(make_site) -> None:  # type: ignore[no-unt
     assert "on or after" in a[: a.index("</p>")] and 'class="derived"' in a[: a.index("</p>")]
     b = html[html.index('href="../meetings/b/"') :]
     assert 'class="derived"' not in b[: b.index("</p>")]
+    # A's heading gives its day as a bound too, not as the day it happened.
+    assert (
+        '<h2 class="tl-head" id="t-a-title">On or after <time datetime="2024-01-02">'
+        "2 January 2024</time></h2>" in html
+    )
+    assert '<h2 class="tl-head" id="t-b-title"><time datetime="2024-01-01">1 January' in html
 
 
 def test_graph_on_the_bundled_site_links_every_node_to_its_person(bundled: Path) -> None:
