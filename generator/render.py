@@ -321,6 +321,14 @@ class PageView:
     def name(self, kind: str, slug: str) -> str:
         return self.renderer.name(kind, slug)
 
+    def outlet(self, text: str) -> Markup:
+        """A source's outlet, linked to the organisation of that name if there is one."""
+        slug = self.renderer.outlets.get(" ".join(text.casefold().split()))
+        if slug is None:
+            return _html([_esc(text)])
+        url = self.url(entity_url("organizations", slug))
+        return _html([f'<a href="{_esc(url)}" dir="auto">{_esc(text)}</a>'])
+
     def entity_link(self, kind: str, slug: str, text: str) -> str:
         """A name in an article's text, linked to its entity's page (escaped HTML)."""
         url = self.url(entity_url(kind, slug))
@@ -799,6 +807,18 @@ class Renderer:
                 done = record.sheet.title if kind == "meetings" else record.sheet.name
         self._names[(kind, slug)] = done
         return done
+
+    @functools.cached_property
+    def outlets(self) -> dict[str, str]:
+        """Organisations by each of their names, casefolded, for linking a source's
+        outlet; a name two organisations share links neither."""
+        found: dict[str, set[str]] = {}
+        for slug, record in self.site.organizations.items():
+            sheet = record.sheet
+            for name in (sheet.name, sheet.short, *(a.name for a in sheet.aliases)):
+                if name.strip():
+                    found.setdefault(" ".join(name.casefold().split()), set()).add(slug)
+        return {name: next(iter(s)) for name, s in found.items() if len(s) == 1}
 
     @functools.cached_property
     def sub_meetings(self) -> dict[str, list[str]]:

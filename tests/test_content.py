@@ -153,3 +153,7 @@ def test_source_metadata_says_how_a_field_is_known_in_words(site: Path) -> None:
     ]
     assert "year not in the dateline: from the publication date" in dateline
     assert "curated<" not in tass and "year derived" not in tass
+    # The outlet is an organisation with a page: the source links to it.
+    assert '<dt>Outlet</dt><dd><a href="../../organizations/tass/" dir="auto">TASS</a>' in tass
+    undated = (site / "sources/002_0c70cf7e982ea60c/index.html").read_text()
+    assert "<dt>Outlet</dt><dd>not stated</dd>" in undated
