@@ -222,7 +222,8 @@ def static_files(root: Path) -> dict[str, bytes]:
     for base in (theme_dir() / "static", root / "templates" / "static"):
         if base.is_dir():
             for path in sorted(base.rglob("*")):
-                if path.is_file() and not path.is_symlink():
+                # Links here lead to files of the project (load_site refuses the rest).
+                if path.is_file():
                     files["static/" + path.relative_to(base).as_posix()] = path.read_bytes()
     return files
 

@@ -42,7 +42,7 @@ from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
 from generator.schema import HttpUrl, Sheet
-from generator.textio import MAX_INPUT_BYTES, decode_text
+from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
 
 Form = Literal["text", "front-matter", "html"]
 
@@ -120,7 +120,7 @@ def read_input(path: Path, shown: str, *, limit: int = MAX_INPUT_BYTES) -> Input
             raise DossierError(
                 [Problem(shown, message=f"file is larger than {limit // 1024} KiB; refused")]
             )
-        raw = path.read_bytes()
+        raw = read_capped(path, limit)  # a pipe or a device has no size to check first
     except OSError as exc:
         raise DossierError([Problem(shown, message=f"cannot read: {exc.strerror}")]) from None
     return Input(shown, raw, path.suffix.lower())

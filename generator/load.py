@@ -23,8 +23,8 @@ from generator.parallel import pmap_shared, stopping
 from generator.problems import DossierError, Problem, Severity
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
-from generator.textio import read_text
-from generator.yamlstrict import YamlDocument, load_yaml_file, require_mapping
+from generator.textio import folder_refusal, read_capped, read_text, refusal
+from generator.yamlstrict import MAX_FILE_BYTES, YamlDocument, load_yaml_file, require_mapping
 
 SEED_SUFFIXES = (".txt",)
 ORIGINALS = "originals"
@@ -184,6 +184,31 @@ class _Seen:
             self.memo[str(file)] = (stat, time.time_ns(), value)
 
 
+def _template_problems(root: Path, root_real: str) -> list[Problem]:
+    """What in templates/ the build must not read: links out of the project (a linked
+    templates/static would publish what it leads to), pipes and devices."""
+    top = root / "templates"
+    if not top.is_dir():
+        return []
+    why = folder_refusal(str(top), root_real)
+    if why is not None:
+        return [Problem("templates/", message=why)]
+    found = []
+    for folder, dirs, names in os.walk(top):
+        for name in sorted(dirs):
+            path = os.path.join(folder, name)
+            why = folder_refusal(path, root_real) if os.path.islink(path) else None
+            if why is not None:
+                found.append(Problem(display_path(root, Path(path)) + "/", message=why))
+                dirs.remove(name)  # not walked into (os.walk follows no links anyway)
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            why = refusal(path, root_real)
+            if why is not None:
+                found.append(Problem(display_path(root, Path(path)), message=why))
+    return found
+
+
 def _load_doc(
     root: Path, name: Path | str, problems: list[Problem], cache: Cache | None, seen: _Seen
 ) -> YamlDocument | None:
@@ -204,10 +229,15 @@ def _load_docs(
     """
     done: list[tuple[Any, ...] | None] = []
     todo: list[tuple[int, str, Path, bytes | None, str | None, Any]] = []
+    root_real = os.path.realpath(root)
     for name in names:
         kept = seen.get(name)
         if kept is None:
             file = Path(name)
+            why = refusal(str(name), root_real)
+            if why is not None:
+                done.append((None, (Problem(display_path(root, file), message=why),), None, None))
+                continue
             stat = seen.stat(name)
             raw = _bytes(file)
             before = seen.previous(name)
@@ -266,7 +296,7 @@ def _parse_doc(
 
 def _bytes(file: Path) -> bytes | None:
     try:
-        return file.read_bytes()
+        return read_capped(file, MAX_FILE_BYTES)
     except OSError:
         return None  # load_yaml_file reports the file as unreadable
 
@@ -280,14 +310,17 @@ def _parsed(text: str, source_id: str, entry: Entry | None) -> bytes:
 
 
 def _read_seed(
-    job: tuple[Cache | None, list[tuple[str, str, str]]], index: int
+    job: tuple[Cache | None, list[tuple[str, str, str]], str], index: int
 ) -> tuple[tuple[int, ...] | None, str | None, tuple[Problem, ...], str, bytes | None, bool]:
     """One seed file read, decoded and hashed, on a worker: (stat, text, problems, cache
     key, data, parsed). ``data`` is the pickle of (article, its hash): parsed here
     (``parsed``) or the cache entry's bytes; None when the article is in the session's
     memory or the file cannot be read (``problems`` say why)."""
-    cache, files = job
+    cache, files, root_real = job
     file, source_id, shown = files[index]
+    why = refusal(file, root_real)
+    if why is not None:
+        return None, None, (Problem(shown, message=why),), "", None, False
     stat = _Seen.stat(file)  # before reading: a later change then shows as a new stat
     try:
         text = read_text(Path(file), shown)
@@ -430,11 +463,27 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
 
     named: dict[str, tuple[str, str]] = memo(cache, "file names")
     content = root / "content"
+    # A folder that is (or is in) a link out of the project is not read at all.
+    root_real = os.path.realpath(root)
+    refused: set[str] = set()
+    for rel in ("content", *(f"content/{kind}" for kind in SHEETS), "seeds"):
+        folder = root / rel
+        if folder.is_dir():
+            why = folder_refusal(str(folder), root_real)
+        elif os.path.lexists(folder):
+            why = "not a folder; move it away and make a folder of that name"
+        else:
+            why = None
+        if why is not None and not any(rel.startswith(r + "/") for r in refused):
+            refused.add(rel)
+            problems.append(Problem(rel + "/", message=why))
     sheets: list[SheetFile] = []
     broken: list[tuple[str, str]] = []
     wanted: list[tuple[str, str, str, str]] = []
     for kind in SHEETS:
         first: dict[str, str] = {}  # slug -> the file that has it
+        if refused & {"content", f"content/{kind}"}:
+            continue
         for name, slug in _files(content / kind, (".yaml", ".yml"), listed, changed):
             shown, wrong = _file_name(root, name, slug, SLUG_RE, BAD_SLUG, named)
             if not wrong and slug in first:  # wang-yi.yaml and wang-yi.yml
@@ -468,7 +517,9 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     slots: list[SeedFile | int] = []
     files: list[tuple[str, str, str]] = []
     used: list[str] = []
-    for file, stem in _files(root / "seeds", SEED_SUFFIXES, listed, changed):
+    problems.extend(_template_problems(root, root_real))
+    listing = [] if "seeds" in refused else _files(root / "seeds", SEED_SUFFIXES, listed, changed)
+    for file, stem in listing:
         shown, wrong = _file_name(root, file, stem, SOURCE_ID_RE, BAD_SOURCE_ID, named)
         if wrong:
             problems.append(Problem(shown, message=wrong))
@@ -492,7 +543,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             )
         )
     seeds: list[SeedFile] = []
-    read = iter(pmap_shared(_read_seed, (cache, files), len(files)))
+    read = iter(pmap_shared(_read_seed, (cache, files, root_real), len(files)))
     with stopping(read):
         for slot in slots:
             if isinstance(slot, SeedFile):

@@ -135,7 +135,9 @@ _ASCII_WORD_SPLIT_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"['’ʼ][sS]$")
 # What may stand between two words of one name: spaces, or one hyphen ("al-Maliki").
 _SPACE_GAP_RE = re.compile(r"\s+")
-_HYPHEN_GAP_RE = re.compile(r"\s*[-\u2010\u2011\u2013]\s*")  # hyphens, and an en dash ("Arab – Islamic")
+_HYPHEN_GAP_RE = re.compile(
+    r"\s*[-\u2010\u2011\u2013]\s*"
+)  # hyphens, and an en dash ("Arab – Islamic")
 # After an initial ("H.E.", "George W. Bush") or "Mr." a full stop joins too.
 _DOT_GAP_RE = re.compile(r"\.\s*")
 _DOTTED = frozenset({"mr", "mrs", "ms", "dr"})

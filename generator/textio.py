@@ -3,7 +3,9 @@ no control characters."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 from generator.problems import DossierError, Problem
@@ -65,9 +67,51 @@ def read_text(file: Path, display_path: str, *, limit: int = MAX_INPUT_BYTES) ->
         # Refuse before reading, so a huge file costs nothing.
         if size > limit:
             raise DossierError([_too_large(display_path, limit)])
-        raw = file.read_bytes()
+        raw = read_capped(file, limit)
     except OSError as exc:
         raise DossierError(
             [Problem(display_path, message=f"cannot read: {exc.strerror}")]
         ) from None
     return decode_text(raw, display_path, limit=limit)
+
+
+def read_capped(file: Path | str, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of ``file``: enough to tell it is too large, however
+    large it is (a device's size is 0, and it never ends)."""
+    with open(file, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+def inside(real: str, root_real: str) -> bool:
+    """``real`` (a resolved path) is ``root_real`` or under it."""
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def refusal(path: str, root_real: str) -> str | None:
+    """Why the build must not read the input at ``path``, or None when it may.
+
+    A link may lead to a file of the project (git-annex keeps files so), not out of it:
+    a committed link to /etc/passwd would publish it. And only a regular file is read:
+    a FIFO would block the build, and a device never ends.
+    """
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            if not inside(os.path.realpath(path), root_real):
+                return "a link to a file outside the project; refused"
+            st = os.stat(path)
+    except OSError:
+        return None  # gone or unreadable: the reader says so
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder, not a file; refused"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a pipe or a device); refused"
+    return None
+
+
+def folder_refusal(path: str, root_real: str) -> str | None:
+    """Why the build must not read the files in the folder at ``path`` (it is, or is
+    in, a link out of the project), or None."""
+    if not inside(os.path.realpath(path), root_real):
+        return "a link to a folder outside the project; refused"
+    return None

@@ -18,13 +18,17 @@ from typing import Any
 from generator.cache import key_of
 from generator.incremental import Stat
 from generator.render import theme_dir
+from generator.textio import folder_refusal, inside, refusal
 from generator.write import INPUT_FOLDERS, stat_key
 
 
-def _files(base: str, rel: str, seen: set[tuple[int, int]] | None = None) -> list[tuple[str, str]]:
+def _files(
+    base: str, rel: str, seen: set[tuple[int, int]] | None = None, root_real: str | None = None
+) -> list[tuple[str, str]]:
     """(path, name relative to the input's base, with "/") of every file under ``base``,
     in sorted order, leaving out hidden names and __pycache__. Strings, not Paths: a
-    large site has tens of thousands of inputs, and this runs before every build."""
+    large site has tens of thousands of inputs, and this runs before every build.
+    ``root_real``: the project's resolved path (None for the bundled theme)."""
     found: list[tuple[str, str]] = []
     seen = set() if seen is None else seen
     try:
@@ -39,29 +43,50 @@ def _files(base: str, rel: str, seen: set[tuple[int, int]] | None = None) -> lis
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            # Linked folders too: the build reads what they hold.
-            if entry.name != "__pycache__":
-                found += _files(entry.path, f"{rel}{entry.name}/", seen)
+            # Linked folders too, as far as the build reads them (not out of the project:
+            # the build refuses those, and this hash is then never the one recorded).
+            if entry.name != "__pycache__" and (
+                not entry.is_symlink()
+                or root_real is None
+                or inside(os.path.realpath(entry.path), root_real)
+            ):
+                found += _files(entry.path, f"{rel}{entry.name}/", seen, root_real)
         else:
             found.append((entry.path, rel + entry.name))
     return found
+
+
+def _read(path: str, root_real: str | None) -> bytes:
+    """A file's bytes for the hash; a marker instead for what the build refuses to read
+    (reading a FIFO would block, a device would never end)."""
+    if root_real is not None:
+        why = refusal(path, root_real)
+        if why is not None:
+            return b"\0refused: " + why.encode()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b"\0unreadable"
 
 
 def input_digest(root: Path, stamp: str, options: tuple[Any, ...]) -> str:
     """One hash of every input file's path and bytes, the code stamp and the options."""
     digest = hashlib.sha256()
     digest.update(repr((stamp, options)).encode())
-    bases = [(root / "site.yaml", "site.yaml")]
-    bases += [(root / name, name + "/") for name in INPUT_FOLDERS]
-    bases.append((theme_dir(), ""))
-    for base, rel in bases:
-        paths = [(str(base), rel)] if base.is_file() else _files(str(base), rel)
+    root_real = os.path.realpath(root)
+    bases: list[tuple[Path, str, str | None]] = [(root / "site.yaml", "site.yaml", root_real)]
+    bases += [(root / name, name + "/", root_real) for name in INPUT_FOLDERS]
+    bases.append((theme_dir(), "", None))
+    for base, rel, within in bases:
+        if within is not None and base.is_dir() and folder_refusal(str(base), within):
+            paths = [(str(base), rel)]  # hashed as refused, not walked
+        elif base.is_dir():
+            paths = _files(str(base), rel, None, within)
+        else:
+            paths = [(str(base), rel)]
         for path, name in paths:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = b"\0unreadable"
+            data = _read(path, within)
             encoded = name.encode("utf-8", "surrogateescape")
             digest.update(len(encoded).to_bytes(4, "little") + encoded)
             digest.update(len(data).to_bytes(8, "little") + data)

@@ -1404,6 +1404,16 @@ def test_output_has_no_links_files_0644_folders_0755(
     (project / "templates/static").mkdir(parents=True)
     (project / "templates/static/leak.css").symlink_to(secret)
     (project / "templates/static/dir-link").symlink_to(tmp_path)
+    # Links out of the project are refused (what they lead to is never published)...
+    assert problems_of(project) == [
+        "templates/static/dir-link/: a link to a folder outside the project; refused",
+        "templates/static/leak.css: a link to a file outside the project; refused",
+    ]
+    (project / "templates/static/leak.css").unlink()
+    (project / "templates/static/dir-link").unlink()
+    # ...and one to a file of the project becomes a file of the site, never a link.
+    (project / "notes.css").write_text("p { color: teal }\n")
+    (project / "templates/static/linked.css").symlink_to(project / "notes.css")
     old = os.umask(umask)
     try:
         build_project(project)
@@ -1418,6 +1428,7 @@ def test_output_has_no_links_files_0644_folders_0755(
         assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
     assert not (site / "static/leak.css").exists()
     assert b"secret" not in b"".join(tree(site).values())
+    assert (site / "static/linked.css").read_text() == "p { color: teal }\n"
 
 
 # =============================================================================================
@@ -1656,3 +1667,98 @@ def test_readme_has_a_safety_section() -> None:
         "byte-identical",
     ):
         assert words in section, words
+
+
+# -- links out of the project, pipes and devices ----------------------------------------------
+
+
+def _linked(project: Path, rel: str, target: str) -> None:
+    path = project / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, path)
+
+
+@pytest.mark.parametrize(
+    ("rel", "target", "expected"),
+    [
+        (
+            "seeds/b.txt",
+            "/etc/passwd",
+            "seeds/b.txt: a link to a file outside the project; refused",
+        ),
+        (
+            "content/people/zero.yaml",
+            "/dev/zero",
+            "content/people/zero.yaml: a link to a file outside the project; refused",
+        ),
+        (
+            "templates/static",
+            "/etc",
+            "templates/static/: a link to a folder outside the project; refused",
+        ),
+        (
+            "templates/base.html",
+            "/etc/hostname",
+            "templates/base.html: a link to a file outside the project; refused",
+        ),
+        (
+            "content/people",
+            "/etc",
+            "content/people/: a link to a folder outside the project; refused",
+        ),
+    ],
+    ids=["seed", "sheet-to-device", "static-folder", "template", "sheet-folder"],
+)
+def test_links_out_of_the_project_are_refused_and_nothing_they_lead_to_is_published(
+    make_site: MakeSite, rel: str, target: str, expected: str
+) -> None:
+    # A link can be committed to git: a contributed commit must not publish /etc/passwd
+    # (nor make the build read /dev/zero until memory runs out).
+    project = make_site({"seeds/a.txt": SEED})
+    build_project(project, QUIET)
+    before = tree(project / "_site")
+    if (project / rel).is_dir():
+        shutil.rmtree(project / rel)
+    _linked(project, rel, target)
+    assert problems_of(project) == [expected]
+    with pytest.raises(DossierError):
+        build_project(project, QUIET)
+    assert tree(project / "_site") == before
+    assert b"root:x:0:0" not in b"".join(before.values())
+
+
+def test_a_link_to_a_file_of_the_project_is_read(make_site: MakeSite) -> None:
+    project = make_site({"seeds/a.txt": SEED, "notes/b.txt": SEED.replace("Moscow", "Riyadh")})
+    _linked(project, "seeds/b.txt", "../notes/b.txt")  # as git-annex keeps files
+    build_project(project, QUIET)
+    assert "Riyadh" in (project / "_site/sources/b/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("rel", ["seeds/b.txt", "content/people/b.yaml", "templates/b.html"])
+def test_a_pipe_among_the_inputs_is_refused_not_waited_on(make_site: MakeSite, rel: str) -> None:
+    project = make_site({"seeds/a.txt": SEED})
+    (project / rel).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(project / rel)  # reading it would block the build for ever
+    assert problems_of(project) == [f"{rel}: not a regular file (a pipe or a device); refused"]
+    result = CliRunner().invoke(main, ["-C", str(project), "build", "-q", "--no-search"])
+    assert result.exit_code == 1
+    assert f"{rel}: not a regular file (a pipe or a device); refused" in result.output
+
+
+@pytest.mark.parametrize("folder", ["seeds", "content"])
+def test_a_file_where_an_input_folder_belongs_is_named(make_site: MakeSite, folder: str) -> None:
+    project = make_site({})
+    shutil.rmtree(project / folder, ignore_errors=True)
+    (project / folder).write_text("hi\n", encoding="utf-8")
+    assert f"{folder}/: not a folder; move it away and make a folder of that name" in problems_of(
+        project
+    )
+
+
+def test_add_reads_a_device_only_up_to_the_limit(make_site: MakeSite) -> None:
+    project = make_site({})
+    result = CliRunner().invoke(main, ["-C", str(project), "add", "/dev/zero"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "/dev/zero: file is larger than 2048 KiB; refused\nError: 1 problem; nothing was written.\n"
+    )
