@@ -80,6 +80,15 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         raise DeployError(f"no git remote named {options.remote!r}; add one with 'git remote add'")
     if _git(root, "check-ref-format", "--branch", options.branch).returncode != 0:
         raise DeployError(f"{options.branch!r} is not a valid branch name")
+    # The site replaces the branch's whole tree: never the project's own branch.
+    own = f"deploy to a branch of its own (the default is {DeployOptions.branch})"
+    head = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip()
+    if head == options.branch:
+        raise DeployError(f"{options.branch!r} is the branch checked out here; {own}")
+    if _git(root, "cat-file", "-e", f"refs/heads/{options.branch}:site.yaml").returncode == 0:
+        raise DeployError(
+            f"{options.branch!r} holds a dossier project (site.yaml), not a site; {own}"
+        )
 
     checked = check_project(root)
     config = checked.site.config

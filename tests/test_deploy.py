@@ -139,6 +139,26 @@ def test_unknown_remote_is_one_line_error(repo: tuple[Path, Path]) -> None:
     assert git(remote, "branch", "--list") == ""
 
 
+def test_never_deploys_over_the_project_s_own_branch(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    head = git(project, "rev-parse", "main")
+    code, _, err = deploy(project, "--branch", "main")
+    assert code == 1
+    assert err == (
+        "Error: 'main' is the branch checked out here; deploy to a branch of its own "
+        "(the default is gh-pages)\n"
+    )
+    git(project, "branch", "-q", "drafts")  # another branch of the project, not checked out
+    code, _, err = deploy(project, "--branch", "drafts")
+    assert code == 1
+    assert err == (
+        "Error: 'drafts' holds a dossier project (site.yaml), not a site; deploy to a branch "
+        "of its own (the default is gh-pages)\n"
+    )
+    assert git(project, "rev-parse", "main") == head == git(project, "rev-parse", "drafts")
+    assert git(remote, "branch", "--list") == ""  # nothing pushed
+
+
 def test_not_a_git_repository(bundled: Path) -> None:
     code, _, err = deploy(bundled)
     assert code == 1
