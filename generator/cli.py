@@ -386,7 +386,13 @@ def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> No
             problems.extend(exc.problems)
     try:
         # Files that could not be read are reported with whatever is wrong with the rest.
-        result = add_sources(ctx.project, inputs, strict=strict, dry_run=dry_run or bool(problems))
+        result = add_sources(
+            ctx.project,
+            inputs,
+            strict=strict,
+            dry_run=dry_run or bool(problems),
+            waiting=_waiting if ctx.verbosity >= 0 else None,
+        )
     except DossierError as exc:
         raise DossierError([*problems, *exc.problems]) from None
     if problems:
@@ -483,7 +489,7 @@ for _command in main.commands.values():
 
 
 def _waiting() -> None:
-    click.echo("Waiting for another build of this project to finish...", err=True)
+    click.echo("Waiting for another build or add of this project to finish...", err=True)
 
 
 class _Stdout(io.TextIOWrapper):

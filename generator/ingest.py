@@ -32,7 +32,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +43,7 @@ from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
 from generator.schema import HttpUrl, Sheet
 from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
+from generator.write import exclusive
 
 Form = Literal["text", "front-matter", "html"]
 
@@ -337,11 +338,26 @@ def _yaml_entry(source_id: str, meta: dict[str, str], inp: Input, form: Form) ->
 
 
 def add_sources(
-    root: Path, inputs: Sequence[Input], *, strict: bool = False, dry_run: bool = False
+    root: Path,
+    inputs: Sequence[Input],
+    *,
+    strict: bool = False,
+    dry_run: bool = False,
+    waiting: Callable[[], None] | None = None,
 ) -> AddResult:
     """Add every input to ``root/seeds``; all or nothing. Raise DossierError if any is refused.
 
-    With ``dry_run`` everything is checked and nothing is written."""
+    With ``dry_run`` everything is checked and nothing is written. The project's lock
+    is held throughout (``waiting``: called if another command holds it): two adds at
+    once would take the same seed number and each rewrite content/sources.yaml.
+    """
+    if dry_run:
+        return _add(root, inputs, strict=strict, dry_run=True)
+    with exclusive(root, waiting):
+        return _add(root, inputs, strict=strict, dry_run=False)
+
+
+def _add(root: Path, inputs: Sequence[Input], *, strict: bool, dry_run: bool) -> AddResult:
     seeds = root / "seeds"
     existing, number = _existing_seeds(seeds)
     problems: list[Problem] = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from generator.build import check_project
@@ -428,3 +431,29 @@ def test_dry_run_writes_nothing(project: Path, tmp_path: Path) -> None:
     report = real.output.splitlines()[1:]
     assert report and result.output.splitlines()[1:-1] == report
     assert result.output.splitlines()[-1] == "Dry run: nothing was written."
+
+
+def test_adds_started_together_each_get_their_own_number_and_metadata(project: Path) -> None:
+    # Eight terminals (or a script's loop with &) adding at once: each takes the project's
+    # lock in turn, so no seed number is taken twice and no sources.yaml entry is lost.
+    files = []
+    for i in range(8):
+        path = project.parent / f"race{i}.md"
+        path.write_text(
+            f"---\ntitle: Race article {i}\noutlet: Outlet {i}\n---\n"
+            f"Ministers met in city number {i} on a day of talks about item {i * 7919}.\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    command = [sys.executable, "-m", "generator", "-C", str(project), "add", "-q"]
+    runs = [subprocess.Popen([*command, str(f)], stderr=subprocess.PIPE, text=True) for f in files]
+    for run in runs:
+        _out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    seeds = sorted(p.name for p in (project / "seeds").glob("*.txt"))
+    numbers = [name[:3] for name in seeds]
+    assert numbers == [f"{n:03d}" for n in range(9)]  # 000 was there; 001-008, once each
+    meta = yaml.safe_load((project / "content/sources.yaml").read_text(encoding="utf-8"))
+    outlets = sorted(e["outlet"] for key, e in meta.items() if key != "000_aaaaaaaaaaaaaaaa")
+    assert outlets == [f"Outlet {i}" for i in range(8)]
+    assert not (project / ".dossier-lock").exists()
