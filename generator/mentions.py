@@ -507,8 +507,12 @@ def _scan(matcher: Matcher, tokens: _Words, stats: ScanStats) -> list[_Candidate
         node = matcher.root
         length = 0
         j = i
+        run = 0  # particles in a row: a name has one at a time ("al-"), a hostile text thousands
         while True:
             t = tokens[j]
+            run = run + 1 if t.particle else 0
+            if run > 2:
+                break
             if not t.particle:
                 child = node.children.get(t.key)
                 if child is None:

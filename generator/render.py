@@ -1070,6 +1070,9 @@ def _mark_parts(
     _link_parts(text, pos, len(text), names, view, out)
 
 
+_FEW_SPANS = 16
+
+
 def _by_start(m: Mention) -> int:
     return m.start
 
@@ -1085,14 +1088,25 @@ def _emphasise(
     ``strong`` keeps each ``<strong>word</strong>`` made, for the next sentence.
     """
     spans: list[tuple[int, int]] = []
+    # Past a few spans, a map of the characters taken: a hostile sentence naming someone
+    # thousands of times would make the pairwise test quadratic.
+    covered: bytearray | None = None
     for word in words:
         if not word:
             continue
         size = len(word)
         at = sentence.find(word)
         while at >= 0:
-            if not any(s < at + size and at < e for s, e in spans):
+            if covered is None:
+                if not any(s < at + size and at < e for s, e in spans):
+                    spans.append((at, at + size))
+                    if len(spans) > _FEW_SPANS:
+                        covered = bytearray(len(sentence))
+                        for s, e in spans:
+                            covered[s:e] = b"\1" * (e - s)
+            elif covered.find(1, at, at + size) < 0:
                 spans.append((at, at + size))
+                covered[at : at + size] = b"\1" * size
             at = sentence.find(word, at + size)
     pos = 0
     for start, end in sorted(spans):

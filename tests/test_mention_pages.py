@@ -300,3 +300,31 @@ def test_quotations_link_their_speaker_and_leave_out_marked_terms(bundled: Path)
     assert '— <a href="../../people/sergey-lavrov/" dir="auto">Lavrov</a>' in items[0]
     assert "— Wang <a" in items[1]
     assert 'aria-label="The paragraph of this quotation">¶</a>' in items[0]
+
+
+def test_a_sentence_naming_someone_hundreds_of_times_is_emphasised_as_any_other() -> None:
+    from generator.render import _emphasise
+
+    def reference(sentence: str, words: tuple[str, ...]) -> str:
+        spans: list[tuple[int, int]] = []
+        for word in words:
+            at = sentence.find(word)
+            while at >= 0:
+                if not any(s < at + len(word) and at < e for s, e in spans):
+                    spans.append((at, at + len(word)))
+                at = sentence.find(word, at + len(word))
+        out, pos = [], 0
+        for s, e in sorted(spans):
+            out += [sentence[pos:s].replace("&", "&amp;"), f"<strong>{sentence[s:e]}</strong>"]
+            pos = e
+        return "".join(out) + sentence[pos:].replace("&", "&amp;")
+
+    # Past a few names the spans are kept as a map of the characters taken (a hostile
+    # article naming someone thousands of times made the pairwise test quadratic).
+    for count in (3, 40, 400):
+        sentence = "Sergey Lavrov & Lavrov met Wang Yi; " * count
+        words = ("Sergey Lavrov", "Lavrov", "Wang Yi", "Yi")
+        out: list[str] = []
+        _emphasise(sentence, words, out, {})
+        assert "".join(out) == reference(sentence, words), count
+        assert "".join(out).count("<strong>") == 3 * count
