@@ -44,6 +44,7 @@ from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
+from generator.schema import base_url_problem
 from generator.uptodate import input_digest, output_stats, state_key
 from generator.write import (
     MARKER,
@@ -209,9 +210,8 @@ def _with_base_url(site: Site, base_url: str, problems: list[Problem]) -> Site:
     try:
         config = site.config.model_validate({**site.config.model_dump(), "base_url": base_url})
     except ValidationError:
-        problems.append(
-            Problem("--base-url", message=f"{base_url!r} must be an http:// or https:// URL")
-        )
+        why = base_url_problem(base_url) or "must be an http:// or https:// URL"
+        problems.append(Problem("--base-url", message=f"{base_url!r} {why}"))
         return site
     return replace(site, config=config)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -313,7 +314,48 @@ class SiteConfig(Sheet):
     @field_validator("base_url")
     @classmethod
     def _slash(cls, value: str) -> str:
+        problem = base_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("domain")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        # Written to CNAME as it is: a scheme, a path or a second line would break it.
+        if value is not None and not _HOST_RE.fullmatch(value):
+            raise ValueError("must be a host name such as dossier.example.org (no scheme, no path)")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not _LANGUAGE_RE.fullmatch(value):
+            raise ValueError("must be a language tag such as en or pt-BR")
+        return value
+
+
+_HOST_RE = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.I)
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def base_url_problem(value: str) -> str | None:
+    """What makes ``value`` unfit as the address the site is published at, or None.
+
+    Every page's links are made from it: a query or fragment would land in the middle of
+    each URL, "//" in the path makes a link to another host, and user:password@ would be
+    printed into every page.
+    """
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not have a query (?) or a fragment (#)"
+    if "\\" in value or "//" in parts.path:
+        return "must not have a backslash or an empty segment (//) in its path"
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        return "must not have . or .. segments in its path"
+    return None
 
 
 SHEETS: dict[str, type[Entity] | type[MeetingSheet]] = {

@@ -1762,3 +1762,55 @@ def test_add_reads_a_device_only_up_to_the_limit(make_site: MakeSite) -> None:
     assert result.output == (
         "/dev/zero: file is larger than 2048 KiB; refused\nError: 1 problem; nothing was written.\n"
     )
+
+
+# -- the address the site is published at ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (
+            "https://x.com//evil.com/",
+            "must not have a backslash or an empty segment (//) in its path",
+        ),
+        ("https://x.com/a\\b/", "must not have a backslash or an empty segment (//) in its path"),
+        ("https://x.com/a?q=1", "must not have a query (?) or a fragment (#)"),
+        ("https://x.com/a/#top", "must not have a query (?) or a fragment (#)"),
+        ("https://x.com/a/../b/", "must not have . or .. segments in its path"),
+        ("https://user:pw@x.com/", "must not hold a user name or password"),
+    ],
+)
+def test_a_base_url_that_would_bend_every_link_is_refused(
+    make_site: MakeSite, value: str, why: str
+) -> None:
+    # "//evil.com/" in the path made the 404 page load its stylesheet from another host.
+    project = make_site({})
+    (project / "site.yaml").write_text(f"title: T\nbase_url: '{value}'\n", encoding="utf-8")
+    assert problems_of(project) == [f"site.yaml:2:11: base_url: {why}"]
+    (project / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["-C", str(project), "build", "--no-search", "--base-url", value]
+    )
+    assert result.exit_code == 1
+    assert f"--base-url: {value!r} {why}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'domain: "x.com\\nevil.com"',
+            "domain: must be a host name such as dossier.example.org (no scheme, no path)",
+        ),
+        (
+            "domain: https://x.com/",
+            "domain: must be a host name such as dossier.example.org (no scheme, no path)",
+        ),
+        ('language: "<script>"', "language: must be a language tag such as en or pt-BR"),
+    ],
+)
+def test_domain_and_language_are_checked(make_site: MakeSite, line: str, expected: str) -> None:
+    project = make_site({})
+    (project / "site.yaml").write_text(SITE_YAML + line + "\n", encoding="utf-8")
+    assert [p.split(": ", 1)[1] for p in problems_of(project)] == [expected]
