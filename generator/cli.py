@@ -57,6 +57,11 @@ def reports_problems(func: F) -> F:
                 f"Error: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True
             )
             sys.exit(1)
+        except OSError as exc:
+            # What the system refused (a name too long, a full disk): one line, no traceback.
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -292,6 +297,7 @@ def new(ctx: Context, kind: str, slug: str, force: bool, source: str | None) -> 
     help="Folder for the *.schema.json files (default: schema/ in the project).",
 )
 @pass_ctx
+@reports_problems
 def schema(ctx: Context, output: Path | None) -> None:
     """Write the JSON Schema of every fact-sheet kind (for yaml-language-server)."""
     from generator.scaffold import write_schemas

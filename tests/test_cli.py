@@ -252,3 +252,14 @@ def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -
     code, _, err = run("-C", str(nowhere), "build")
     assert code == 2
     assert f"Invalid value for '-C' / '--project': Directory '{nowhere}' does not exist." in err
+
+
+def test_an_error_of_the_system_is_one_line(bundled: Path) -> None:
+    long = "a" * 300  # longer than a file name may be
+    result = CliRunner().invoke(main, ["-C", str(bundled), "new", "person", long])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {bundled}/content/people/{long}.yaml: File name too long\n"
+    result = CliRunner().invoke(main, ["-C", str(bundled), "build", "-o", "d" * 300])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.endswith(": File name too long\n")
+    assert len(result.output.splitlines()) == 1
