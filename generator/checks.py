@@ -172,6 +172,75 @@ def _check_meeting_links(site: Site, record: Any) -> list[Problem]:
     return problems
 
 
+def check_cycles(site: Site) -> list[Problem]:
+    """A meeting part of itself through others (m1 part of m2, part of m1), a chain of
+    legs that comes back to its start, an organisation member of itself through others:
+    each cycle once, at the first of its records by slug."""
+    problems = []
+    graphs = [
+        (
+            "meetings",
+            "part_of",
+            {s: [r.sheet.part_of] for s, r in site.meetings.items() if r.sheet.part_of},
+        ),
+        (
+            "meetings",
+            "follows",
+            {s: [r.sheet.follows] for s, r in site.meetings.items() if r.sheet.follows},
+        ),
+        (
+            "organizations",
+            "member_of",
+            {s: list(r.sheet.member_of) for s, r in site.organizations.items()},
+        ),
+    ]
+    for kind, name, edges in graphs:
+        for cycle in _cycles(edges):
+            if len(cycle) == 1 and kind == "meetings":
+                continue  # "cannot refer to itself", from _check_meeting_links
+            record = site.kind(kind)[cycle[0]]
+            links = list(getattr(record.sheet, name) or ())
+            if isinstance(getattr(record.sheet, name), str):
+                loc: tuple[Any, ...] = (name,)
+            else:
+                loc = (name, links.index(cycle[1 % len(cycle)]))
+            line, col = record.where(loc)
+            path = " → ".join([*cycle, cycle[0]])
+            problems.append(Problem(record.path, line, col, dotted(loc), f"a cycle: {path}"))
+    return problems
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Each cycle of the graph once, starting at its smallest node, in order of it."""
+    found: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                path.append(node)
+            targets = sorted(edges.get(node, ()))
+            if i < len(targets):
+                stack.append((node, i + 1))
+                nxt = targets[i]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt) :]
+                    first = cycle.index(min(cycle))
+                    cycle = cycle[first:] + cycle[:first]
+                    found.setdefault(cycle[0] + ">" + ">".join(cycle), cycle)
+                elif not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return [found[k] for k in sorted(found)]
+
+
 def check_citations(site: Site) -> list[Problem]:
     problems = []
     for use in site.citations:
@@ -308,7 +377,7 @@ def check_site(site: Site, kept: dict[str, Any] | None = None) -> tuple[list[Pro
     sheets = kept.setdefault("sheets", {})
     if not _same_sheets(site, sheets):
         sheets.update(token=site.sheets_token, broken=site.broken)
-        sheets["shared"] = check_shared_names(site)
+        sheets["shared"] = check_shared_names(site) + check_cycles(site)
         sheets["coverage"] = coverage(site)
     # References may name sources: check_references keeps what the sources do not decide.
     references = check_references(site, kept.setdefault("references", {}))

@@ -246,3 +246,24 @@ def test_a_session_names_files_that_are_not_seeds_as_the_watcher_reports_them(
     (seeds / "2023").rmdir()
     assert warned((seeds / "2023", True)) == []
     assert warned() == []  # nothing reported: what was listed last stands
+
+
+def test_cycles_of_meetings_and_organisations_are_refused(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/meetings/m1.yaml": "title: T1\ndate: 2024-01-01\npart_of: m2\nfollows: m3\n",
+            "content/meetings/m2.yaml": "title: T2\ndate: 2024-01-02\npart_of: m1\nfollows: m1\n",
+            "content/meetings/m3.yaml": "title: T3\ndate: 2024-01-03\nfollows: m2\n",
+            "content/organizations/org-a.yaml": "name: A\nmember_of: [org-c, org-b]\n",
+            "content/organizations/org-b.yaml": "name: B\nmember_of: [org-a]\n",
+            "content/organizations/org-c.yaml": "name: C\nmember_of: [org-c]\n",
+        }
+    )
+    with pytest.raises(DossierError) as info:
+        check_project(project)
+    assert [str(p) for p in info.value.problems] == [
+        "content/meetings/m1.yaml:3:10: part_of: a cycle: m1 → m2 → m1",
+        "content/meetings/m1.yaml:4:10: follows: a cycle: m1 → m3 → m2 → m1",
+        "content/organizations/org-a.yaml:2:20: member_of.1: a cycle: org-a → org-b → org-a",
+        "content/organizations/org-c.yaml:2:13: member_of.0: a cycle: org-c → org-c",
+    ]
