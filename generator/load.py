@@ -20,7 +20,7 @@ from typing import Any
 from generator.article import TITLE_ONLY, Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared, stopping
-from generator.problems import DossierError, Problem, Severity
+from generator.problems import DossierError, Problem, Severity, did_you_mean
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
 from generator.textio import folder_refusal, read_capped, read_text, refusal
@@ -182,6 +182,24 @@ class _Seen:
     def put(self, file: Path | str, stat: tuple[int, ...] | None, value: Any) -> None:
         if stat is not None:
             self.memo[str(file)] = (stat, time.time_ns(), value)
+
+
+def _stray_sheets(content: Path, listed: dict[str, Any], changed: Changed | None) -> list[Problem]:
+    """Warnings for what in content/ is not read: a misspelt or unknown folder
+    (content/peopel/), YAML beside the kind folders or in a folder inside one."""
+    where = "fact sheets go in content/" + ", ".join(f"{k}/" for k in SHEETS)
+    found = []
+    tops = {os.path.basename(p) for p, _ in _files(content, (".yaml", ".yml"), listed, changed)}
+    for name in sorted(tops - {"sources.yaml", "sources.yml"}):
+        found.append((f"content/{name}", f"not read: {where}"))
+    for name in _others(content, listed):
+        if name.rstrip("/") not in SHEETS:
+            hint = did_you_mean(name.rstrip("/"), SHEETS)
+            found.append((f"content/{name}", f"not read: {where}" + (f". {hint}" if hint else "")))
+    for kind in SHEETS:
+        for name in _others(content / kind, listed):
+            found.append((f"content/{kind}/{name}", f"not read: {where}, one .yaml file each"))
+    return [Problem(path, message=m, severity=Severity.WARNING) for path, m in found]
 
 
 def _template_problems(root: Path, root_real: str) -> list[Problem]:
@@ -493,6 +511,8 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             else:
                 first[slug] = shown
                 wanted.append((kind, slug, shown, name))
+    if "content" not in refused:
+        problems.extend(_stray_sheets(content, listed, changed))
     names: list[Path | str] = [name for *_, name in wanted]
     docs = _load_docs(root, names, problems, cache, seen)
     for (kind, slug, shown, _name), doc in zip(wanted, docs, strict=True):

@@ -1814,3 +1814,24 @@ def test_domain_and_language_are_checked(make_site: MakeSite, line: str, expecte
     project = make_site({})
     (project / "site.yaml").write_text(SITE_YAML + line + "\n", encoding="utf-8")
     assert [p.split(": ", 1)[1] for p in problems_of(project)] == [expected]
+
+
+def test_fact_sheets_where_none_is_read_are_named(make_site: MakeSite) -> None:
+    project = make_site(
+        {
+            "content/peopel/typo.yaml": "name: X\n",
+            "content/people/sub/y.yaml": "name: Y\n",
+            "content/misc.yaml": "x: 1\n",
+            "content/sources.yaml": "{}\n",
+        }
+    )
+    where = "not read: fact sheets go in content/meetings/, people/, countries/, organizations/"
+    result = CliRunner().invoke(main, ["-C", str(project), "check"])
+    assert result.exit_code == 0
+    assert [line for line in result.output.splitlines() if "not read" in line] == [
+        f"content/misc.yaml: {where} (warning)",
+        f"content/peopel/: {where}. Did you mean 'people'? (warning)",
+        f"content/people/sub/: {where}, one .yaml file each (warning)",
+    ]
+    result = CliRunner().invoke(main, ["-C", str(project), "check", "--strict"])
+    assert result.exit_code == 1
