@@ -11,7 +11,9 @@ from pathlib import Path
 from generator.problems import DossierError, Problem
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
-_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (a right-to-
+# left override makes text read otherwise than it is spelt, beside a verified quotation).
+_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _too_large(display_path: str, limit: int) -> Problem:

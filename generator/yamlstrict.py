@@ -55,8 +55,10 @@ MAX_PROBLEMS: Final = 100
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _YAML_TAG_PREFIX: Final = "tag:yaml.org,2002:"
 _BOM: Final = "\ufeff"
-# C0 controls but tab and newline, DEL and C1 controls: never wanted on a page.
-_CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline, DEL and C1 controls: never wanted on a page. And the
+# bidirectional embeddings, overrides and isolates, which can make text read otherwise than
+# it is spelt ("dir" attributes and the site's markup do that work).
+_CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Key = str | int
 Keys = tuple[Key, ...]

@@ -830,6 +830,9 @@ def test_line_ends_and_bom_give_the_same_site_as_plain_lf(tmp_path: Path, style:
 
 
 CONTROL_CHARACTERS = ["\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b"]
+# A right-to-left override (U+202E) makes text read otherwise than it is spelt: the
+# embeddings, overrides and isolates go too.
+CONTROL_CHARACTERS += ["\u202a", "\u202e", "\u2066", "\u2069"]
 
 
 @pytest.fixture(scope="module")
@@ -857,7 +860,8 @@ def test_control_characters_in_seed_text_never_reach_a_page(control_site: Path, 
 
 
 @pytest.mark.parametrize(
-    "value", ['"a\\x07b"', '"a\\eb"', '"a\\x85b"', '"a\\u009bb"', '"a\\x7fb"', '"a\\vb"']
+    "value",
+    ['"a\\x07b"', '"a\\eb"', '"a\\x85b"', '"a\\u009bb"', '"a\\x7fb"', '"a\\vb"', '"a\\u202eb"'],
 )
 def test_control_characters_in_fact_sheets_are_refused(make_site: MakeSite, value: str) -> None:
     project = make_site({P: f"name: {value}\n"})
