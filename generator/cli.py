@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -523,6 +524,10 @@ class _Stdout(io.TextIOWrapper):
         os.close(null)
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _tolerant_stdout() -> None:
     out = sys.stdout
     if type(out) is io.TextIOWrapper and not out.closed:
@@ -541,6 +546,9 @@ def run() -> None:
     """
     held: list[Any] = []
     _tolerant_stdout()
+    # Stopped by SIGTERM (a CI job cancelled, a process manager): unwind as for an error,
+    # so the lock file and the staging folder go; the previous site stays as it was.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         main.main(prog_name="dossier", obj=held)
     except SystemExit as exc:

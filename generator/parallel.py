@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import select
+import signal
 import threading
 import time
 import traceback
@@ -97,6 +98,8 @@ def _serve(
         # A copy of the main process's end of a task pipe, held open here, would keep
         # the worker reading it from ever seeing it closed.
         os.close(fd)
+    # The command's SIGTERM handler unwinds its build; a worker has nothing to unwind.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _watch_parent()
     status = 1
     try:

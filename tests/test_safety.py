@@ -1839,3 +1839,35 @@ def test_fact_sheets_where_none_is_read_are_named(make_site: MakeSite) -> None:
     ]
     result = CliRunner().invoke(main, ["-C", str(project), "check", "--strict"])
     assert result.exit_code == 1
+
+
+def test_a_terminated_build_cleans_up_after_itself(make_site: MakeSite) -> None:
+    # SIGTERM (a cancelled CI job, a process manager): the build unwinds as for an error.
+    project = make_site(SMALL_SITE)
+    build_project(project, QUIET)
+    before = tree(project / "_site")
+    _big_corpus(project, 400)
+    staging = project / "._site.dossier-staging"
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(project / "no-pagefind")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "-C", str(project), "build"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if staging.is_dir() and sum(1 for p in staging.rglob("*") if p.is_file()) >= 20:
+                break
+            time.sleep(0.002)
+        assert proc.poll() is None, "the build ended before it could be stopped"
+        os.kill(proc.pid, signal.SIGTERM)
+    finally:
+        _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in err
+    assert tree(project / "_site") == before
+    assert siblings(project) == []  # no staging folder left behind
+    assert not (project / ".dossier-lock").exists()
