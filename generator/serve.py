@@ -145,8 +145,20 @@ class InputFilter(watchfiles.DefaultFilter):
 
 
 def _config_filter(root: Path) -> Callable[[watchfiles.Change, str], bool]:
-    config = str(root / CONFIG_FILE)
-    return lambda _change, path: path == config
+    """site.yaml, and the input folders themselves: one deleted and made again (a branch
+    switched, a folder restored) is watched again."""
+    wanted = {str(root / CONFIG_FILE), *(str(root / d) for d in WATCHED_DIRS)}
+    return lambda _change, path: path in wanted
+
+
+class _Either:
+    """Set when either event is: a watcher stops with the preview or when replaced."""
+
+    def __init__(self, a: threading.Event, b: threading.Event) -> None:
+        self.a, self.b = a, b
+
+    def is_set(self) -> bool:
+        return self.a.is_set() or self.b.is_set()
 
 
 # --------------------------------------------------------------------- helpers
@@ -549,6 +561,7 @@ class Preview:
         self._queue: queue.Queue[set[tuple[watchfiles.Change, str]]] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._watching = threading.Semaphore(0)
+        self._folders_stop = threading.Event()  # ends the watcher of the input folders
         self._token = secrets.token_hex(4)
         self._builds = 0
         # One cache for the whole session: a rebuild reparses only what changed.
@@ -582,14 +595,15 @@ class Preview:
             )
         self._workdir = Path(tempfile.mkdtemp(prefix="dossier-serve-"))
         try:
-            dirs = [self.root / d for d in WATCHED_DIRS if (self.root / d).is_dir()]
+            dirs = self._folders()
             watchers = [
                 (dirs, InputFilter(), True),
                 ([self.root], _config_filter(self.root), False),
             ]
             for paths, watch_filter, recursive in watchers:
                 if paths:
-                    self._spawn(self._watch, paths, watch_filter, recursive)
+                    stop = self._folders_stop if recursive else self._stop
+                    self._spawn(self._watch, paths, watch_filter, recursive, stop)
             self.rebuild()
             self._spawn(self._server.serve_forever, 0.1)
             self._serving = True
@@ -664,7 +678,21 @@ class Preview:
 
     # --- watching and building
 
-    def _watch(self, paths: list[Path], watch_filter: Any, recursive: bool) -> None:
+    def _folders(self) -> list[Path]:
+        return [self.root / d for d in WATCHED_DIRS if (self.root / d).is_dir()]
+
+    def _watch_folders_again(self) -> None:
+        """Replace the watcher of the input folders with one on those there now: a
+        folder deleted took its watch along, and one made since has none."""
+        self._folders_stop.set()
+        self._folders_stop = threading.Event()
+        dirs = self._folders()
+        if dirs:
+            self._spawn(self._watch, dirs, InputFilter(), True, self._folders_stop)
+
+    def _watch(
+        self, paths: list[Path], watch_filter: Any, recursive: bool, stop: threading.Event
+    ) -> None:
         announced = False
         try:
             for changes in watchfiles.watch(
@@ -672,7 +700,7 @@ class Preview:
                 watch_filter=watch_filter,
                 debounce=self.options.debounce_ms,
                 step=self.options.step_ms,
-                stop_event=self._stop,
+                stop_event=_Either(self._stop, stop),
                 rust_timeout=200,
                 yield_on_timeout=True,
                 force_polling=self.options.poll,
@@ -702,6 +730,13 @@ class Preview:
             names = sorted({self._shown(path) for path in _lasting(changes)})
             if names:
                 self.info(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+            folders = {str(self.root / d) for d in WATCHED_DIRS}
+            if any(path in folders for _change, path in changes):
+                # An input folder itself came or went: watch what is there now, and look
+                # at everything again (what it held is not in this report).
+                self._watch_folders_again()
+                self.rebuild()
+                continue
             self.rebuild({(path, change != watchfiles.Change.modified) for change, path in changes})
 
     def _shown(self, path: str) -> str:

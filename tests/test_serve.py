@@ -17,9 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -311,6 +312,33 @@ def test_site_yaml_and_templates_are_watched(running: Running, bundled: Path) ->
         assert "Tpltmark" in request(running.port, "/dossier/").text
     finally:
         stream.close()
+
+
+def test_an_input_folder_deleted_and_made_again_is_watched_again(
+    running: Running, bundled: Path, tmp_path: Path
+) -> None:
+    # A branch switched or a folder restored from a copy: the watch on the old folder
+    # went with it, and the preview served a site without fact sheets from then on.
+    wang = "/dossier/people/wang-yi/"
+
+    def until(test: Callable[[Any], bool]) -> None:
+        # The folder's own watcher and the project's both report the change, in either
+        # order: each may be a rebuild, so wait for what is served rather than count them.
+        deadline = time.monotonic() + 20
+        while not test(request(running.port, wang)):
+            assert time.monotonic() < deadline, running.info
+            time.sleep(0.05)
+
+    assert request(running.port, wang).status == 200
+    shutil.copytree(bundled / "content", tmp_path / "content")
+    shutil.rmtree(bundled / "content")
+    until(lambda page: page.status == 404)
+    shutil.copytree(tmp_path / "content", bundled / "content")
+    until(lambda page: page.status == 200)
+    # Its files are watched too: an edit in the folder made again shows.
+    sheet = bundled / "content/people/wang-yi.yaml"
+    atomic_write(sheet, with_honorific(sheet.read_text(encoding="utf-8"), "Mr."))
+    until(lambda page: ">Mr.</span> Wang Yi</h1>" in page.text)
 
 
 def test_the_collector_is_off_until_a_rebuild_is_served_then_back_on(
