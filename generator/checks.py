@@ -244,6 +244,15 @@ def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
 def check_citations(site: Site) -> list[Problem]:
     problems = []
     for use in site.citations:
+        if use.again:
+            field = dotted((*use.loc, "quote"))
+            message = (
+                f"found more than once in source {use.source}, and the footnote can point at "
+                "the first only; quote enough words to tell the passage"
+            )
+            problems.append(
+                Problem(use.path, use.line, use.col, field, message, severity=Severity.WARNING)
+            )
         source = site.sources.get(use.source)
         if source is None or use.location is not None:
             continue  # unknown sources are reported by check_references

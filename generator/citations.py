@@ -58,9 +58,17 @@ def find_quote(
     ``memo``: kept by a caller that looks up many quotes, so each article's passages
     are normalised once (by article id; an article of that id made anew is redone).
     """
+    return locate_quote(article, quote, memo)[0]
+
+
+def locate_quote(
+    article: Article, quote: str, memo: dict[str, tuple[Article, list[_Flat]]] | None = None
+) -> tuple[Location | None, bool]:
+    """:func:`find_quote`, and whether the quote is in the article again after that
+    (a footnote can point at one place only: the first)."""
     needle = normalise(quote)
     if not needle:
-        return None
+        return None, False
     passages: Iterable[_Flat]
     if memo is None:
         passages = map(_flat, source_passages(article))  # one at a time, until found
@@ -69,13 +77,19 @@ def find_quote(
         if hit is None or hit[0] is not article:
             hit = memo[article.id] = (article, _flatten(article))
         passages = hit[1]
+    found = None
     for block_id, unified, flat in passages:
         at = flat.find(needle)
-        if at >= 0:
-            # The first match in the flat text is the first in the text itself.
-            last = at + len(needle) - 1
-            return Location(block_id, _offset(unified, flat, at), _offset(unified, flat, last) + 1)
-    return None
+        if at < 0:
+            continue
+        if found is not None:
+            return found, True
+        # The first match in the flat text is the first in the text itself.
+        last = at + len(needle) - 1
+        found = Location(block_id, _offset(unified, flat, at), _offset(unified, flat, last) + 1)
+        if flat.find(needle, at + 1) >= 0:
+            return found, True
+    return found, False
 
 
 _Flat = tuple[str, str, str]

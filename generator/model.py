@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from generator.article import Article, dateline_in_year, stated_without_year
 from generator.article import Field as SourceField
 from generator.cache import Cache, Entry, key_of, memo, stored
-from generator.citations import Location, find_quote
+from generator.citations import Location, locate_quote
 from generator.load import Inputs, SeedFile
 from generator.mentions import (
     Matcher,
@@ -105,6 +105,8 @@ class CitationUse:
     quote: str
     location: Location | None
     speaker: str | None = None
+    again: bool = False
+    """The quote is in the source again after ``location``: the footnote shows the first."""
 
     @property
     def anchor(self) -> str:
@@ -472,7 +474,7 @@ def _cite_all(
     # changed looks up only that article's quotes (thousands, on a large site).
     quotes_key = cache.key("quotes") if cache is not None else ""
     found_before = (cache.get("quotes", quotes_key) if cache is not None else None) or {}
-    located: dict[str, tuple[Location | None]] = {}
+    located: dict[str, tuple[Location | None, bool]] = {}
     for kind, records in by_kind.items():
         for record in records.values():
             hit = uses_before.get(record.path)
@@ -502,8 +504,8 @@ def _citation_uses(
     record: Record[Any],
     sources: dict[str, Source],
     texts: dict[str, str],
-    before: dict[str, tuple[Location | None]],
-    located: dict[str, tuple[Location | None]],
+    before: dict[str, tuple[Location | None, bool]],
+    located: dict[str, tuple[Location | None, bool]],
     flat: dict[str, Any],
 ) -> list[CitationUse]:
     """Every citation of one sheet, each looked up in its source."""
@@ -511,10 +513,10 @@ def _citation_uses(
     for loc, cite in walk_citations(record.sheet):
         line, col = record.doc.position((*loc, "quote"))
         source = sources.get(cite.source)
-        location = (
+        location, again = (
             _locate(source.article, texts[cite.source], cite.quote, before, located, flat)
             if source
-            else None
+            else (None, False)
         )
         speaker = cite.speaker if isinstance(cite, Statement) else None
         uses.append(
@@ -529,6 +531,7 @@ def _citation_uses(
                 cite.quote,
                 location,
                 speaker,
+                again,
             )  # fmt: skip
         )
     return uses
@@ -538,18 +541,18 @@ def _locate(
     article: Article,
     text: str,
     quote: str,
-    before: dict[str, tuple[Location | None]],
-    located: dict[str, tuple[Location | None]],
+    before: dict[str, tuple[Location | None, bool]],
+    located: dict[str, tuple[Location | None, bool]],
     flat: dict[str, Any],
-) -> Location | None:
-    """find_quote, remembered by the source's text and the quote (``before``: what
+) -> tuple[Location | None, bool]:
+    """locate_quote, remembered by the source's text and the quote (``before``: what
     earlier builds found; ``located``: this build's, added to)."""
     key = key_of(article.id, text, quote)
     found = located.get(key) or before.get(key)
     if found is None:
-        found = (find_quote(article, quote, flat),)
+        found = locate_quote(article, quote, flat)
     located[key] = found
-    return found[0]
+    return found
 
 
 def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:

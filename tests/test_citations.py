@@ -218,3 +218,28 @@ def test_coverage_report_lists_uncited_facts(make_site) -> None:  # type: ignore
         "citations: 1, verified: 1",
         "sources cited: 1 of 1",
     ]
+
+
+def test_a_quote_found_twice_is_named_and_refused_under_strict(make_site) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    project = make_site(
+        {
+            "seeds/s1.txt": "Talks\n\nThe ministers met. Talks went on.\n\nThe ministers met again.\n",
+            "content/people/x.yaml": "name: X\nsummary_cite:\n"
+            "  - source: s1\n    quote: The ministers met\n"
+            "  - source: s1\n    quote: The ministers met again\n",
+        }
+    )
+    result = CliRunner().invoke(main, ["-C", str(project), "check"])
+    assert result.exit_code == 0
+    warned = [line for line in result.output.splitlines() if "more than once" in line]
+    assert warned == [
+        "content/people/x.yaml:4:12: summary_cite.0.quote: found more than once in source s1, "
+        "and the footnote can point at the first only; quote enough words to tell the passage "
+        "(warning)"
+    ]
+    result = CliRunner().invoke(main, ["-C", str(project), "check", "--strict"])
+    assert result.exit_code == 1
