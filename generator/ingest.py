@@ -187,8 +187,11 @@ def _markdown_to_text(body: str) -> str:
 def _with_title(title: str | None, body: str) -> str:
     body = body.strip("\n")
     first = body.split("\n", 1)[0].strip()
-    if title and " ".join(first.split()) != " ".join(title.split()):
-        body = f"{title.strip()}\n\n{body}"
+    # A title is one line: whitespace runs, line and paragraph separators (U+2028/9)
+    # included, become one space.
+    title = " ".join(title.split()) if title else title
+    if title and " ".join(first.split()) != title:
+        body = f"{title}\n\n{body}"
     return body + "\n"
 
 
@@ -221,7 +224,8 @@ def _front_matter(inp: Input, text: str) -> tuple[str, dict[str, str]]:
         ("byline", fm.byline),
     ):
         if value:
-            meta[key] = value
+            # One line each, as in the seed: line and paragraph separators become spaces.
+            meta[key] = " ".join(value.split()) if key in ("title", "outlet", "byline") else value
     body = _markdown_to_text(text[m.end() :])
     return _with_title(fm.title, body), meta
 
@@ -247,7 +251,7 @@ def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
         raise DossierError(
             [Problem(inp.name, message="no article text found in the page; refused")]
         )
-    title = (data.get("title") or "").strip() or None
+    title = " ".join((data.get("title") or "").split()) or None
     lines = [" ".join(line.split()) for line in body.split("\n")]
     lines = [line for line in lines if line]
     if title and lines and lines[0] == " ".join(title.split()):

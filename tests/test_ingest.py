@@ -457,3 +457,19 @@ def test_adds_started_together_each_get_their_own_number_and_metadata(project: P
     outlets = sorted(e["outlet"] for key, e in meta.items() if key != "000_aaaaaaaaaaaaaaaa")
     assert outlets == [f"Outlet {i}" for i in range(8)]
     assert not (project / ".dossier-lock").exists()
+
+
+def test_a_title_with_line_separators_stays_one_line(project: Path, tmp_path: Path) -> None:
+    path = tmp_path / "sep.md"
+    path.write_text(
+        '---\ntitle: "Line one\\u2028two\\u2029three"\n---\nMinisters met in Paris on Monday.\n',
+        encoding="utf-8",
+    )
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    [seed] = [p for p in (project / "seeds").glob("001_*.txt")]
+    assert seed.read_text(encoding="utf-8").startswith(
+        "Line one two three\n\nMinisters met in Paris on Monday.\n"
+    )
+    assert "title: Line one two three (curated; from the title line)" in result.output
+    assert '  title: "Line one two three"\n' in (project / "content/sources.yaml").read_text()
