@@ -163,7 +163,7 @@ def test_a_footnote_used_twice_links_back_to_each_use(bundled: Path) -> None:
         backs = re.findall(rf'<a class="back" href="#fnref-{n}-(\d+)"', notes)
         assert uses and backs == uses, n  # one way back to every place that cites it
     # The date and the hosts cite the same words of 002: two ways back, each labelled.
-    assert '<a class="back" href="#fnref-4-2" aria-label="Back to text (2 of 2)">' in notes
+    assert '<a class="back" href="#fnref-4-2" aria-label="Back to text, place 2 of 2">2</a>' in notes
 
 
 def test_a_footnote_citing_a_headline_lands_on_the_highlighted_headline(bundled: Path) -> None:
