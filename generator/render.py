@@ -599,6 +599,30 @@ class PageView:
         url = self.url(entity_url("people", slug))
         return _html([f'<a href="{_esc(url)}" dir="auto">{_esc(speaker)}</a>'])
 
+    def quote_rules(self, source_id: str) -> Markup:
+        """A <style> that shows, of quotes sharing a highlight, the targeted one's words
+        alone (CSS cannot match a piece to the target by its id without a rule per id)."""
+        blocks: dict[str, list[CitationUse]] = defaultdict(list)
+        for use in self.renderer.by_source.get(source_id, []):
+            if use.location is not None:
+                blocks[use.location.block].append(use)
+        anchors = sorted(
+            anchor
+            for block in sorted(blocks)
+            for _s, _e, group in _cited_spans(blocks[block])
+            for anchor in (_ranges(group) if len({u.anchor for u in group}) > 1 else ())
+        )
+        # Anchors are made of block ids and offsets; one that is not (a block id from a
+        # future parser) gets no rule rather than text in a <style>, where nothing is escaped.
+        rules = [
+            f'.text:has(#{a}:target) .q[data-q~="{a}"] {{ background: var(--hit); }}'
+            for a in anchors
+            if _PLAIN_ID.fullmatch(a)
+        ]
+        if not rules:
+            return _EMPTY
+        return _html(["<style>\n", "\n".join(rules), "\n</style>"])
+
     def staff_credits(self, source_id: str) -> tuple[str, ...]:
         return staff_credits(self.site.sources[source_id].article)
 
@@ -1033,6 +1057,39 @@ def _mark_parts(
     its own first character, so each footnote lands on the start of its words.
     """
     names = sorted(mentions, key=_by_start) if mentions else []
+    pos = 0
+    for start, end, group in _cited_spans(uses):
+        _link_parts(text, pos, start, names, view, out)
+        ranges = _ranges(group)
+        first_anchor = group[0].anchor
+        owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
+        title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
+        if len(ranges) == 1:
+            out.append(f'<mark id="{_esc(first_anchor)}" title="{_esc(title)}">')
+            _link_parts(text, start, end, names, view, out)
+        else:
+            # Quotes that overlap share one highlight. Cut at every quote's ends, each
+            # piece naming the quotes it belongs to, so a footnote's target shows its own
+            # words (by the page's rules, quote_rules) and not the whole highlight.
+            out.append(f'<mark class="merged" id="{_esc(first_anchor)}" title="{_esc(title)}">')
+            cuts = sorted({at for r in ranges.values() for at in r})
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                out += [f'<span id="{_esc(anchor)}"></span>' for anchor, (s, _e) in
+                        ranges.items() if s == a and anchor != first_anchor]  # fmt: skip
+                inside = " ".join(k for k, (s, e) in ranges.items() if s <= a and b <= e)
+                out.append(f'<span class="q" data-q="{_esc(inside)}">')
+                _link_parts(text, a, b, names, view, out)
+                out.append("</span>")
+        out.append('</mark><span class="backrefs">')
+        out += [view.backref(k, s) for k, s in owners]
+        out.append("</span>")
+        pos = end
+    _link_parts(text, pos, len(text), names, view, out)
+
+
+def _cited_spans(uses: list[CitationUse]) -> list[tuple[int, int, list[CitationUse]]]:
+    """The highlights of one block: (start, end, the uses it shows), overlapping quotes
+    in one, in reading order."""
     located = sorted(
         ((u.location.start, u.location.end, u) for u in uses if u.location),
         key=lambda t: (t[0], t[1], t[2].anchor),
@@ -1044,33 +1101,20 @@ def _mark_parts(
             spans[-1] = (first, max(last, end), [*group, use])
         else:
             spans.append((start, end, [use]))
-    pos = 0
-    for start, end, group in spans:
-        _link_parts(text, pos, start, names, view, out)
-        anchors: dict[str, int] = {}
-        for use in group:
-            assert use.location is not None
-            anchors.setdefault(use.anchor, use.location.start)
-        first_anchor = group[0].anchor
-        owners = sorted({(u.owner_kind, u.owner_slug) for u in group})
-        title = "Cited by " + "; ".join(view.name(k, s) for k, s in owners)
-        out.append(f'<mark id="{_esc(first_anchor)}" title="{_esc(title)}">')
-        cursor = start
-        for anchor, at in sorted(anchors.items(), key=lambda a: (a[1], a[0])):
-            if anchor == first_anchor:
-                continue
-            _link_parts(text, cursor, at, names, view, out)
-            out.append(f'<span id="{_esc(anchor)}"></span>')
-            cursor = at
-        _link_parts(text, cursor, end, names, view, out)
-        out.append('</mark><span class="backrefs">')
-        out += [view.backref(k, s) for k, s in owners]
-        out.append("</span>")
-        pos = end
-    _link_parts(text, pos, len(text), names, view, out)
+    return spans
+
+
+def _ranges(group: list[CitationUse]) -> dict[str, tuple[int, int]]:
+    """Each anchor of a highlight and the range of its quote, in the order first seen."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for use in group:
+        assert use.location is not None
+        ranges.setdefault(use.anchor, (use.location.start, use.location.end))
+    return ranges
 
 
 _FEW_SPANS = 16
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _by_start(m: Mention) -> int:

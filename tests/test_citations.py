@@ -163,7 +163,9 @@ def test_a_footnote_used_twice_links_back_to_each_use(bundled: Path) -> None:
         backs = re.findall(rf'<a class="back" href="#fnref-{n}-(\d+)"', notes)
         assert uses and backs == uses, n  # one way back to every place that cites it
     # The date and the hosts cite the same words of 002: two ways back, each labelled.
-    assert '<a class="back" href="#fnref-4-2" aria-label="Back to text, place 2 of 2">2</a>' in notes
+    assert (
+        '<a class="back" href="#fnref-4-2" aria-label="Back to text, place 2 of 2">2</a>' in notes
+    )
 
 
 def test_a_footnote_citing_a_headline_lands_on_the_highlighted_headline(bundled: Path) -> None:
@@ -243,3 +245,34 @@ def test_a_quote_found_twice_is_named_and_refused_under_strict(make_site) -> Non
     ]
     result = CliRunner().invoke(main, ["-C", str(project), "check", "--strict"])
     assert result.exit_code == 1
+
+
+def test_overlapping_quotes_each_show_their_own_words_when_targeted(bundled: Path) -> None:
+    import html as html_module
+
+    checked = check_project(bundled)
+    build_project(bundled)
+    site = bundled / "_site"
+    merged = 0
+    for sid, source in checked.site.sources.items():
+        page = (site / f"sources/{sid}/index.html").read_text()
+        style = page[page.index("<head>") : page.index("</head>")]
+        texts = dict(source_passages(source.article))
+        for use in checked.site.citations:
+            if use.source != sid or use.location is None:
+                continue
+            loc, anchor = use.location, use.anchor
+            assert f'id="{anchor}"' in page, anchor
+            pieces = re.findall(
+                rf'<span class="q" data-q="[^"]*\b{anchor}\b[^"]*">(.*?)</span>', page
+            )
+            if not pieces:
+                # A quote with a highlight of its own: the outlined <mark> is exactly it.
+                assert re.search(rf'<mark id="{anchor}" title="[^"]*">', page), anchor
+                continue
+            merged += 1
+            # Its pieces, end to end, are its words; the page has the rule that shows them.
+            shown = html_module.unescape(re.sub(r"<[^>]+>", "", "".join(pieces)))
+            assert shown == texts[loc.block][loc.start : loc.end], anchor
+            assert f'.text:has(#{anchor}:target) .q[data-q~="{anchor}"]' in style
+    assert merged > 20  # the bundled site has many: 002's first paragraph alone is cited 11 ways
