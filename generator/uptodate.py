@@ -24,12 +24,14 @@ from generator.write import INPUT_FOLDERS, stat_key
 
 def _files(
     base: str, rel: str, seen: set[tuple[int, int]] | None = None, root_real: str | None = None
-) -> list[tuple[str, str]]:
-    """(path, name relative to the input's base, with "/") of every file under ``base``,
-    in sorted order, leaving out hidden names and __pycache__. Strings, not Paths: a
-    large site has tens of thousands of inputs, and this runs before every build.
-    ``root_real``: the project's resolved path (None for the bundled theme)."""
-    found: list[tuple[str, str]] = []
+) -> list[tuple[str, str, str | None]]:
+    """(path, name relative to the input's base, with "/", where to check it) of every
+    file under ``base``, in sorted order, leaving out hidden names and __pycache__.
+    Strings, not Paths: a large site has tens of thousands of inputs, and this runs
+    before every build. ``root_real``: the project's resolved path (None for the bundled
+    theme); given with a file only for a link or what is not a regular file, the rest
+    being read as they are (their type comes with the listing, at no cost)."""
+    found: list[tuple[str, str, str | None]] = []
     seen = set() if seen is None else seen
     try:
         st = os.stat(base)
@@ -51,8 +53,10 @@ def _files(
                 or inside(os.path.realpath(entry.path), root_real)
             ):
                 found += _files(entry.path, f"{rel}{entry.name}/", seen, root_real)
+        elif root_real is not None and entry.is_file(follow_symlinks=False):
+            found.append((entry.path, rel + entry.name, None))  # a plain file: read as it is
         else:
-            found.append((entry.path, rel + entry.name))
+            found.append((entry.path, rel + entry.name, root_real))
     return found
 
 
@@ -80,13 +84,13 @@ def input_digest(root: Path, stamp: str, options: tuple[Any, ...]) -> str:
     bases.append((theme_dir(), "", None))
     for base, rel, within in bases:
         if within is not None and base.is_dir() and folder_refusal(str(base), within):
-            paths = [(str(base), rel)]  # hashed as refused, not walked
+            paths = [(str(base), rel, within)]  # hashed as refused, not walked
         elif base.is_dir():
             paths = _files(str(base), rel, None, within)
         else:
-            paths = [(str(base), rel)]
-        for path, name in paths:
-            data = _read(path, within)
+            paths = [(str(base), rel, within)]
+        for path, name, check in paths:
+            data = _read(path, check)
             encoded = name.encode("utf-8", "surrogateescape")
             digest.update(len(encoded).to_bytes(4, "little") + encoded)
             digest.update(len(data).to_bytes(8, "little") + data)
