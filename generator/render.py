@@ -1071,7 +1071,7 @@ def _mark_parts(
             # Quotes that overlap share one highlight. Cut at every quote's ends, each
             # piece naming the quotes it belongs to, so a footnote's target shows its own
             # words (by the page's rules, quote_rules) and not the whole highlight.
-            out.append(f'<mark class="merged" id="{_esc(first_anchor)}" title="{_esc(title)}">')
+            out.append(f'<mark id="{_esc(first_anchor)}" class="merged" title="{_esc(title)}">')
             cuts = sorted({at for r in ranges.values() for at in r})
             for a, b in zip(cuts, cuts[1:], strict=False):
                 out += [f'<span id="{_esc(anchor)}"></span>' for anchor, (s, _e) in
