@@ -199,11 +199,10 @@ def check_cycles(site: Site) -> list[Problem]:
             if len(cycle) == 1 and kind == "meetings":
                 continue  # "cannot refer to itself", from _check_meeting_links
             record = site.kind(kind)[cycle[0]]
-            links = list(getattr(record.sheet, name) or ())
-            if isinstance(getattr(record.sheet, name), str):
-                loc: tuple[Any, ...] = (name,)
-            else:
-                loc = (name, links.index(cycle[1 % len(cycle)]))
+            value = getattr(record.sheet, name)  # one id (part_of, follows) or a list of them
+            loc: tuple[Any, ...] = (name,)
+            if not isinstance(value, str):
+                loc = (name, list(value).index(cycle[1 % len(cycle)]))
             line, col = record.where(loc)
             path = " → ".join([*cycle, cycle[0]])
             problems.append(Problem(record.path, line, col, dotted(loc), f"a cycle: {path}"))
@@ -232,7 +231,7 @@ def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
                     cycle = path[path.index(nxt) :]
                     first = cycle.index(min(cycle))
                     cycle = cycle[first:] + cycle[:first]
-                    found.setdefault(cycle[0] + ">" + ">".join(cycle), cycle)
+                    found.setdefault(">".join(cycle), cycle)
                 elif not state.get(nxt):
                     stack.append((nxt, 0))
             else:

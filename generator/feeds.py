@@ -25,7 +25,7 @@ import nh3
 from pydantic.json_schema import models_json_schema
 
 from generator.model import Site
-from generator.plan import KINDS, Page, entity_url, meeting_order
+from generator.plan import DATE_BOUNDS, KINDS, Page, entity_url, meeting_order
 from generator.schema import CountrySheet, MeetingSheet, OrganizationSheet, PersonSheet
 from generator.write import Pieces
 
@@ -54,10 +54,6 @@ class FeedEntry:
     @property
     def url(self) -> str:
         return entity_url(self.kind, self.slug)
-
-
-# How a meeting's date qualifier reads in the feed's plain text.
-_BOUND = {"before": "on or before ", "after": "on or after ", "about": "about "}
 
 
 def atom_time(value: dt.date) -> str:
@@ -143,7 +139,7 @@ def _feed_entries(site: Site, kept: dict[str, Any] | None = None) -> list[FeedEn
 def _meeting_entry(site: Site, slug: str) -> FeedEntry:
     m = site.meetings[slug].sheet
     where = f" · {m.place.name}" if m.place else ""
-    bound = _BOUND.get(m.date.qualifier, "")
+    bound = DATE_BOUNDS.get(m.date.qualifier, "")
     status = " (announced)" if m.status == "announced" else ""
     meta = f"{bound}{m.date.value.isoformat()}{where} · {m.kind.replace('-', ' ')}{status}"
     text = f"{meta}. {_plain(m.summary)}" if m.summary.strip() else meta

@@ -34,6 +34,8 @@ KIND_SINGULAR = {
     "organizations": "organization",
     "sources": "source",
 }
+# How a date that is only bounded or approximate reads before its day.
+DATE_BOUNDS = {"before": "on or before ", "after": "on or after ", "about": "about "}
 # What a page calls one record of each kind, in the site's spelling (KIND_SINGULAR is
 # also the page kind and the template's name).
 KIND_NOUN = {**KIND_SINGULAR, "organizations": "organisation"}

@@ -40,6 +40,7 @@ from generator.citations import normalise
 from generator.mentions import Mention, rival_speakers
 from generator.model import CitationUse, Site, Source
 from generator.plan import (
+    DATE_BOUNDS,
     KIND_NOUN,
     KIND_SINGULAR,
     KIND_TITLES,
@@ -150,9 +151,6 @@ def sanitize(html: str) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(clean)  # noqa: S704 - output of the sanitiser
-
-
-_QUALIFIER = {"before": "on or before ", "after": "on or after ", "about": "about "}
 
 
 def format_date(value: dt.date | None) -> str:
@@ -517,7 +515,7 @@ class PageView:
         """A fact sheet's date as far as it is known, the day in a <time> and its bound
         before it: "on or after <time>7 October 2023</time>" (``start``: opening a
         heading, "On or after ...")."""
-        bound = _QUALIFIER.get(value.qualifier, "")
+        bound = DATE_BOUNDS.get(value.qualifier, "")
         if start:
             bound = bound[:1].upper() + bound[1:]
         day = value.value
@@ -537,7 +535,7 @@ class PageView:
         done = kept[1].get((slug, url))
         if done is None:
             m = self.site.meetings[slug].sheet
-            qualifier = _QUALIFIER.get(m.date.qualifier, "")
+            qualifier = DATE_BOUNDS.get(m.date.qualifier, "")
             day = m.date.value
             place = f" · {_esc(m.place.name)}" if m.place else ""
             done = kept[1][(slug, url)] = (
@@ -1053,8 +1051,9 @@ def _mark_parts(
 ) -> None:
     """Append ``text`` to ``out``, each cited range wrapped in ``<mark>``, names linked.
 
-    Overlapping quotes are merged into one ``<mark>``; every quote keeps an anchor at
-    its own first character, so each footnote lands on the start of its words.
+    Overlapping quotes are merged into one ``<mark>``, cut into pieces that name the
+    quotes they belong to; every quote keeps an anchor at its own first character, so
+    each footnote lands on the start of its words.
     """
     names = sorted(mentions, key=_by_start) if mentions else []
     pos = 0
