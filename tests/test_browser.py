@@ -294,7 +294,8 @@ def test_citation_footnote_leads_to_highlighted_passage(
     }"""
     # :target applies once the document has scrolled to the fragment; give it a moment.
     page.wait_for_function(
-        f"id => {{ const s = ({shown})(id); return s.merged ? s.lit !== '' : s.outline !== 'none'; }}",
+        f"id => {{ const s = ({shown})(id); "
+        "return s.merged ? s.lit !== '' : s.outline !== 'none'; }",
         arg=anchor,
         timeout=5000,
     )

@@ -229,7 +229,9 @@ def test_a_quote_found_twice_is_named_and_refused_under_strict(make_site) -> Non
 
     project = make_site(
         {
-            "seeds/s1.txt": "Talks\n\nThe ministers met. Talks went on.\n\nThe ministers met again.\n",
+            "seeds/s1.txt": (
+                "Talks\n\nThe ministers met. Talks went on.\n\nThe ministers met again.\n"
+            ),
             "content/people/x.yaml": "name: X\nsummary_cite:\n"
             "  - source: s1\n    quote: The ministers met\n"
             "  - source: s1\n    quote: The ministers met again\n",

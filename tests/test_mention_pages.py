@@ -170,7 +170,9 @@ def test_a_position_links_the_body_it_names_once(make_site) -> None:  # type: ig
                   - title: Envoy to the <Board>
                     of: board
                 """,
-            "content/organizations/politburo.yaml": "name: Political Bureau of the CPC Central Committee\n",
+            "content/organizations/politburo.yaml": (
+                "name: Political Bureau of the CPC Central Committee\n"
+            ),
             "content/organizations/board.yaml": "name: <Board>\n",
             "content/countries/china.yaml": "name: China\n",
         }
