@@ -135,9 +135,8 @@ _ASCII_WORD_SPLIT_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"['’ʼ][sS]$")
 # What may stand between two words of one name: spaces, or one hyphen ("al-Maliki").
 _SPACE_GAP_RE = re.compile(r"\s+")
-_HYPHEN_GAP_RE = re.compile(
-    r"\s*[-\u2010\u2011\u2013]\s*"
-)  # hyphens, and an en dash ("Arab – Islamic")
+# Hyphens, and an en dash, which editors make of a spaced hyphen ("Arab – Islamic").
+_HYPHEN_GAP_RE = re.compile(r"\s*[-\u2010\u2011\u2013]\s*")
 # After an initial ("H.E.", "George W. Bush") or "Mr." a full stop joins too.
 _DOT_GAP_RE = re.compile(r"\.\s*")
 _DOTTED = frozenset({"mr", "mrs", "ms", "dr"})
@@ -507,7 +506,8 @@ def _scan(matcher: Matcher, tokens: _Words, stats: ScanStats) -> list[_Candidate
         node = matcher.root
         length = 0
         j = i
-        run = 0  # particles in a row: a name has one at a time ("al-"), a hostile text thousands
+        # Particles in a row: a name has one at a time ("al-"), a hostile text thousands.
+        run = 0
         while True:
             t = tokens[j]
             run = run + 1 if t.particle else 0
