@@ -339,6 +339,7 @@ def test_an_input_folder_deleted_and_made_again_is_watched_again(
     sheet = bundled / "content/people/wang-yi.yaml"
     atomic_write(sheet, with_honorific(sheet.read_text(encoding="utf-8"), "Mr."))
     until(lambda page: ">Mr.</span> Wang Yi</h1>" in page.text)
+    assert running.warn == []  # the watcher replaced says nothing of having stopped
 
 
 def test_the_collector_is_off_until_a_rebuild_is_served_then_back_on(
