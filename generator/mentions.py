@@ -568,7 +568,11 @@ def find_mentions(
     """All mentions in the article, sorted by block order and start offset.
 
     Two rounds: full names, aliases and the rest first; then surnames alone, only
-    for people the article has named in full, and only where nothing else is.
+    for people the article has named in full, and only where nothing else is. A record
+    named in full inside a longer name of another ("BRICS" in "the BRICS extraordinary
+    virtual summit", "CPC" in "the Political Bureau of the CPC Central Committee") is a
+    mention too, after the one it is in: the source page links the longer name only
+    (links do not nest), the record's page lists the passage.
     """
     stats = stats if stats is not None else ScanStats()
     scanned = []
@@ -590,7 +594,9 @@ def find_mentions(
     mentions: list[Mention] = []
     for block_id, text, candidates, taken, chosen in scanned:
         surnames = [c for c in candidates if c.target.form == "surname" and c.target.slug in named]
-        for c in sorted(chosen + _take(surnames, taken), key=lambda c: c.first):
+        found = chosen + _take(surnames, taken) + _nested(candidates, chosen)
+        # By start; at one start the longer first, so a nested name follows its container.
+        for c in sorted(found, key=lambda c: (c.first, -(c.last - c.first))):
             mentions.append(
                 Mention(
                     c.target.kind,
@@ -603,6 +609,44 @@ def find_mentions(
                 )
             )
     return mentions
+
+
+# Forms a name inside a longer one counts in: not a demonym ("Russian" in "the Russian
+# Foreign Ministry" says nothing of Russia the ministry does not) nor a surname alone.
+_NESTED_FORMS = frozenset({"name", "alias", "short", "capital"})
+
+
+def _nested(candidates: list[_Candidate], chosen: list[_Candidate]) -> list[_Candidate]:
+    """Names of other records wholly inside a chosen mention, none overlapping another."""
+    if len(candidates) == len(chosen):
+        return []  # nothing was left out: the common case
+    # Inside a meeting's or an organisation's name; a person's is a name of its own
+    # ("Michael Jordan" names no country).
+    spans = sorted(
+        (c.first, c.last, c.target.kind, c.target.slug)
+        for c in chosen
+        if c.target.kind in ("meetings", "organizations")
+    )
+    inner = []
+    for c in candidates:
+        if c.target.form not in _NESTED_FORMS or c in chosen:
+            continue
+        for first, last, kind, slug in spans:
+            if first > c.first:
+                break
+            # Strictly inside: a name that is all of another record's (two people of one
+            # name) is one mention, of the record ranked first, as it was.
+            if (
+                c.last <= last
+                and (c.first, c.last) != (first, last)
+                and (c.target.kind, c.target.slug) != (kind, slug)
+            ):
+                inner.append(c)
+                break
+    if not inner:
+        return []
+    taken = [False] * (max(c.last for c in inner) + 1)
+    return _take(inner, taken)
 
 
 # --------------------------------------------------------------------------

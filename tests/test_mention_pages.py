@@ -330,3 +330,24 @@ def test_a_sentence_naming_someone_hundreds_of_times_is_emphasised_as_any_other(
         _emphasise(sentence, words, out, {})
         assert "".join(out) == reference(sentence, words), count
         assert "".join(out).count("<strong>") == 3 * count
+
+
+def test_an_organisation_named_inside_a_meeting_s_name_is_mentioned(bundled: Path) -> None:
+    # 003 names BRICS only inside "the BRICS extraordinary virtual summit", an alias of the
+    # meeting: the organisation's page lists the passage, and the source page still links
+    # the meeting's name once, with no link inside it.
+    build_project(bundled)
+    site = bundled / "_site"
+    brics = page(site, "organizations/brics")
+    assert "No source article names this organisation yet" not in brics
+    assert "<strong>BRICS</strong> extraordinary virtual summit" in brics
+    source = page(site, "sources/003_ab5f22e0f36654c7")
+    text = source[
+        source.index('<div class="text"') : source.index(
+            "</div>", source.index('<div class="text"')
+        )
+    ]
+    assert 'class="entity organizations" href="../../organizations/brics/"' not in text
+    assert ">BRICS extraordinary virtual summit</a>" in text
+    party = page(site, "organizations/communist-party-of-china")
+    assert "Political Bureau of the <strong>CPC</strong> Central Committee" in party

@@ -134,6 +134,38 @@ def test_a_hyphen_or_en_dash_between_words_is_one_gap(text: str) -> None:
     assert found(m, f"The {text} met.") == [("riyadh", "alias", text)]
 
 
+def test_a_record_named_inside_a_longer_name_of_another_is_a_mention_too() -> None:
+    m = build_matcher(
+        [
+            NameEntry("organizations", "brics", "BRICS"),
+            NameEntry("organizations", "cpc", "Communist Party of China", short="CPC"),
+            NameEntry(
+                "organizations", "politburo", "Political Bureau of the CPC Central Committee"
+            ),
+            NameEntry(
+                "meetings", "summit", "BRICS summit", ("BRICS extraordinary virtual summit",)
+            ),
+            NameEntry("countries", "russia", "Russia", demonyms=("Russian",)),
+            NameEntry("organizations", "mid", "Russian Foreign Ministry"),
+            NameEntry("people", "xi", "Xi Jinping", ("Xi BRICS",)),
+        ]
+    )
+    text = "Xi joins the BRICS extraordinary virtual summit, a member of the Political Bureau of the CPC Central Committee said."
+    # Each after the name it is in (which the source page links, links do not nest).
+    assert found(m, text) == [
+        ("summit", "alias", "BRICS extraordinary virtual summit"),
+        ("brics", "name", "BRICS"),
+        ("politburo", "name", "Political Bureau of the CPC Central Committee"),
+        ("cpc", "short", "CPC"),
+    ]
+    # Not a demonym: "the Russian Foreign Ministry" is no mention of Russia of its own.
+    assert found(m, "the Russian Foreign Ministry said") == [
+        ("mid", "name", "Russian Foreign Ministry")
+    ]
+    # Nor anything inside a person's name.
+    assert found(m, "Xi BRICS spoke.") == [("xi", "alias", "Xi BRICS")]
+
+
 def test_curly_and_straight_apostrophes_are_equal() -> None:
     m = build_matcher([NameEntry("people", "maruf-amin", "Ma’ruf Amin")])
     assert slugs(m, "Vice President Ma'ruf Amin said") == ["maruf-amin"]
