@@ -569,10 +569,10 @@ def find_mentions(
 
     Two rounds: full names, aliases and the rest first; then surnames alone, only
     for people the article has named in full, and only where nothing else is. A record
-    named in full inside a longer name of another ("BRICS" in "the BRICS extraordinary
-    virtual summit", "CPC" in "the Political Bureau of the CPC Central Committee") is a
-    mention too, after the one it is in: the source page links the longer name only
-    (links do not nest), the record's page lists the passage.
+    named inside a meeting's or an organisation's longer name ("BRICS" in "the BRICS
+    extraordinary virtual summit", "CPC" in "the Political Bureau of the CPC Central
+    Committee") is a mention too, after the one it is in: the source page links the
+    longer name only (links do not nest), the record's page lists the passage.
     """
     stats = stats if stats is not None else ScanStats()
     scanned = []
