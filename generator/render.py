@@ -1071,19 +1071,58 @@ def _mark_parts(
             # piece naming the quotes it belongs to, so a footnote's target shows its own
             # words (by the page's rules, quote_rules) and not the whole highlight.
             out.append(f'<mark id="{_esc(first_anchor)}" class="merged" title="{_esc(title)}">')
-            cuts = sorted({at for r in ranges.values() for at in r})
-            for a, b in zip(cuts, cuts[1:], strict=False):
-                out += [f'<span id="{_esc(anchor)}"></span>' for anchor, (s, _e) in
-                        ranges.items() if s == a and anchor != first_anchor]  # fmt: skip
-                inside = " ".join(k for k, (s, e) in ranges.items() if s <= a and b <= e)
-                out.append(f'<span class="q" data-q="{_esc(inside)}">')
-                _link_parts(text, a, b, names, view, out)
-                out.append("</span>")
+            _pieces(text, start, end, ranges, first_anchor, names, view, out)
         out.append('</mark><span class="backrefs">')
         out += [view.backref(k, s) for k, s in owners]
         out.append("</span>")
         pos = end
     _link_parts(text, pos, len(text), names, view, out)
+
+
+def _pieces(
+    text: str,
+    start: int,
+    end: int,
+    ranges: dict[str, tuple[int, int]],
+    first_anchor: str,
+    names: list[Mention],
+    view: PageView,
+    out: list[str],
+) -> None:
+    """The inside of a highlight that overlapping quotes share: cut at every quote's ends,
+    each piece naming the quotes it belongs to. A linked name that a cut runs through
+    is one link holding its pieces, not a link in each (two links to one page, read out
+    twice)."""
+    cuts = {at for r in ranges.values() for at in r}
+    linked: list[Mention] = []  # the names _link_parts would link: none overlapping
+    for m in names:
+        if start <= m.start and m.end <= end and (not linked or m.start >= linked[-1].end):
+            linked.append(m)
+    crossing = [m for m in linked if any(m.start < c < m.end for c in cuts)]
+    opens = {m.start: m for m in crossing}
+    closes = {m.end for m in crossing}
+    bounds = sorted(cuts | opens.keys() | closes)
+    within = False
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if a in closes:
+            out.append("</a>")
+            within = False
+        out += [f'<span id="{_esc(anchor)}"></span>' for anchor, (s, _e) in
+                ranges.items() if s == a and anchor != first_anchor]  # fmt: skip
+        m = opens.get(a)
+        if m is not None:
+            url = view.url(entity_url(m.kind, m.slug))
+            out.append(f'<a class="entity {_esc(m.kind)}" href="{_esc(url)}">')
+            within = True
+        inside = " ".join(k for k, (s, e) in ranges.items() if s <= a and b <= e)
+        out.append(f'<span class="q" data-q="{_esc(inside)}">')
+        if within:
+            out.append(_esc(text[a:b]))
+        else:
+            _link_parts(text, a, b, names, view, out)
+        out.append("</span>")
+    if within:
+        out.append("</a>")
 
 
 def _cited_spans(uses: list[CitationUse]) -> list[tuple[int, int, list[CitationUse]]]:

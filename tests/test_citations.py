@@ -278,3 +278,24 @@ def test_overlapping_quotes_each_show_their_own_words_when_targeted(bundled: Pat
             assert shown == texts[loc.block][loc.start : loc.end], anchor
             assert f'.text:has(#{anchor}:target) .q[data-q~="{anchor}"]' in style
     assert merged > 20  # the bundled site has many: 002's first paragraph alone is cited 11 ways
+
+
+def test_a_name_cut_by_overlapping_quotes_is_one_link(bundled: Path) -> None:
+    # 004 links "summit convened by the Egyptian president" (the meeting's alias), and a
+    # quote begins inside it: one link holding both pieces, not two links to one page.
+    build_project(bundled)
+    for page in sorted((bundled / "_site/sources").glob("*/index.html")):
+        html = page.read_text()
+        links = list(re.finditer(r'<a class="entity [^"]+" href="([^"]+)">', html))
+        for one, two in zip(links, links[1:], strict=False):
+            after = html.index("</a>", one.end()) + len("</a>")
+            between = re.sub(r"<[^>]+>", "", html[after : two.start()])
+            if one[1] == two[1]:
+                assert between.strip(), f"{page}: {one[1]} linked twice in a row"
+    tass = (bundled / "_site/sources/004_a0d9051ab7e3cd86/index.html").read_text()
+    link = re.search(
+        r'<a class="entity meetings" href="\.\./\.\./meetings/egyptian-president-summit/">(.*?)</a>',
+        tass,
+    )
+    assert link and re.sub(r"<[^>]+>", "", link[1]) == "summit convened by the Egyptian president"
+    assert '<span class="q" data-q="' in link[1]  # its pieces, inside the one link
