@@ -63,6 +63,11 @@ def reports_problems(func: F) -> F:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            # Ctrl-C: the command has unwound (the previous site stands); 130, as shells
+            # report an interrupted command, not 1, which says the input has problems.
+            click.echo("Interrupted; nothing was written.", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 

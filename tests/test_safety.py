@@ -1841,8 +1841,16 @@ def test_fact_sheets_where_none_is_read_are_named(make_site: MakeSite) -> None:
     assert result.exit_code == 1
 
 
-def test_a_terminated_build_cleans_up_after_itself(make_site: MakeSite) -> None:
-    # SIGTERM (a cancelled CI job, a process manager): the build unwinds as for an error.
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGTERM, 128 + signal.SIGTERM, ""), (signal.SIGINT, 130, "Interrupted; nothing")],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_stopped_build_cleans_up_after_itself(
+    make_site: MakeSite, sig: int, code: int, said: str
+) -> None:
+    # SIGTERM (a cancelled CI job, a process manager) or Ctrl-C: the build unwinds as for
+    # an error, and says how it ended by its exit code (not 1: the input is fine).
     project = make_site(SMALL_SITE)
     build_project(project, QUIET)
     before = tree(project / "_site")
@@ -1863,11 +1871,11 @@ def test_a_terminated_build_cleans_up_after_itself(make_site: MakeSite) -> None:
                 break
             time.sleep(0.002)
         assert proc.poll() is None, "the build ended before it could be stopped"
-        os.kill(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, sig)
     finally:
         _out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signal.SIGTERM
-    assert "Traceback" not in err
+    assert proc.returncode == code
+    assert "Traceback" not in err and said in err
     assert tree(project / "_site") == before
     assert siblings(project) == []  # no staging folder left behind
     assert not (project / ".dossier-lock").exists()
