@@ -294,7 +294,8 @@ def test_a_name_cut_by_overlapping_quotes_is_one_link(bundled: Path) -> None:
                 assert between.strip(), f"{page}: {one[1]} linked twice in a row"
     tass = (bundled / "_site/sources/004_a0d9051ab7e3cd86/index.html").read_text()
     link = re.search(
-        r'<a class="entity meetings" href="\.\./\.\./meetings/egyptian-president-summit/">(.*?)</a>',
+        r'<a class="entity meetings" href="\.\./\.\./meetings/egyptian-president-summit/">'
+        r"(.*?)</a>",
         tass,
     )
     assert link and re.sub(r"<[^>]+>", "", link[1]) == "summit convened by the Egyptian president"

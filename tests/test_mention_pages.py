@@ -13,6 +13,13 @@ from generator.cli import main
 TASS = "002_0c70cf7e982ea60c"
 
 
+def quotations(project: Path, source: str) -> list[str]:
+    """The items of a built source page's "Direct quotations", as HTML."""
+    html = page(project / "_site", f"sources/{source}")
+    start = html.index('id="quotes-title"')
+    return re.findall(r"<li>(.*?)</li>", html[start : html.index("</section>", start)])
+
+
 def page(site: Path, url: str) -> str:
     return (site / url / "index.html").read_text(encoding="utf-8")
 
@@ -262,11 +269,7 @@ def test_a_pronoun_that_could_stand_for_someone_named_since_leaves_the_speaker_u
         encoding="utf-8",
     )
     build_project(bundled)
-    html = page(bundled / "_site", "sources/005_new")
-    quotes = html[
-        html.index('id="quotes-title"') : html.index("</section>", html.index('id="quotes-title"'))
-    ]
-    items = [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li>(.*?)</li>", quotes)]
+    items = [re.sub(r"<[^>]+>", "", li).strip() for li in quotations(bundled, "005_new")]
     assert items == [
         "Every day without a ceasefire costs lives — Retno Marsudi ¶",
         # Safadi opens the sentence in between: the "he" is not Marsudi for sure.
@@ -289,11 +292,7 @@ def test_quotations_link_their_speaker_and_leave_out_marked_terms(bundled: Path)
         encoding="utf-8",
     )
     build_project(bundled)
-    html = page(bundled / "_site", "sources/005_new")
-    quotes = html[
-        html.index('id="quotes-title"') : html.index("</section>", html.index('id="quotes-title"'))
-    ]
-    items = re.findall(r"<li>(.*?)</li>", quotes)
+    items = quotations(bundled, "005_new")
     assert [re.sub(r"<[^>]+>", "", li).strip() for li in items] == [
         "The fighting must stop now — Lavrov ¶",
         "We disagree — Wang ¶",

@@ -150,7 +150,10 @@ def test_a_record_named_inside_a_longer_name_of_another_is_a_mention_too() -> No
             NameEntry("people", "xi", "Xi Jinping", ("Xi BRICS",)),
         ]
     )
-    text = "Xi joins the BRICS extraordinary virtual summit, a member of the Political Bureau of the CPC Central Committee said."
+    text = (
+        "Xi joins the BRICS extraordinary virtual summit, a member of the Political Bureau "
+        "of the CPC Central Committee said."
+    )
     # Each after the name it is in (which the source page links, links do not nest).
     assert found(m, text) == [
         ("summit", "alias", "BRICS extraordinary virtual summit"),

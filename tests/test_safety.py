@@ -1251,32 +1251,46 @@ def _big_corpus(project: Path, count: int) -> None:
         (seeds / f"bulk{i:04d}.txt").write_text(f"Report {i}\n\nMOSCOW, November 21. {paras}\n")
 
 
+def _build_of_400(project: Path, stderr: int) -> subprocess.Popen[str]:
+    """``dossier build`` of the project with 400 more articles, started in a process of
+    its own (no search index: Pagefind is not what is timed)."""
+    _big_corpus(project, 400)
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(project / "no-pagefind")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "-C", str(project), "build"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+
+
+def _until_writing(proc: subprocess.Popen[str], staging: Path) -> int:
+    """Wait until the build has written 20 files into its staging folder; their count.
+    The build is still running when this returns."""
+    written = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if staging.is_dir():
+            written = sum(1 for p in staging.rglob("*") if p.is_file())
+            if written >= 20:
+                break
+        time.sleep(0.002)
+    assert proc.poll() is None, "the build ended before it could be stopped"
+    return written
+
+
 def test_killed_build_leaves_the_previous_site_and_the_next_run_cleans_up(
     make_site: MakeSite,
 ) -> None:
     project = make_site(SMALL_SITE)
     build_project(project, QUIET)
     before = tree(project / "_site")
-    _big_corpus(project, 400)
+    proc = _build_of_400(project, subprocess.DEVNULL)
     staging = project / "._site.dossier-staging"
-    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(project / "no-pagefind")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "-C", str(project), "build"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    written = 0
-    deadline = time.monotonic() + 120
     try:
         # Wait until the writer has put files into the staging folder, then kill it.
-        while time.monotonic() < deadline and proc.poll() is None:
-            if staging.is_dir():
-                written = sum(1 for p in staging.rglob("*") if p.is_file())
-                if written >= 20:
-                    break
-            time.sleep(0.002)
-        assert proc.poll() is None, "the build ended before it could be killed"
+        written = _until_writing(proc, staging)
         workers = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -1854,23 +1868,9 @@ def test_a_stopped_build_cleans_up_after_itself(
     project = make_site(SMALL_SITE)
     build_project(project, QUIET)
     before = tree(project / "_site")
-    _big_corpus(project, 400)
-    staging = project / "._site.dossier-staging"
-    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(project / "no-pagefind")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "-C", str(project), "build"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _build_of_400(project, subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if staging.is_dir() and sum(1 for p in staging.rglob("*") if p.is_file()) >= 20:
-                break
-            time.sleep(0.002)
-        assert proc.poll() is None, "the build ended before it could be stopped"
+        _until_writing(proc, project / "._site.dossier-staging")
         os.kill(proc.pid, sig)
     finally:
         _out, err = proc.communicate(timeout=120)
