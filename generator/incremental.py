@@ -10,6 +10,7 @@ this tool wrote, is carried over from the previous site instead of rendered.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from typing import Any
 
 from generator.cache import key_of
 from generator.model import Site
-from generator.plan import Page, Related, quoted_sources
+from generator.plan import Page, Related, outlet_owners, published_by, quoted_sources
 from generator.render import Renderer, theme_dir
 from generator.write import Stat, stat_key
 
@@ -99,7 +100,7 @@ SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "4
 
 # Context entries made from the mentions in sources: each page's fingerprint covers them
 # through the hashes of the sources it links to, never by printing them out.
-_FROM_SOURCES = {"mentioned_in", "appears_with", "variants", "spelled_differently"}
+_FROM_SOURCES = {"mentioned_in", "appears_with", "variants", "spelled_differently", "published"}
 
 
 class Fingerprints:
@@ -155,6 +156,15 @@ class Fingerprints:
         }
         # What each record's page quotes is decided by the sheets: the plan has it.
         self.quoted = plan.by_sheets["quoted"] if plan is not None else quoted_sources(site)
+        self._plan = plan
+
+    @functools.cached_property
+    def published(self) -> dict[str, list[str]]:
+        """The sources each organisation is the outlet of (its page lists them); made
+        only when an organisation's page is looked at."""
+        if self._plan is not None:
+            return self._plan.published
+        return published_by(self.site, outlet_owners(self.site))
 
     def done(self) -> None:
         """Keep this build's fingerprints for the next build of the session."""
@@ -217,7 +227,8 @@ class Fingerprints:
         mentioned = site.mentioned.get((kind, slug), ())
         record = self.records[kind][slug]
         quoted = self.quoted.get((kind, slug), frozenset())
-        others = tuple(site.sources.get(s) for s in sorted(quoted))
+        published = self.published.get(slug, ()) if kind == "organizations" else ()
+        others = tuple(site.sources.get(s) for s in (*sorted(quoted), *published))
         # The same mentions tuple means no source that names the record changed (the
         # model gives a new tuple to every record a changed source names or named).
         hit = self.parts_before.get((kind, slug))
@@ -230,7 +241,7 @@ class Fingerprints:
         ):
             self.parts_now[(kind, slug)] = hit
             return hit[3]
-        linked = quoted | {ref.source for ref in mentioned}
+        linked = quoted | {ref.source for ref in mentioned} | set(published)
         sources = tuple((s, site.sources[s].digest) for s in sorted(linked) if s in site.sources)
         parts = (self._sheet_part(page, kind, slug), sources)
         self.parts_now[(kind, slug)] = (mentioned, record, others, parts)

@@ -66,6 +66,41 @@ def entity_url(kind: str, slug: str) -> str:
     return f"{kind}/{slug}/"
 
 
+def fold_outlet(name: str) -> str:
+    """An outlet's name as looked up among the organisations: casefolded, spaces collapsed."""
+    return " ".join(name.casefold().split())
+
+
+def outlet_owners(site: Site) -> dict[str, str]:
+    """Organisations by each of their names (``fold_outlet``), for a source's outlet; a
+    name two organisations share belongs to neither."""
+    found: dict[str, set[str]] = {}
+    for slug, record in site.organizations.items():
+        sheet = record.sheet
+        for name in (sheet.name, sheet.short, *(a.name for a in sheet.aliases)):
+            if name.strip():
+                found.setdefault(fold_outlet(name), set()).add(slug)
+    return {name: next(iter(s)) for name, s in found.items() if len(s) == 1}
+
+
+def outlet_of(source: Any, owners: dict[str, str]) -> str | None:
+    """The organisation that published ``source``, if its outlet is one of them."""
+    outlet = source.outlet.value
+    return owners.get(fold_outlet(outlet)) if outlet else None
+
+
+def published_by(site: Site, owners: dict[str, str]) -> dict[str, list[str]]:
+    """For each organisation, the sources it is the outlet of, in id order."""
+    out: dict[str, list[str]] = {}
+    if not owners:
+        return out
+    for sid in sorted(site.sources):
+        org = outlet_of(site.sources[sid], owners)
+        if org is not None:
+            out.setdefault(org, []).append(sid)
+    return out
+
+
 def _is_minister(record: Any) -> bool:
     return any("minister" in p.title.lower() for p in record.sheet.positions)
 
@@ -278,6 +313,7 @@ class Related:
         self._variant_people: list[Any] | None = None
         self._block_order: dict[str, dict[str, int]] = {}
         self._people_in: dict[str, list[str]] = {}
+        self._published: dict[str, list[str]] | None = None
 
         # Which build of the session this is, and which one ``touched`` is relative to.
         self.generation = object()
@@ -319,9 +355,22 @@ class Related:
                     touched.add(("sources", use.source))
                     changed.add(use.source)
         quoters = self.by_sheets["quoters"]
+        owners = self.by_sheets["outlets"]
         for sid in changed:
             touched.update(quoters.get(sid, ()))
+            # An outlet's page lists what it published: the source's old and new outlet.
+            for source in (sources.get(sid), site.sources.get(sid)):
+                org = outlet_of(source, owners) if source is not None else None
+                if org is not None:
+                    touched.add(("organizations", org))
         return touched
+
+    @property
+    def published(self) -> dict[str, list[str]]:
+        """For each organisation, the sources whose outlet it is (made once per build)."""
+        if self._published is None:
+            self._published = published_by(self.site, self.by_sheets["outlets"])
+        return self._published
 
     def _from_sheets(self) -> dict[str, Any]:
         """Orders and indexes that only the fact sheets decide."""
@@ -373,6 +422,7 @@ class Related:
             "org_people": org_people,
             "country_meetings": country_meetings,
             "org_meetings": org_meetings,
+            "outlets": outlet_owners(site),
         }
 
     def done(self) -> None:
@@ -557,6 +607,8 @@ class Related:
             out["appears_with"] = self.appears_with(slug)
             out["variants"] = self.name_variants(slug)
             out["spelled_differently"] = self.spelled_differently(slug)
+        elif kind == "organizations":
+            out["published"] = self.published.get(slug, [])
         return out
 
     def context(self, kind: str, slug: str) -> dict[str, Any]:

@@ -48,6 +48,8 @@ from generator.plan import (
     Passage,
     changed_keys,
     entity_url,
+    fold_outlet,
+    outlet_owners,
 )
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
@@ -321,7 +323,7 @@ class PageView:
 
     def outlet(self, text: str) -> Markup:
         """A source's outlet, linked to the organisation of that name if there is one."""
-        slug = self.renderer.outlets.get(" ".join(text.casefold().split()))
+        slug = self.renderer.outlets.get(fold_outlet(text))
         if slug is None:
             return _html([_esc(text)])
         url = self.url(entity_url("organizations", slug))
@@ -832,15 +834,8 @@ class Renderer:
 
     @functools.cached_property
     def outlets(self) -> dict[str, str]:
-        """Organisations by each of their names, casefolded, for linking a source's
-        outlet; a name two organisations share links neither."""
-        found: dict[str, set[str]] = {}
-        for slug, record in self.site.organizations.items():
-            sheet = record.sheet
-            for name in (sheet.name, sheet.short, *(a.name for a in sheet.aliases)):
-                if name.strip():
-                    found.setdefault(" ".join(name.casefold().split()), set()).add(slug)
-        return {name: next(iter(s)) for name, s in found.items() if len(s) == 1}
+        """Organisations by each of their names, for linking a source's outlet."""
+        return outlet_owners(self.site)
 
     @functools.cached_property
     def sub_meetings(self) -> dict[str, list[str]]:

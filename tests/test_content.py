@@ -157,3 +157,20 @@ def test_source_metadata_says_how_a_field_is_known_in_words(site: Path) -> None:
     assert '<dt>Outlet</dt><dd><a href="../../organizations/tass/" dir="auto">TASS</a>' in tass
     undated = (site / "sources/002_0c70cf7e982ea60c/index.html").read_text()
     assert "<dt>Outlet</dt><dd>not stated</dd>" in undated
+
+
+def test_an_outlets_page_lists_the_sources_it_published(site: Path) -> None:
+    # TASS is named only in the dateline ("MOSCOW, November 21. /TASS/."), which is no
+    # mention; its page still lists the report it published, with its date.
+    tass = (site / "organizations/tass/index.html").read_text()
+    start = tass.index('<h2 id="published-title">')
+    section = tass[start : tass.index("</section>", start)]
+    assert ">Sources it published</h2>" in section
+    assert section.count("<li>") == 1
+    assert '<a href="../../sources/004_a0d9051ab7e3cd86/" dir="auto">Russia shares OIC' in section
+    assert '<time datetime="2023-11-21">21 November 2023</time>' in section
+    # Khaama Press is the parsed outlet of source 001; an organisation that published
+    # nothing has no such section.
+    khaama = (site / "organizations/khaama-press/index.html").read_text()
+    assert 'href="../../sources/001_662a9fa97c2a1bbd/"' in khaama.split("published-title", 1)[1]
+    assert "published-title" not in (site / "organizations/brics/index.html").read_text()

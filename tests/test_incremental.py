@@ -177,6 +177,44 @@ def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path, mo
     assert "tampered" not in page.read_text()
 
 
+def test_an_outlets_page_follows_the_outlets_of_sources(
+    bundled: Path, tmp_path: Path, mode: str
+) -> None:
+    tass = bundled / "_site/organizations/tass/index.html"
+    step(bundled, tmp_path)
+    # A new article whose dateline names TASS: TASS's page lists it, though no source
+    # names TASS in its text.
+    (bundled / "seeds/005_tass.txt").write_text(
+        "MOSCOW, November 22. /TASS/. Russian Foreign Minister Sergey Lavrov said the "
+        "committee's visit was useful.\n",
+        encoding="utf-8",
+    )
+    pages: list[str] = []
+    step(bundled, tmp_path, pages)
+    assert "organizations/tass/index.html" in pages
+    assert 'href="../../sources/005_tass/"' in tass.read_text()
+    # The editors give another source TASS as its outlet, then another organisation.
+    listing = bundled / "content/sources.yaml"
+    original = listing.read_text()
+    listing.write_text(original + "002_0c70cf7e982ea60c:\n  outlet: TASS\n")
+    step(bundled, tmp_path)
+    assert 'href="../../sources/002_0c70cf7e982ea60c/"' in tass.read_text()
+    listing.write_text(original + "002_0c70cf7e982ea60c:\n  outlet: RIA\n")
+    step(bundled, tmp_path)
+    assert 'href="../../sources/002_0c70cf7e982ea60c/"' not in tass.read_text()
+    ria = (bundled / "_site/organizations/ria/index.html").read_text()
+    assert 'href="../../sources/002_0c70cf7e982ea60c/"' in ria.split("published-title", 1)[1]
+    # The article edited to name no outlet, then deleted.
+    (bundled / "seeds/005_tass.txt").write_text(
+        "Russian Foreign Minister Sergey Lavrov said the committee's visit was useful.\n",
+        encoding="utf-8",
+    )
+    step(bundled, tmp_path)
+    assert 'href="../../sources/005_tass/"' not in tass.read_text()
+    (bundled / "seeds/005_tass.txt").unlink()
+    step(bundled, tmp_path)
+
+
 def test_unchanged_pages_keep_their_files(bundled: Path) -> None:
     build_project(bundled, BuildOptions(search=False))
     page = bundled / "_site/people/wang-yi/index.html"
