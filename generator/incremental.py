@@ -19,7 +19,7 @@ from typing import Any
 
 from generator.cache import key_of
 from generator.model import Site
-from generator.plan import Page, Related, outlet_owners, published_by, quoted_sources
+from generator.plan import Page, Related, credit_names, credited, quoted_sources
 from generator.render import Renderer, theme_dir
 from generator.write import Stat, stat_key
 
@@ -100,7 +100,8 @@ SITE_WIDE = {"home", "index", "timeline", "graph", "discrepancies", "search", "4
 
 # Context entries made from the mentions in sources: each page's fingerprint covers them
 # through the hashes of the sources it links to, never by printing them out.
-_FROM_SOURCES = {"mentioned_in", "appears_with", "variants", "spelled_differently", "published"}
+_FROM_SOURCES = {"mentioned_in", "appears_with", "variants", "spelled_differently",
+                 "published", "posts"}  # fmt: skip
 
 
 class Fingerprints:
@@ -159,12 +160,13 @@ class Fingerprints:
         self._plan = plan
 
     @functools.cached_property
-    def published(self) -> dict[str, list[str]]:
-        """The sources each organisation is the outlet of (its page lists them); made
-        only when an organisation's page is looked at."""
+    def credited(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """The sources that credit each record outside their text (an outlet's page lists
+        what it published, a person's the posts they signed); made only when a record's
+        page is looked at."""
         if self._plan is not None:
-            return self._plan.published
-        return published_by(self.site, outlet_owners(self.site))
+            return self._plan.credited
+        return credited(self.site, credit_names(self.site))
 
     def done(self) -> None:
         """Keep this build's fingerprints for the next build of the session."""
@@ -227,8 +229,8 @@ class Fingerprints:
         mentioned = site.mentioned.get((kind, slug), ())
         record = self.records[kind][slug]
         quoted = self.quoted.get((kind, slug), frozenset())
-        published = self.published.get(slug, ()) if kind == "organizations" else ()
-        others = tuple(site.sources.get(s) for s in (*sorted(quoted), *published))
+        credits = [sid for sid, _ in self.credited.get((kind, slug), ())]
+        others = tuple(site.sources.get(s) for s in (*sorted(quoted), *credits))
         # The same mentions tuple means no source that names the record changed (the
         # model gives a new tuple to every record a changed source names or named).
         hit = self.parts_before.get((kind, slug))
@@ -241,7 +243,7 @@ class Fingerprints:
         ):
             self.parts_now[(kind, slug)] = hit
             return hit[3]
-        linked = quoted | {ref.source for ref in mentioned} | set(published)
+        linked = quoted | {ref.source for ref in mentioned} | set(credits)
         sources = tuple((s, site.sources[s].digest) for s in sorted(linked) if s in site.sources)
         parts = (self._sheet_part(page, kind, slug), sources)
         self.parts_now[(kind, slug)] = (mentioned, record, others, parts)

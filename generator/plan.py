@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
 from generator.model import Site, sentence_at
@@ -66,38 +67,101 @@ def entity_url(kind: str, slug: str) -> str:
     return f"{kind}/{slug}/"
 
 
-def fold_outlet(name: str) -> str:
-    """An outlet's name as looked up among the organisations: casefolded, spaces collapsed."""
+def fold_name(name: str) -> str:
+    """A name as it is looked up among the fact sheets' names: casefolded, spaces collapsed."""
     return " ".join(name.casefold().split())
 
 
-def outlet_owners(site: Site) -> dict[str, str]:
-    """Organisations by each of their names (``fold_outlet``), for a source's outlet; a
-    name two organisations share belongs to neither."""
+class CreditNames(NamedTuple):
+    """Records by each of their names (``fold_name``), for what a source credits outside
+    its text: its outlet (organisations) and the signatures of its embedded posts (people).
+    A name two records share belongs to neither."""
+
+    outlets: dict[str, str]
+    authors: dict[str, str]
+
+
+def _unique(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     found: dict[str, set[str]] = {}
-    for slug, record in site.organizations.items():
-        sheet = record.sheet
-        for name in (sheet.name, sheet.short, *(a.name for a in sheet.aliases)):
-            if name.strip():
-                found.setdefault(fold_outlet(name), set()).add(slug)
+    for name, slug in pairs:
+        if name.strip():
+            found.setdefault(fold_name(name), set()).add(slug)
     return {name: next(iter(s)) for name, s in found.items() if len(s) == 1}
 
 
-def outlet_of(source: Any, owners: dict[str, str]) -> str | None:
-    """The organisation that published ``source``, if its outlet is one of them."""
+def credit_names(site: Site) -> CreditNames:
+    orgs = site.organizations.items()
+    people = site.people.items()
+    return CreditNames(
+        _unique(
+            (name, slug)
+            for slug, r in orgs
+            for name in (r.sheet.name, r.sheet.short, *(a.name for a in r.sheet.aliases))
+        ),
+        _unique(
+            (name, slug)
+            for slug, r in people
+            for name in (r.sheet.name, *(a.name for a in r.sheet.aliases))
+        ),
+    )
+
+
+def post_author(signature: str, authors: dict[str, str]) -> str | None:
+    """The person who signed a post: the longest run of the signature's words that is
+    one person's name ("Shen Shiwei 沈诗伟"). A single word counts only as the whole
+    signature, so a surname in a signature ("Lavrov fans") is no one's."""
+    words = fold_name(signature).split()
+    whole = authors.get(" ".join(words))
+    if whole is not None or len(words) < 3:
+        return whole
+    for size in range(len(words) - 1, 1, -1):
+        for i in range(len(words) - size + 1):
+            hit = authors.get(" ".join(words[i : i + size]))
+            if hit is not None:
+                return hit
+    return None
+
+
+def credits_of(source: Any, names: CreditNames) -> list[tuple[str, str, str]]:
+    """(kind, slug, anchor) of each record ``source`` credits outside its text: the
+    organisation that is its outlet (anchor ""), the people who signed its posts
+    (anchor: the post's id)."""
+    out = []
     outlet = source.outlet.value
-    return owners.get(fold_outlet(outlet)) if outlet else None
+    org = names.outlets.get(fold_name(outlet)) if outlet else None
+    if org is not None:
+        out.append(("organizations", org, ""))
+    if names.authors:
+        for block in source.article.blocks:
+            if isinstance(block, Post) and block.author:
+                person = post_author(block.author, names.authors)
+                if person is not None:
+                    out.append(("people", person, block.id))
+    return out
 
 
-def published_by(site: Site, owners: dict[str, str]) -> dict[str, list[str]]:
-    """For each organisation, the sources it is the outlet of, in id order."""
-    out: dict[str, list[str]] = {}
-    if not owners:
+def credited(
+    site: Site, names: CreditNames, kept: dict[str, Any] | None = None
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """For each record, the (source, anchor) of each credit to it (``credits_of``), in
+    source order. ``kept``: a session's memo of each source's credits, reused while the
+    source is the very same object."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    if not names.outlets and not names.authors:
         return out
+    before = kept if kept is not None else {}
+    now: dict[str, tuple[Any, list[tuple[str, str, str]]]] = {}
     for sid in sorted(site.sources):
-        org = outlet_of(site.sources[sid], owners)
-        if org is not None:
-            out.setdefault(org, []).append(sid)
+        source = site.sources[sid]
+        hit = before.get(sid)
+        if hit is None or hit[0] is not source:
+            hit = (source, credits_of(source, names))
+        now[sid] = hit
+        for kind, slug, anchor in hit[1]:
+            out.setdefault((kind, slug), []).append((sid, anchor))
+    if kept is not None:
+        kept.clear()
+        kept.update(now)
     return out
 
 
@@ -313,7 +377,7 @@ class Related:
         self._variant_people: list[Any] | None = None
         self._block_order: dict[str, dict[str, int]] = {}
         self._people_in: dict[str, list[str]] = {}
-        self._published: dict[str, list[str]] | None = None
+        self._credited: dict[tuple[str, str], list[tuple[str, str]]] | None = None
 
         # Which build of the session this is, and which one ``touched`` is relative to.
         self.generation = object()
@@ -355,22 +419,24 @@ class Related:
                     touched.add(("sources", use.source))
                     changed.add(use.source)
         quoters = self.by_sheets["quoters"]
-        owners = self.by_sheets["outlets"]
+        names = self.by_sheets["credit_names"]
         for sid in changed:
             touched.update(quoters.get(sid, ()))
-            # An outlet's page lists what it published: the source's old and new outlet.
+            # An outlet's page lists what it published, and a person's page the posts they
+            # signed: the records the source credited before, and those it credits now.
             for source in (sources.get(sid), site.sources.get(sid)):
-                org = outlet_of(source, owners) if source is not None else None
-                if org is not None:
-                    touched.add(("organizations", org))
+                if source is not None:
+                    touched.update((kind, slug) for kind, slug, _ in credits_of(source, names))
         return touched
 
     @property
-    def published(self) -> dict[str, list[str]]:
-        """For each organisation, the sources whose outlet it is (made once per build)."""
-        if self._published is None:
-            self._published = published_by(self.site, self.by_sheets["outlets"])
-        return self._published
+    def credited(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """``credited()`` of this build's site, made once (in a session, from the
+        credits of the sources that did not change)."""
+        if self._credited is None:
+            memo = self.kept.setdefault("credits", {}) if self.remember else None
+            self._credited = credited(self.site, self.by_sheets["credit_names"], memo)
+        return self._credited
 
     def _from_sheets(self) -> dict[str, Any]:
         """Orders and indexes that only the fact sheets decide."""
@@ -422,7 +488,7 @@ class Related:
             "org_people": org_people,
             "country_meetings": country_meetings,
             "org_meetings": org_meetings,
-            "outlets": outlet_owners(site),
+            "credit_names": credit_names(site),
         }
 
     def done(self) -> None:
@@ -607,8 +673,9 @@ class Related:
             out["appears_with"] = self.appears_with(slug)
             out["variants"] = self.name_variants(slug)
             out["spelled_differently"] = self.spelled_differently(slug)
+            out["posts"] = self.credited.get((kind, slug), [])
         elif kind == "organizations":
-            out["published"] = self.published.get(slug, [])
+            out["published"] = [sid for sid, _ in self.credited.get((kind, slug), ())]
         return out
 
     def context(self, kind: str, slug: str) -> dict[str, Any]:

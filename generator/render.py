@@ -44,12 +44,14 @@ from generator.plan import (
     KIND_NOUN,
     KIND_SINGULAR,
     KIND_TITLES,
+    CreditNames,
     Page,
     Passage,
     changed_keys,
+    credit_names,
     entity_url,
-    fold_outlet,
-    outlet_owners,
+    fold_name,
+    post_author,
 )
 from generator.problems import DossierError, Problem
 from generator.schema import Citation
@@ -323,7 +325,7 @@ class PageView:
 
     def outlet(self, text: str) -> Markup:
         """A source's outlet, linked to the organisation of that name if there is one."""
-        slug = self.renderer.outlets.get(fold_outlet(text))
+        slug = self.renderer.credit_names.outlets.get(fold_name(text))
         if slug is None:
             return _html([_esc(text)])
         url = self.url(entity_url("organizations", slug))
@@ -833,9 +835,9 @@ class Renderer:
         return done
 
     @functools.cached_property
-    def outlets(self) -> dict[str, str]:
-        """Organisations by each of their names, for linking a source's outlet."""
-        return outlet_owners(self.site)
+    def credit_names(self) -> CreditNames:
+        """Records by their names, for linking a source's outlet and its posts' signatures."""
+        return credit_names(self.site)
 
     @functools.cached_property
     def sub_meetings(self) -> dict[str, list[str]]:
@@ -950,8 +952,15 @@ class Renderer:
                     for link in block.links
                 )
                 body = body + links
+                author: str = _esc(block.author)
+                person = post_author(block.author, self.credit_names.authors)
+                if person is not None:  # the post's signature names a person with a page
+                    href = _esc(view.url(entity_url("people", person)))
+                    author = f'<a class="entity people" href="{href}">{author}</a>'
                 meta = Markup("<footer>— {} (@{}){}</footer>").format(
-                    block.author, block.handle, ", " + format_date(block.date) if block.date else ""
+                    Markup(author),
+                    block.handle,
+                    ", " + format_date(block.date) if block.date else "",
                 )
                 out.append(
                     Markup('<blockquote class="post" id="{}"><p>{}</p>{}</blockquote>').format(

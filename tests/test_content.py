@@ -174,3 +174,21 @@ def test_an_outlets_page_lists_the_sources_it_published(site: Path) -> None:
     khaama = (site / "organizations/khaama-press/index.html").read_text()
     assert 'href="../../sources/001_662a9fa97c2a1bbd/"' in khaama.split("published-title", 1)[1]
     assert "published-title" not in (site / "organizations/brics/index.html").read_text()
+
+
+def test_a_post_authors_page_lists_the_posts_they_signed(site: Path) -> None:
+    # Shen Shiwei is named only in the signature of a post embedded in source 000.
+    shen = (site / "people/shen-shiwei/index.html").read_text()
+    start = shen.index('<h2 id="posts-title">')
+    section = shen[start : shen.index("</section>", start)]
+    assert ">Posts embedded in the sources</h2>" in section
+    assert section.count("<li>") == 1
+    assert 'href="../../sources/000_b28059a2c29d0bad/#post3" dir="auto">Russian Foreign' in section
+    # The signature links to his page; a signature no sheet covers stays plain text.
+    source = (site / "sources/000_b28059a2c29d0bad/index.html").read_text()
+    assert (
+        '<footer>— <a class="entity people" href="../../people/shen-shiwei/">'
+        "Shen Shiwei 沈诗伟</a> (@shen_shiwei), 20 November 2023</footer>"
+    ) in source
+    assert "<footer>— Egypt MFA Spokesperson (@MfaEgypt), 21 November 2023</footer>" in source
+    assert "posts-title" not in (site / "people/sergey-lavrov/index.html").read_text()

@@ -177,22 +177,29 @@ def test_incremental_builds_equal_clean_builds(bundled: Path, tmp_path: Path, mo
     assert "tampered" not in page.read_text()
 
 
-def test_an_outlets_page_follows_the_outlets_of_sources(
+TASS_REPORT = """MOSCOW, November 22. /TASS/. Russian Foreign Minister Sergey Lavrov said \
+the committee's visit was useful.
+
+A useful visit by the ministers to Moscow today. — Shen Shiwei 沈诗伟 (@shen_shiwei) \
+November 22, 2023
+"""
+
+
+def test_outlets_and_post_authors_pages_follow_the_sources_that_credit_them(
     bundled: Path, tmp_path: Path, mode: str
 ) -> None:
     tass = bundled / "_site/organizations/tass/index.html"
+    shen = bundled / "_site/people/shen-shiwei/index.html"
     step(bundled, tmp_path)
-    # A new article whose dateline names TASS: TASS's page lists it, though no source
-    # names TASS in its text.
-    (bundled / "seeds/005_tass.txt").write_text(
-        "MOSCOW, November 22. /TASS/. Russian Foreign Minister Sergey Lavrov said the "
-        "committee's visit was useful.\n",
-        encoding="utf-8",
-    )
+    # A new article whose dateline names TASS and which embeds a post Shen Shiwei
+    # signed: both pages list it, though its text names neither.
+    seed = bundled / "seeds/005_tass.txt"
+    seed.write_text(TASS_REPORT, encoding="utf-8")
     pages: list[str] = []
     step(bundled, tmp_path, pages)
-    assert "organizations/tass/index.html" in pages
+    assert {"organizations/tass/index.html", "people/shen-shiwei/index.html"} <= set(pages)
     assert 'href="../../sources/005_tass/"' in tass.read_text()
+    assert 'href="../../sources/005_tass/#post1"' in shen.read_text()
     # The editors give another source TASS as its outlet, then another organisation.
     listing = bundled / "content/sources.yaml"
     original = listing.read_text()
@@ -204,15 +211,21 @@ def test_an_outlets_page_follows_the_outlets_of_sources(
     assert 'href="../../sources/002_0c70cf7e982ea60c/"' not in tass.read_text()
     ria = (bundled / "_site/organizations/ria/index.html").read_text()
     assert 'href="../../sources/002_0c70cf7e982ea60c/"' in ria.split("published-title", 1)[1]
-    # The article edited to name no outlet, then deleted.
-    (bundled / "seeds/005_tass.txt").write_text(
-        "Russian Foreign Minister Sergey Lavrov said the committee's visit was useful.\n",
+    # The article edited to name no outlet, and its post signed by someone else.
+    seed.write_text(
+        TASS_REPORT.replace("MOSCOW, November 22. /TASS/. ", "").replace(
+            "Shen Shiwei 沈诗伟 (@shen_shiwei)", "A Reader (@reader)"
+        ),
         encoding="utf-8",
     )
     step(bundled, tmp_path)
-    assert 'href="../../sources/005_tass/"' not in tass.read_text()
-    (bundled / "seeds/005_tass.txt").unlink()
+    assert 'href="../../sources/005_tass/' not in tass.read_text()
+    assert 'href="../../sources/005_tass/' not in shen.read_text()
+    seed.write_text(TASS_REPORT, encoding="utf-8")
     step(bundled, tmp_path)
+    seed.unlink()
+    step(bundled, tmp_path)
+    assert 'href="../../sources/005_tass/' not in shen.read_text()
 
 
 def test_unchanged_pages_keep_their_files(bundled: Path) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.build import build_project
 from generator.cli import main
+from generator.plan import post_author
 
 TASS = "002_0c70cf7e982ea60c"
 
@@ -350,3 +352,23 @@ def test_an_organisation_named_inside_a_meeting_s_name_is_mentioned(bundled: Pat
     assert ">BRICS extraordinary virtual summit</a>" in text
     party = page(site, "organizations/communist-party-of-china")
     assert "Political Bureau of the <strong>CPC</strong> Central Committee" in party
+
+
+@pytest.mark.parametrize(
+    ("signature", "person"),
+    [
+        ("Shen Shiwei 沈诗伟", "shen-shiwei"),  # the name, then the same in Chinese
+        ("沈诗伟", "shen-shiwei"),  # an alias as the whole signature
+        ("SHEN  Shiwei", "shen-shiwei"),  # case and spaces do not matter
+        ("Embassy staff quoting Shen Shiwei", "shen-shiwei"),
+        ("Lavrov", None),  # a surname alone names no one
+        ("Lavrov fans", None),
+        ("Egypt MFA Spokesperson", None),
+        ("Shen", None),
+    ],
+)
+def test_a_post_is_signed_by_the_person_its_signature_names(
+    signature: str, person: str | None
+) -> None:
+    authors = {"shen shiwei": "shen-shiwei", "沈诗伟": "shen-shiwei", "sergey lavrov": "lavrov"}
+    assert post_author(signature, authors) == person
