@@ -51,8 +51,8 @@ def names_table(site: Site) -> tuple[Any, ...]:
     """What any page may show of any record: names, titles, dates, places, first positions."""
     meetings = tuple(
         (s, r.sheet.title, r.sheet.date.value, r.sheet.date.basis, r.sheet.date.qualifier,
-         r.sheet.place.name if r.sheet.place else None, r.sheet.kind, r.sheet.part_of,
-         r.sheet.leg)
+         r.sheet.place.name if r.sheet.place else None, r.sheet.kind, r.sheet.status,
+         r.sheet.part_of, r.sheet.leg)
         for s, r in site.meetings.items()
     )  # fmt: skip
     people = tuple(
@@ -293,7 +293,9 @@ class Fingerprints:
             anchors = [
                 (u.source, u.quote, u.anchor) for u in site.citations if u.owner_kind == "meetings"
             ]
-            return (*shared, anchors, self._titles(a[0] for a in anchors))
+            # The timeline shows each meeting's hosts, participants, places and dates.
+            sheets = [r.sheet for r in site.meetings.values()]
+            return (*shared, anchors, self._titles(a[0] for a in anchors), sheets)
         if page.kind == "discrepancies":
             disputed = [u for u in site.citations if u.loc[:1] == ("disagreements",)]
             ids = [u.source for u in disputed]

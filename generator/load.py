@@ -183,6 +183,11 @@ class _Seen:
         if stat is not None:
             self.memo[str(file)] = (stat, time.time_ns(), value)
 
+    def forget(self, file: Path | str) -> None:
+        """Drop what was read from a file now refused: the watcher reports a file once, so
+        a next build must not hand on what it held before."""
+        self.memo.pop(str(file), None)
+
 
 def _stray_sheets(content: Path, listed: dict[str, Any], changed: Changed | None) -> list[Problem]:
     """Warnings for what in content/ is not read: a misspelt or unknown folder
@@ -254,6 +259,7 @@ def _load_docs(
             file = Path(name)
             why = refusal(str(name), root_real)
             if why is not None:
+                seen.forget(name)
                 done.append((None, (Problem(display_path(root, file), message=why),), None, None))
                 continue
             stat = seen.stat(name)
@@ -572,6 +578,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             file, source_id, shown = files[slot]
             stat, text, found, key, data, parsed = next(read)
             if text is None:
+                seen.forget(file)
                 problems.extend(found)
                 continue
             before = seen.previous(file)
@@ -582,6 +589,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
                 continue
             article = _article(cache, key, data, parsed, text, source_id)
             if not article[0].blocks:  # a page of one title would have nothing to cite
+                seen.forget(file)
                 problems.append(Problem(shown, message=TITLE_ONLY))
                 continue
             seed = SeedFile(source_id, shown, text, *article)

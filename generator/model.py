@@ -725,10 +725,14 @@ def find_all_mentions(
     unknown_names = tuple((sid, u) for sid in sources for u in results[sid][2])
     mentioned = None
     if patch:
-        mentioned = _regroup_changed(previous[1], previous[2], results)
+        # A source whose metadata changed (a curated title) keeps its scan, but the
+        # pages that list its mentions show its title: its entities get new tuples too.
+        sources_before = previous[3]
+        retitled = {sid for sid, source in sources.items() if sources_before.get(sid) is not source}
+        mentioned = _regroup_changed(previous[1], previous[2], results, retitled)
     if mentioned is None:
         mentioned = grouping.done() if grouping is not None else _group_by_entity(sources, results)
-    kept["mentioned"] = ((names_key, unknown), dict(results), mentioned)
+    kept["mentioned"] = ((names_key, unknown), dict(results), mentioned, dict(sources))
     return per_source, mentioned, unknown_names, names_key
 
 
@@ -766,8 +770,10 @@ def _regroup_changed(
     results_before: dict[str, Any],
     mentioned_before: dict[tuple[str, str], tuple[MentionRef, ...]],
     results: dict[str, Any],
+    also: set[str] | None = None,
 ) -> dict[tuple[str, str], tuple[MentionRef, ...]] | None:
-    """The mentions per entity of the previous build, updated for the articles that changed.
+    """The mentions per entity of the previous build, updated for the articles that changed
+    (and for the sources in ``also``, whose scans are the same).
 
     Gives exactly what :func:`_group_by_entity` would: refs in source-id order, then in
     reading order. Entities no changed article names keep their very tuple, which later
@@ -775,6 +781,8 @@ def _regroup_changed(
     """
     changed = {sid for sid, r in results.items() if results_before.get(sid) is not r}
     changed |= results_before.keys() - results.keys()
+    if also:
+        changed |= also & results.keys()
     if len(changed) > _PATCH_LIMIT:
         return None
     if not changed:
