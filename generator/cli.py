@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,8 +41,15 @@ class Context:
             click.echo(message)
 
 
-def reports_problems(func: F) -> F:
-    """Print a DossierError's problems to stderr and exit 1, without a traceback."""
+def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
+    """Print a DossierError's problems to stderr and exit 1, without a traceback.
+
+    ``writes``: the command writes files, so its error line says none was written (a
+    command that only reads, such as ``check``, says only how many problems it found).
+    """
+    if func is None:
+        return partial(reports_problems, writes=writes)
+    closing = "; nothing was written." if writes else "."
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -55,7 +62,7 @@ def reports_problems(func: F) -> F:
                 click.echo(str(problem), err=True)
             count = len(exc.problems)
             click.echo(
-                f"Error: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True
+                f"Error: {count} problem{'s' if count != 1 else ''}{closing}", err=True
             )
             sys.exit(1)
         except OSError as exc:
@@ -66,7 +73,7 @@ def reports_problems(func: F) -> F:
         except KeyboardInterrupt:
             # Ctrl-C: the command has unwound (the previous site stands); 130, as shells
             # report an interrupted command, not 1, which says the input has problems.
-            click.echo("Interrupted; nothing was written.", err=True)
+            click.echo("Interrupted; nothing was written." if writes else "Interrupted.", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
@@ -238,7 +245,7 @@ class _Progress:
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @pass_ctx
-@reports_problems
+@reports_problems(writes=False)
 def check(ctx: Context, strict: bool) -> None:
     """Run every check without writing the site, and report citation coverage."""
     from generator.build import check_project
@@ -325,6 +332,14 @@ def schema(ctx: Context, output: Path | None) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, poll: bool) -> None:
     """Build, serve under base_url's path, rebuild on change and reload open pages."""
+    try:
+        _serve(ctx, host, port, poll)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a preview ends, even before it serves: a clean stop (0).
+        ctx.info("Stopped.")
+
+
+def _serve(ctx: Context, host: str, port: int, poll: bool) -> None:
     from generator.serve import ServeError, ServeOptions, serve_project
 
     try:
@@ -452,7 +467,7 @@ def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> No
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @pass_ctx
-@reports_problems
+@reports_problems(writes=False)
 def suggest(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
     """Names in the sources (all by default) that no fact sheet covers yet."""
     import json

@@ -1312,6 +1312,34 @@ def test_killed_build_leaves_the_previous_site_and_the_next_run_cleans_up(
     assert (project / "_site/sources/bulk0019/index.html").is_file()
 
 
+def test_ctrl_c_during_serves_first_build_stops_it_cleanly(make_site: MakeSite) -> None:
+    project = make_site(SMALL_SITE)
+    _big_corpus(project, 400)
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(project / "no-pagefind")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "-C", str(project), "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The lock is there while the first build runs: stop it then.
+        deadline = time.monotonic() + 60
+        while not (project / ".dossier-lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        assert proc.poll() is None, "serve ended before its first build"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # The way a preview ends, as once it serves: "Stopped.", 0; not click's "Aborted!", 1.
+    assert (proc.returncode, out.splitlines()[-1:], err) == (0, ["Stopped."], "")
+    assert not (project / ".dossier-lock").exists()
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux /proc)."""
     found = []

@@ -246,7 +246,7 @@ def test_suggest_unknown_source(project: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         "001_01d03b5d8dd4fbfe: no such source in seeds/. Did you mean '001_01d03b5d8dd4fbfd'?\n"
-        "Error: 1 problem; nothing was written.\n"
+        "Error: 1 problem.\n"
     )
 
 
