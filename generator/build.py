@@ -44,7 +44,7 @@ from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
-from generator.schema import base_url_problem
+from generator.schema import base_url_problem, domain_problem
 from generator.uptodate import input_digest, output_stats, state_key
 from generator.write import (
     MARKER,
@@ -210,8 +210,12 @@ def _with_base_url(site: Site, base_url: str, problems: list[Problem]) -> Site:
     try:
         config = site.config.model_validate({**site.config.model_dump(), "base_url": base_url})
     except ValidationError:
-        why = base_url_problem(base_url) or "must be an http:// or https:// URL"
-        problems.append(Problem("--base-url", message=f"{base_url!r} {why}"))
+        why = base_url_problem(base_url)
+        message = f"{base_url!r} {why or 'must be an http:// or https:// URL'}"
+        web = base_url.lower().startswith(("http://", "https://"))
+        if why is None and web and site.config.domain:  # a URL, but not the domain's
+            message = domain_problem(base_url, site.config.domain) or message
+        problems.append(Problem("--base-url", message=message))
         return site
     return replace(site, config=config)
 

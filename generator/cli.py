@@ -359,18 +359,30 @@ def _serve(ctx: Context, host: str, port: int, poll: bool) -> None:
     "--branch", default="gh-pages", show_default=True, help="Branch to commit the site to."
 )
 @click.option("-m", "--message", help="Commit message (default names the source commit).")
+@click.option(
+    "--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/."
+)
 @pass_ctx
 @reports_problems
-def deploy(ctx: Context, remote: str, branch: str, message: str | None) -> None:
+def deploy(
+    ctx: Context, remote: str, branch: str, message: str | None, base_url: str | None
+) -> None:
     """Build the site and push it to the gh-pages branch (with ghp-import)."""
     from generator.deploy import DeployError, DeployOptions, deploy_project
 
     try:
         result = deploy_project(
-            ctx.project, DeployOptions(remote=remote, branch=branch, message=message)
+            ctx.project,
+            DeployOptions(remote=remote, branch=branch, message=message, base_url=base_url),
         )
     except DeployError as exc:
         raise click.ClickException(str(exc)) from None
+    if result.example:
+        click.echo(
+            f"warning: base_url is an example address ({result.url}): the feed, the sitemap "
+            "and canonical links point there; set base_url in site.yaml or pass --base-url",
+            err=True,
+        )
     if result.uncommitted:
         shown = ", ".join(result.uncommitted[:3]) + (", ..." if len(result.uncommitted) > 3 else "")
         click.echo(

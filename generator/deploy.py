@@ -13,11 +13,13 @@ ghp-import keep ``.nojekyll`` as well.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from generator import __version__
 from generator.build import check_project, render_files
@@ -34,6 +36,8 @@ class DeployOptions:
     branch: str = "gh-pages"
     message: str | None = None
     push: bool = True
+    base_url: str | None = None
+    """Overrides site.yaml's base_url, as ``dossier build --base-url`` does."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,21 @@ class DeployResult:
     """Inputs of the site with changes git has not committed (the site includes them)."""
     unchanged: bool = False
     """The site is the one the branch already had: no commit was added."""
+    example: bool = False
+    """base_url is an example address (the bundled site's), not where the site will be."""
+
+
+# Hosts reserved for examples (RFC 2606), and the bundled site's placeholder.
+_EXAMPLE_HOSTS = ("example.com", "example.net", "example.org", "example.github.io")
+_EXAMPLE_TLDS = (".example", ".test", ".invalid", ".localhost")
+
+
+def is_example_url(url: str) -> bool:
+    """Whether ``url`` is on a host kept for examples, where no real site is published."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(_EXAMPLE_TLDS) or any(
+        host == h or host.endswith("." + h) for h in _EXAMPLE_HOSTS
+    )
 
 
 def pages_url(base_url: str, domain: str | None) -> str:
@@ -60,9 +79,34 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
-def _last_line(text: str) -> str:
+def _git_error(text: str) -> str:
+    """What git's output says went wrong, in one line: its first error lines (a rejected
+    ref, "fatal: ..."), not the hint it closes with."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [
+        line for line in lines if line.startswith(("!", "error:", "fatal:", "Failed", "remote:"))
+    ]
+    if errors:
+        return "; ".join(dict.fromkeys(errors[:2]))
     return lines[-1] if lines else "unknown error"
+
+
+def _identity(root: Path) -> str | None:
+    """Why the deploy commit would have no author, or None. ghp-import takes the committer
+    from GIT_COMMITTER_NAME and _EMAIL or git's user.name and user.email, and writes an
+    empty one where they are missing (git itself would refuse)."""
+    missing = [
+        key
+        for key, env in (("user.name", "GIT_COMMITTER_NAME"), ("user.email", "GIT_COMMITTER_EMAIL"))
+        if not os.environ.get(env, "").strip()
+        and not _git(root, "config", "--get", key).stdout.strip()
+    ]
+    if not missing:
+        return None
+    return (
+        f"git has no {' or '.join(missing)} here, and the deploy commit is made in your "
+        f'name: set {" and ".join(missing)} with git config (git config user.name "Your Name")'
+    )
 
 
 def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployResult:
@@ -89,11 +133,21 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         raise DeployError(
             f"{options.branch!r} holds a dossier project (site.yaml), not a site; {own}"
         )
+    anonymous = _identity(root)
+    if anonymous is not None:
+        raise DeployError(anonymous)
 
-    checked = check_project(root)
+    checked = check_project(root, base_url=options.base_url)
     config = checked.site.config
     uncommitted = _uncommitted(root)
     message = options.message or _default_message(root, bool(uncommitted))
+    failed = f"could not publish to {options.remote}/{options.branch}: "
+    if options.push:
+        # Commit on top of what the remote has (another clone may have deployed since this
+        # one last did): the site is built whole, so nothing of a stale local branch is lost.
+        fetched = _fetch(root, options.remote, options.branch)
+        if fetched is not None:
+            raise DeployError(failed + fetched)
     with tempfile.TemporaryDirectory(prefix="dossier-deploy-") as tmp:
         site_dir = Path(tmp) / "site"
         files = write_site(site_dir, render_files(checked), root)
@@ -104,16 +158,15 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         command += [f"--branch={options.branch}", f"--message={message}"]
         command += ["--", str(site_dir)]
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
-    failed = f"could not publish to {options.remote}/{options.branch}: "
     # ghp-import reports a failed commit on stdout and still exits 0.
     if done.returncode != 0 or "Failed to process commit" in done.stdout:
-        raise DeployError(failed + _last_line(done.stderr or done.stdout))
+        raise DeployError(failed + _git_error(done.stderr or done.stdout))
     unchanged = _drop_if_unchanged(root, options.branch)
     if options.push:
         # Pushed even when unchanged: an earlier deploy may have committed and not pushed.
         pushed = _git(root, "push", "--", options.remote, options.branch)
         if pushed.returncode != 0:
-            raise DeployError(failed + _last_line(pushed.stderr or pushed.stdout))
+            raise DeployError(failed + _git_error(pushed.stderr or pushed.stdout))
     return DeployResult(
         url=pages_url(str(config.base_url), config.domain),
         remote=options.remote,
@@ -122,7 +175,22 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
         message=message,
         uncommitted=uncommitted,
         unchanged=unchanged,
+        example=is_example_url(str(config.base_url)),
     )
+
+
+def _fetch(root: Path, remote: str, branch: str) -> str | None:
+    """Bring the local ``branch`` to the remote's, if the remote has one; what went wrong,
+    or None."""
+    listed = _git(root, "ls-remote", "--heads", "--", remote, f"refs/heads/{branch}")
+    if listed.returncode != 0:
+        return _git_error(listed.stderr or listed.stdout)
+    if not listed.stdout.strip():
+        return None  # a first deploy: the remote has no such branch yet
+    fetched = _git(
+        root, "fetch", "--quiet", "--", remote, f"+refs/heads/{branch}:refs/heads/{branch}"
+    )
+    return None if fetched.returncode == 0 else _git_error(fetched.stderr or fetched.stdout)
 
 
 def _drop_if_unchanged(root: Path, branch: str) -> bool:

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -321,10 +322,14 @@ class SiteConfig(Sheet):
 
     @field_validator("domain")
     @classmethod
-    def _host(cls, value: str | None) -> str | None:
+    def _host(cls, value: str | None, info: ValidationInfo) -> str | None:
         # Written to CNAME as it is: a scheme, a path or a second line would break it.
         if value is not None and not _HOST_RE.fullmatch(value):
             raise ValueError("must be a host name such as dossier.example.org (no scheme, no path)")
+        base_url = info.data.get("base_url")
+        problem = domain_problem(str(base_url), value) if base_url and value else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("language")
@@ -356,6 +361,21 @@ def base_url_problem(value: str) -> str | None:
     if any(segment in (".", "..") for segment in parts.path.split("/")):
         return "must not have . or .. segments in its path"
     return None
+
+
+def domain_problem(base_url: str, domain: str) -> str | None:
+    """Why ``base_url`` cannot be the address of a site published at ``domain``, or None.
+
+    A custom domain is served at its root: canonical links, the feed and the 404 page's
+    links made from another address would point away from the site or into nothing.
+    """
+    parts = urlsplit(base_url)
+    if (parts.hostname or "").lower() == domain.lower() and parts.path in ("", "/"):
+        return None
+    return (
+        f"the site is served at the root of {domain}, but base_url is {base_url}; "
+        f"set base_url to https://{domain}/"
+    )
 
 
 SHEETS: dict[str, type[Entity] | type[MeetingSheet]] = {

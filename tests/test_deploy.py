@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from click.testing import CliRunner
 from generator import __version__
 from generator.cli import main
 from generator.deploy import pages_url
+
+
+SITE_HOST = "https://tour-desk.github.io/"
+DOMAIN = "dossier.tour-desk.net"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -23,6 +28,8 @@ def repo(bundled: Path, tmp_path: Path) -> tuple[Path, Path]:
     """The bundled project as a git repository whose origin is a bare repository."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
+    config = bundled / "site.yaml"  # where the tour's site is published, not the example
+    config.write_text(config.read_text().replace("https://example.github.io/", SITE_HOST))
     git(bundled, "init", "-q", "-b", "main")
     git(bundled, "config", "user.name", "Dossier Test")
     git(bundled, "config", "user.email", "test@example.org")
@@ -47,7 +54,8 @@ def tree(remote: Path, branch: str = "gh-pages") -> dict[str, str]:
 def test_deploy_with_domain_pushes_site_nojekyll_and_cname(repo: tuple[Path, Path]) -> None:
     project, remote = repo
     config = project / "site.yaml"
-    config.write_text(config.read_text() + "domain: dossier.example.org\n", encoding="utf-8")
+    text = config.read_text().replace(f"{SITE_HOST}dossier/", f"https://{DOMAIN}/")
+    config.write_text(text + f"domain: {DOMAIN}\n", encoding="utf-8")
     git(project, "commit", "-q", "-am", "Custom domain")
     code, out, err = deploy(project)
     assert code == 0, err
@@ -64,11 +72,17 @@ def test_deploy_with_domain_pushes_site_nojekyll_and_cname(repo: tuple[Path, Pat
     assert ".dossier-site" not in files
     # No symlinks, nothing executable: every file a plain 100644 blob.
     assert set(files.values()) == {"100644"}
-    assert git(remote, "show", "gh-pages:CNAME") == "dossier.example.org\n"
+    assert git(remote, "show", "gh-pages:CNAME") == f"{DOMAIN}\n"
     assert git(remote, "show", "gh-pages:.nojekyll") == ""
     lines = out.splitlines()
     assert lines[0] == f"Pushed {len(files)} files to origin/gh-pages."
-    assert lines[1] == "The site will appear at https://dossier.example.org/"
+    assert lines[1] == f"The site will appear at https://{DOMAIN}/"
+    assert err == ""
+    # Absolute URLs are the domain's; the 404 page's links start at its root.
+    assert f"<loc>https://{DOMAIN}/people/wang-yi/</loc>" in git(
+        remote, "show", "gh-pages:sitemap.xml"
+    )
+    assert 'href="/static/style.css"' in git(remote, "show", "gh-pages:404.html")
     head = git(project, "rev-parse", "--short", "HEAD").strip()
     assert git(remote, "log", "-1", "--format=%s", "gh-pages").startswith(
         f"Deploy site from {head}"
@@ -83,7 +97,8 @@ def test_deploy_without_domain_prints_base_url_and_has_no_cname(repo: tuple[Path
     project, remote = repo
     code, out, err = deploy(project, "--branch", "pages", "--message", "Publish the tour")
     assert code == 0, err
-    assert out.splitlines()[-1] == "The site will appear at https://example.github.io/dossier/"
+    assert out.splitlines()[-1] == f"The site will appear at {SITE_HOST}dossier/"
+    assert err == ""
     files = tree(remote, "pages")
     assert "index.html" in files and ".nojekyll" in files and "CNAME" not in files
     assert git(remote, "log", "-1", "--format=%s", "pages") == "Publish the tour\n"
@@ -167,11 +182,83 @@ def test_not_a_git_repository(bundled: Path) -> None:
 
 def test_push_failure_is_reported(repo: tuple[Path, Path], tmp_path: Path) -> None:
     project, _ = repo
-    git(project, "remote", "set-url", "origin", str(tmp_path / "missing.git"))
+    missing = tmp_path / "missing.git"
+    git(project, "remote", "set-url", "origin", str(missing))
     code, _, err = deploy(project)
     assert code == 1
-    assert err.startswith("Error: could not publish to origin/gh-pages: ")
+    # git's own reason, not the hint it ends with.
+    assert err.startswith(
+        f"Error: could not publish to origin/gh-pages: fatal: '{missing}' does not appear to "
+        "be a git repository"
+    )
     assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_a_deploy_builds_on_what_another_clone_deployed(
+    repo: tuple[Path, Path], tmp_path: Path
+) -> None:
+    project, remote = repo
+    assert deploy(project)[0] == 0  # this clone's gh-pages is now one commit behind...
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    git(other, "checkout", "-q", "-b", "main")
+    for name in ("content", "seeds", "site.yaml"):
+        src = project / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, other / name)
+    git(other, "config", "user.name", "Other Editor")
+    git(other, "config", "user.email", "other@tour-desk.net")
+    sheet = other / "content/people/wang-yi.yaml"
+    sheet.write_text(
+        sheet.read_text().replace("\nname: Wang Yi\n", "\nname: Wang Yi\nhonorific: Zzqx\n")
+    )
+    assert deploy(other)[0] == 0  # ...once another clone has deployed
+    sheet = project / "content/people/wang-yi.yaml"
+    sheet.write_text(
+        sheet.read_text().replace("\nname: Wang Yi\n", "\nname: Wang Yi\nhonorific: Yyqx\n")
+    )
+    code, out, err = deploy(project)
+    assert code == 0, err
+    assert git(remote, "rev-list", "--count", "gh-pages") == "3\n"
+    assert "Yyqx" in git(remote, "show", "gh-pages:people/wang-yi/index.html")
+
+
+def test_deploy_without_a_git_identity_is_refused(
+    repo: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, remote = repo
+    git(project, "config", "--unset", "user.name")
+    git(project, "config", "--unset", "user.email")
+    for name in ("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    code, _, err = deploy(project)
+    assert code == 1
+    assert err == (
+        "Error: git has no user.name or user.email here, and the deploy commit is made in "
+        'your name: set user.name and user.email with git config (git config user.name "Your '
+        'Name")\n'
+    )
+    assert git(remote, "branch", "--list") == ""
+
+
+def test_deploy_takes_a_base_url_and_warns_of_an_example_one(repo: tuple[Path, Path]) -> None:
+    project, remote = repo
+    url = "https://example.github.io/dossier/"
+    code, out, err = deploy(project, "--base-url", url)
+    assert code == 0, err
+    assert err == (
+        f"warning: base_url is an example address ({url}): the feed, the sitemap and "
+        "canonical links point there; set base_url in site.yaml or pass --base-url\n"
+    )
+    assert out.splitlines()[-1] == f"The site will appear at {url}"
+    assert f"<loc>{url}</loc>" in git(remote, "show", "gh-pages:sitemap.xml")
+    code, _, err = deploy(project, "--base-url", "ftp://tour-desk.net/")
+    assert code == 1
+    assert err.splitlines() == [
+        "--base-url: 'ftp://tour-desk.net/' must be an http:// or https:// URL",
+        "Error: 1 problem; nothing was written.",
+    ]
 
 
 def test_broken_site_is_not_deployed(repo: tuple[Path, Path]) -> None:

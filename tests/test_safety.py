@@ -1862,6 +1862,33 @@ def test_domain_and_language_are_checked(make_site: MakeSite, line: str, expecte
     assert [p.split(": ", 1)[1] for p in problems_of(project)] == [expected]
 
 
+def test_a_custom_domain_is_where_base_url_points(make_site: MakeSite) -> None:
+    # A custom domain is served at its root: base_url (and --base-url) must say so.
+    project = make_site({})
+    site = project / "site.yaml"
+    site.write_text(
+        "title: T\nbase_url: https://u.github.io/repo/\ndomain: news.tour-desk.net\n",
+        encoding="utf-8",
+    )
+    assert problems_of(project) == [
+        "site.yaml:3:9: domain: the site is served at the root of news.tour-desk.net, but "
+        "base_url is https://u.github.io/repo/; set base_url to https://news.tour-desk.net/"
+    ]
+    site.write_text(
+        "title: T\nbase_url: https://NEWS.tour-desk.net\ndomain: news.tour-desk.net\n",
+        encoding="utf-8",
+    )
+    check_project(project)  # the same host in capitals, no path: no problem
+    result = CliRunner().invoke(
+        main, ["-C", str(project), "build", "--no-search", "--base-url", "https://u.github.io/r/"]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "--base-url: the site is served at the root of news.tour-desk.net, but base_url is "
+        "https://u.github.io/r/; set base_url to https://news.tour-desk.net/"
+    )
+
+
 def test_fact_sheets_where_none_is_read_are_named(make_site: MakeSite) -> None:
     project = make_site(
         {
