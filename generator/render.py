@@ -952,16 +952,13 @@ class Renderer:
                     for link in block.links
                 )
                 body = body + links
-                author: str = _esc(block.author)
+                author = _esc(block.author)
                 person = post_author(block.author, self.credit_names.authors)
                 if person is not None:  # the post's signature names a person with a page
                     href = _esc(view.url(entity_url("people", person)))
                     author = f'<a class="entity people" href="{href}">{author}</a>'
-                meta = Markup("<footer>— {} (@{}){}</footer>").format(
-                    Markup(author),
-                    block.handle,
-                    ", " + format_date(block.date) if block.date else "",
-                )
+                day = f", {_esc(format_date(block.date))}" if block.date else ""
+                meta = _html([f"<footer>— {author} (@{_esc(block.handle)}){day}</footer>"])
                 out.append(
                     Markup('<blockquote class="post" id="{}"><p>{}</p>{}</blockquote>').format(
                         block.id, body, meta
