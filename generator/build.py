@@ -186,7 +186,9 @@ def check_project(
         _settle()
         problems.extend(collisions)
         clock.lap("plan")
-    errors = [p for p in problems if p.is_error or strict]
+    errors = [
+        p if p.is_error else replace(p, strict=True) for p in problems if p.is_error or strict
+    ]
     if errors or site is None or cov is None:
         raise DossierError(sorted(errors, key=_order))
     return Checked(site, pages, sorted(problems, key=_order), cov, related)

@@ -61,9 +61,7 @@ def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             count = len(exc.problems)
-            click.echo(
-                f"Error: {count} problem{'s' if count != 1 else ''}{closing}", err=True
-            )
+            click.echo(f"Error: {count} problem{'s' if count != 1 else ''}{closing}", err=True)
             sys.exit(1)
         except OSError as exc:
             # What the system refused (a name too long, a full disk): one line, no traceback.

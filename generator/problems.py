@@ -33,6 +33,8 @@ class Problem:
     message: str = ""
     hint: str = ""
     severity: Severity = Severity.ERROR
+    strict: bool = False
+    """A warning that ``--strict`` made fail the command (it says so)."""
 
     def __str__(self) -> str:
         where = self.path
@@ -50,7 +52,9 @@ class Problem:
                 text += "."
             text += f" {self.hint}"
         if self.severity is Severity.WARNING:
-            text = f"{text} (warning)"
+            text = (
+                f"{text} (warning, an error under --strict)" if self.strict else f"{text} (warning)"
+            )
         return text
 
     @property
