@@ -159,28 +159,31 @@ def test_source_metadata_says_how_a_field_is_known_in_words(site: Path) -> None:
     assert "<dt>Outlet</dt><dd>not stated</dd>" in undated
 
 
+def section_of(page: Path, heading_id: str) -> str:
+    """A page's section from its heading (by id) to the section's end."""
+    html = page.read_text()
+    start = html.index(f'<h2 id="{heading_id}">')
+    return html[start : html.index("</section>", start)]
+
+
 def test_an_outlets_page_lists_the_sources_it_published(site: Path) -> None:
     # TASS is named only in the dateline ("MOSCOW, November 21. /TASS/."), which is no
     # mention; its page still lists the report it published, with its date.
-    tass = (site / "organizations/tass/index.html").read_text()
-    start = tass.index('<h2 id="published-title">')
-    section = tass[start : tass.index("</section>", start)]
+    section = section_of(site / "organizations/tass/index.html", "published-title")
     assert ">Sources it published</h2>" in section
     assert section.count("<li>") == 1
     assert '<a href="../../sources/004_a0d9051ab7e3cd86/" dir="auto">Russia shares OIC' in section
     assert '<time datetime="2023-11-21">21 November 2023</time>' in section
     # Khaama Press is the parsed outlet of source 001; an organisation that published
     # nothing has no such section.
-    khaama = (site / "organizations/khaama-press/index.html").read_text()
-    assert 'href="../../sources/001_662a9fa97c2a1bbd/"' in khaama.split("published-title", 1)[1]
+    khaama = section_of(site / "organizations/khaama-press/index.html", "published-title")
+    assert 'href="../../sources/001_662a9fa97c2a1bbd/"' in khaama
     assert "published-title" not in (site / "organizations/brics/index.html").read_text()
 
 
 def test_a_post_authors_page_lists_the_posts_they_signed(site: Path) -> None:
     # Shen Shiwei is named only in the signature of a post embedded in source 000.
-    shen = (site / "people/shen-shiwei/index.html").read_text()
-    start = shen.index('<h2 id="posts-title">')
-    section = shen[start : shen.index("</section>", start)]
+    section = section_of(site / "people/shen-shiwei/index.html", "posts-title")
     assert ">Posts embedded in the sources</h2>" in section
     assert section.count("<li>") == 1
     assert 'href="../../sources/000_b28059a2c29d0bad/#post3" dir="auto">Russian Foreign' in section
