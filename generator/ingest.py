@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import AliasChoices, Field
+
 from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
@@ -101,7 +103,8 @@ class FrontMatter(Sheet):
     """The YAML front matter of an article in Markdown or text."""
 
     title: str | None = None
-    date: dt.date | None = None
+    # "published" as content/sources.yaml names it; "date" as other generators do.
+    date: dt.date | None = Field(None, validation_alias=AliasChoices("date", "published"))
     outlet: str | None = None
     url: HttpUrl | None = None
     byline: str | None = None

@@ -218,6 +218,10 @@ def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
             "paris.md:2:7: date: not a valid date: '22/11/2023'; write YYYY-MM-DD",
         ),
         ("url: example.org\n", "paris.md:2:6: url: must be an http:// or https:// URL"),
+        (
+            "published: 2023-13-45\n",
+            "paris.md:2:12: published: no such date: '2023-13-45'",
+        ),
         ("- a list\n", "paris.md:2: front matter must be a mapping (title: ..., date: ...)"),
     ],
 )
@@ -227,6 +231,15 @@ def test_bad_front_matter_is_refused_at_its_line(project: Path, front: str, mess
         add_sources(project, [Input("paris.md", text.encode(), ".md")])
     assert [str(p) for p in exc.value.problems] == [message]
     assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
+
+
+def test_front_matter_may_name_the_date_published_as_sources_yaml_does(
+    project: Path,
+) -> None:
+    text = "---\ntitle: Paris talks\npublished: 2023-11-22\n---\nThe ministers met in Paris.\n"
+    added = add_sources(project, [Input("paris.md", text.encode(), ".md")])
+    new = added.added[0].id
+    assert str(check_project(project).site.sources[new].published.value) == "2023-11-22"
 
 
 def test_saved_news_page_keeps_the_article_and_drops_the_rest(
