@@ -44,7 +44,7 @@ from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
-from generator.schema import base_url_problem, domain_problem
+from generator.schema import base_url_problem
 from generator.uptodate import input_digest, output_stats, state_key
 from generator.write import (
     MARKER,
@@ -209,17 +209,17 @@ def _order(p: Problem) -> tuple[str, int, int, str]:
 
 
 def _with_base_url(site: Site, base_url: str, problems: list[Problem]) -> Site:
+    """The site with ``base_url`` in place of site.yaml's: one given on the command line
+    (``--base-url``, serve's local address) says where this build is served, so it is not
+    held to site.yaml's custom domain."""
     try:
-        config = site.config.model_validate({**site.config.model_dump(), "base_url": base_url})
+        given = {**site.config.model_dump(), "base_url": base_url, "domain": None}
+        config = site.config.model_validate(given)
     except ValidationError:
-        why = base_url_problem(base_url)
-        message = f"{base_url!r} {why or 'must be an http:// or https:// URL'}"
-        web = base_url.lower().startswith(("http://", "https://"))
-        if why is None and web and site.config.domain:  # a URL, but not the domain's
-            message = domain_problem(base_url, site.config.domain) or message
-        problems.append(Problem("--base-url", message=message))
+        why = base_url_problem(base_url) or "must be an http:// or https:// URL"
+        problems.append(Problem("--base-url", message=f"{base_url!r} {why}"))
         return site
-    return replace(site, config=config)
+    return replace(site, config=config.model_copy(update={"domain": site.config.domain}))
 
 
 def static_files(root: Path) -> dict[str, bytes]:

@@ -13,7 +13,6 @@ from generator import __version__
 from generator.cli import main
 from generator.deploy import pages_url
 
-
 SITE_HOST = "https://tour-desk.github.io/"
 DOMAIN = "dossier.tour-desk.net"
 
