@@ -330,11 +330,11 @@ def schema(ctx: Context, output: Path | None) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, poll: bool) -> None:
     """Build, serve under base_url's path, rebuild on change and reload open pages."""
-    try:
+    # Ctrl-C is how a preview ends, even before it serves: a clean stop (0), said once
+    # however many interrupts come (a second one may land while the server shuts down).
+    with contextlib.suppress(KeyboardInterrupt):
         _serve(ctx, host, port, poll)
-    except KeyboardInterrupt:
-        # Ctrl-C is how a preview ends, even before it serves: a clean stop (0).
-        ctx.info("Stopped.")
+    ctx.info("Stopped.")
 
 
 def _serve(ctx: Context, host: str, port: int, poll: bool) -> None:

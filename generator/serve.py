@@ -886,7 +886,7 @@ class Preview:
 
 
 def serve_project(root: Path, options: ServeOptions, *, info: Log, warn: Log) -> None:
-    """Serve the project at ``root`` until Ctrl+C or SIGTERM.
+    """Serve the project at ``root`` until Ctrl+C or SIGTERM, then return.
 
     Raises ServeError if the server cannot start.
     """
@@ -898,9 +898,8 @@ def serve_project(root: Path, options: ServeOptions, *, info: Log, warn: Log) ->
             info(f"Serving {preview.url} (Ctrl+C to stop)")
             with contextlib.suppress(KeyboardInterrupt):
                 preview.wait()
-            info("Stopped.")
     except KeyboardInterrupt:
-        info("Stopped.")
+        pass  # stopped while starting: the caller says it stopped, as after serving
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -6,6 +6,7 @@ written (http.client and urllib would normalise or refuse some of them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -642,7 +643,12 @@ def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None
         assert port != 0
         answer = request(port, "/dossier/")
         assert answer.status == 200, answer.text
+        # A second Ctrl-C may land while the server shuts down (a terminal, a supervisor
+        # passing the signal on): still one clean stop.
         process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
         if process.poll() is None:
@@ -654,6 +660,10 @@ def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None
             if stream:
                 stream.close()
     assert "Traceback" not in stderr
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    assert rest[-1:] == ["Stopped.\n"] and rest.count("Stopped.\n") == 1, rest
 
 
 # --------------------------------------------------------------------- units
