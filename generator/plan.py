@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
-from generator.model import Site, sentence_at
+from generator.model import Site, Source, sentence_at
 from generator.problems import Problem
 
 KINDS = ("meetings", "people", "countries", "organizations", "sources")
@@ -122,7 +122,7 @@ def post_author(signature: str, authors: dict[str, str]) -> str | None:
     return None
 
 
-def credits_of(source: Any, names: CreditNames) -> list[tuple[str, str, str]]:
+def credits_of(source: Source, names: CreditNames) -> list[tuple[str, str, str]]:
     """(kind, slug, anchor) of each record ``source`` credits outside its text: the
     organisation that is its outlet (anchor ""), the people who signed its posts
     (anchor: the post's id)."""
