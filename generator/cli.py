@@ -263,6 +263,24 @@ def check(ctx: Context, strict: bool) -> None:
     ctx.info(f"OK: {len(checked.pages)} pages would be written.")
 
 
+@contextlib.contextmanager
+def _known(hint: str) -> Any:
+    """Source ids given on the command line that the project lacks are a usage error
+    (exit 2), told as click tells a bad value, with the closest id there is."""
+    from generator.problems import UnknownIds
+
+    try:
+        yield
+    except UnknownIds as exc:
+        ids = [
+            p.path + (f" ({p.hint[:1].lower()}{p.hint[1:]})" if p.hint else "")
+            for p in exc.problems
+        ]
+        what = "source" if len(ids) == 1 else "sources"
+        message = f"no such {what} in seeds/: {', '.join(ids)}"
+        raise click.BadParameter(message, param_hint=hint) from None
+
+
 def _checked_slug(_ctx: click.Context, _param: click.Parameter, slug: str) -> str:
     """A bad slug is a usage error (exit 2), told before anything is read."""
     from generator.scaffold import slug_problem
@@ -294,7 +312,8 @@ def new(ctx: Context, kind: str, slug: str, force: bool, source: str | None) -> 
     if source is not None:
         from generator.prefill import new_sheet_from
 
-        path = new_sheet_from(ctx.project, kind, slug, source, force=force)
+        with _known("'--from'"):
+            path = new_sheet_from(ctx.project, kind, slug, source, force=force)
     else:
         path = new_sheet(ctx.project, kind, slug, today=dt.date.today(), force=force)
     ctx.info(f"Wrote {path.relative_to(ctx.project).as_posix()}")
@@ -485,7 +504,8 @@ def suggest(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
     from generator.report import format_unknown, load_model, suggestions
 
     site = load_model(ctx.project)
-    rows = suggestions(site, sources)
+    with _known("'[SOURCE]...'"):
+        rows = suggestions(site, sources)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -79,6 +79,11 @@ class DossierError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+class UnknownIds(DossierError):
+    """Ids given on the command line that the project does not have: the CLI reports
+    them as a usage error (exit 2), not as problems in the input."""
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``"Did you mean 'x'?"`` for the closest candidate, or ``""``."""
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)

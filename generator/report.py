@@ -17,7 +17,7 @@ from typing import Any
 from generator.article import Field, RelativeDate, weekday_dates
 from generator.mentions import UnknownName
 from generator.model import Site, Source
-from generator.problems import DossierError, Problem, did_you_mean
+from generator.problems import DossierError, Problem, UnknownIds, did_you_mean
 
 FIELDS = ("title", "outlet", "published", "byline", "dateline_place", "dateline_date")
 
@@ -44,7 +44,7 @@ def check_ids(site: Site, ids: Sequence[str]) -> list[str]:
         if i not in site.sources
     ]
     if bad:
-        raise DossierError(bad)
+        raise UnknownIds(bad)
     return list(dict.fromkeys(ids)) if ids else sorted(site.sources)
 
 

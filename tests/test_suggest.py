@@ -241,13 +241,31 @@ def test_suggest_text_for_all_sources(project: Path) -> None:
     assert len(suggestions(load_model(project), [])) == 8
 
 
-def test_suggest_unknown_source(project: Path) -> None:
+def test_suggest_unknown_source_is_a_usage_error(project: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(project), "suggest", "001_01d03b5d8dd4fbfe"])
-    assert result.exit_code == 1
-    assert result.output == (
-        "001_01d03b5d8dd4fbfe: no such source in seeds/. Did you mean '001_01d03b5d8dd4fbfd'?\n"
-        "Error: 1 problem.\n"
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '[SOURCE]...': no such source in seeds/: "
+        "001_01d03b5d8dd4fbfe (did you mean '001_01d03b5d8dd4fbfd'?)"
     )
+    result = CliRunner().invoke(main, ["-C", str(project), "suggest", REUTERS_ID, "x", "y"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '[SOURCE]...': no such sources in seeds/: x, y"
+    )
+
+
+def test_new_from_an_unknown_source_is_a_usage_error(project: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["-C", str(project), "new", "person", "jane-doe", "--from", "001_01d03b5d8dd4fbfe"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--from': no such source in seeds/: "
+        "001_01d03b5d8dd4fbfe (did you mean '001_01d03b5d8dd4fbfd'?)"
+    )
+    assert not (project / "content" / "people" / "jane-doe.yaml").exists()
 
 
 # -- dossier new --from ------------------------------------------------------------------------
