@@ -302,8 +302,13 @@ def _merge_field(parsed: SourceField[Any], curated: Any) -> SourceField[Any]:
     return SourceField(curated, "curated", parsed.note)
 
 
-def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
+def _source(seed: SeedFile, meta: SourceMeta | None, language: str) -> Source:
+    """The source of ``seed``; ``language``: the site's, which its text is taken to be
+    in unless content/sources.yaml says otherwise."""
     a = seed.article
+    language = meta.language if meta is not None and meta.language else language
+    if a.language != language:
+        a = dataclasses.replace(a, language=language)
     if meta is not None and meta.published and a.dateline_date.value is None:
         # The parser saw "November 21" but no year; the curated publication date has one.
         stated = stated_without_year(a.dateline_date.note)
@@ -319,7 +324,7 @@ def _source(seed: SeedFile, meta: SourceMeta | None) -> Source:
         byline=_merge_field(a.byline, meta.byline if meta else None),
         url=meta.url if meta else None,
         excerpt=meta.excerpt if meta else False,
-        digest=key_of(seed.path, seed.digest, repr(meta)),
+        digest=key_of(seed.path, seed.digest, repr(meta), language),
     )
 
 
@@ -360,14 +365,15 @@ def build_model(
     made_before: dict[str, tuple[Any, ...]] = kept.get("sources", {})
     made: dict[str, tuple[Any, ...]] = {}
     sources: dict[str, Source] = {}
+    language = config.language if config is not None else "en"
     for seed in sorted(inputs.seeds, key=lambda s: s.id):
         meta = metas.get(seed.id)
         hit = made_before.get(seed.id)
-        if hit is not None and hit[0] is seed and hit[1] == meta:
+        if hit is not None and hit[0] is seed and hit[1] == meta and hit[3] == language:
             source = hit[2]
         else:
-            source = _source(seed, meta)
-        made[seed.id] = (seed, meta, source)
+            source = _source(seed, meta, language)
+        made[seed.id] = (seed, meta, source, language)
         sources[seed.id] = source
     kept["sources"] = made
 

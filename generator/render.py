@@ -84,6 +84,71 @@ def _esc(text: str) -> str:
     )
 
 
+# Text in another script than the page's is read aloud in the page's language unless
+# marked (WCAG "language of parts"): a Chinese signature in an English article, an
+# Arabic name. The language is guessed from the script; kana make Han text Japanese.
+_LETTERS = {
+    "zh": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff",
+    "ko": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+    "ar": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc",
+    "he": "\u0590-\u05ff\ufb1d-\ufb4f",
+    "ru": "\u0400-\u04ff",
+    "el": "\u0370-\u03ff\u1f00-\u1fff",
+    "th": "\u0e00-\u0e7f",
+}
+_FOREIGN_RE = re.compile("[" + "".join(_LETTERS.values()) + "]")
+# A run: letters of one script, with the spaces (and, for Han, the punctuation) between.
+_GAPS = " \u00a0\u200c\u200d"
+_HAN_GAPS = _GAPS + "\u3000-\u303f\uff00-\uffef"
+_RUN_RE = re.compile(
+    "|".join(
+        f"(?P<{lang}>[{letters}]+(?:[{_HAN_GAPS if lang == 'zh' else _GAPS}]+[{letters}]+)*)"
+        for lang, letters in _LETTERS.items()
+    )
+)
+_KANA_RE = re.compile("[\u3040-\u30ff]")
+_RTL = frozenset({"ar", "he"})
+# Languages written in each script: in a page in one of them, the run is not foreign.
+_WRITTEN_IN = {
+    "zh": {"zh", "ja", "yue"},
+    "ko": {"ko"},
+    "ar": {"ar", "fa", "ur", "ps", "ku", "sd", "ug"},
+    "he": {"he", "yi"},
+    "ru": {"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn", "tg", "tt", "ba"},
+    "el": {"el"},
+    "th": {"th"},
+}
+# A tag, its attribute values quoted or not (a sanitiser may leave ">" in a quoted one).
+_TAG_RE = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+
+
+def _lang_run(context: str, m: re.Match[str]) -> str:
+    script = m.lastgroup
+    assert script is not None
+    run = m.group()
+    if context.split("-")[0].lower() in _WRITTEN_IN[script]:
+        return run
+    lang = "ja" if script == "zh" and _KANA_RE.search(run) else script
+    rtl = ' dir="rtl"' if lang in _RTL else ""
+    return f'<span lang="{lang}"{rtl}>{run}</span>'
+
+
+def lang_parts(html: str, context: str) -> str:
+    """``html`` (built here, every text escaped) with each run of text in a script the
+    language ``context`` is not written in wrapped in ``<span lang=...>``.
+
+    Only text between tags is looked at: an attribute's value is never touched.
+    """
+    if html.isascii() or _FOREIGN_RE.search(html) is None:
+        return html
+    mark = functools.partial(_lang_run, context)
+    pieces = _TAG_RE.split(html)
+    for k in range(0, len(pieces), 2):  # text, tag, text, ..., text
+        if _FOREIGN_RE.search(pieces[k]) is not None:
+            pieces[k] = _RUN_RE.sub(mark, pieces[k])
+    return "".join(pieces)
+
+
 def _same_items(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
@@ -284,7 +349,7 @@ class PageView:
         key = ("link", kind, slug, url)
         done = self.renderer.fragments.get(key)
         if done is None:
-            name = _esc(self.name(kind, slug))
+            name = lang_parts(_esc(self.name(kind, slug)), self.site.config.language)
             if kind != "sources" and slug not in self.site.kind(kind):
                 done = _html([f"<span>{name}</span>"])
             else:
@@ -382,11 +447,16 @@ class PageView:
         if done is None:
             parts: list[str] = []
             strong = self.renderer.strong
+            # Passages are in the source's language, which may not be the page's.
+            language = self.site.sources[source].article.language
+            item = "  <li>"
+            if language != self.site.config.language:
+                item = f'  <li lang="{_esc(language)}">'
             for p in passages:
-                parts.append(f'  <li><a class="passage" href="{href}#{_esc(p.block)}">')
+                parts.append(f'{item}<a class="passage" href="{href}#{_esc(p.block)}">')
                 _emphasise(p.sentence, p.words, parts, strong)
                 parts.append("</a></li>\n")
-            done = "".join(parts)
+            done = lang_parts("".join(parts), language)
             if kept is not None:
                 kept[href] = done
         return _html([done])
@@ -496,9 +566,10 @@ class PageView:
         return all(sources.get(s) is source for s, source in used.items())
 
     def _spelling_rows(self, spellings: list[tuple[str, list[str]]]) -> str:
+        language = self.site.config.language
         return "".join(
-            f'    <li><span dir="auto">{_esc(text)}</span> <span class="meta">in '
-            f"{self.links('sources', srcs)}</span></li>\n"
+            f'    <li><span dir="auto">{lang_parts(_esc(text), language)}</span> '
+            f'<span class="meta">in {self.links("sources", srcs)}</span></li>\n'
             for text, srcs in spellings
         )
 
@@ -777,6 +848,9 @@ class Renderer:
             auto_reload=False,
         )
         self.env.filters["date"] = format_date
+        # {{ name|langs }}: escaped, with its runs in other scripts marked (see lang_parts).
+        language = site.config.language
+        self.env.filters["langs"] = lambda text: _html([lang_parts(str(escape(text)), language)])
         self.template_times: dict[str, list[float]] = {}
         self.prose: dict[str, Markup] = {}  # Markdown source -> sanitised HTML
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
@@ -858,7 +932,11 @@ class Renderer:
         if done is not None:
             return done
         self._md.reset()
-        return sanitize(self._md.convert(text))
+        return self._in_parts(sanitize(self._md.convert(text)))
+
+    def _in_parts(self, html: Markup) -> Markup:
+        """Sanitised prose with its runs in other scripts marked (see lang_parts)."""
+        return _html([lang_parts(str(html), self.site.config.language)])
 
     def prepare_prose(self, cache: Cache | None) -> None:
         """Render every Markdown summary of the site once, through the build cache.
@@ -876,12 +954,13 @@ class Renderer:
             kept = cache.get("markdown", key) if cache is not None else None
             if kept is not None:
                 # Sanitised again on the way in: the cache is a file anyone could edit.
-                self.prose[text] = sanitize(kept)
+                self.prose[text] = self._in_parts(sanitize(kept))
                 continue
-            html = self.markdown(text)
+            self._md.reset()
+            html = sanitize(self._md.convert(text))
             if cache is not None:
                 cache.put("markdown", key, str(html))
-            self.prose[text] = html
+            self.prose[text] = self._in_parts(html)
 
     def render(self, page: Page) -> bytes:
         started = time.perf_counter()
@@ -937,12 +1016,13 @@ class Renderer:
         for mention in self.site.mentions.get(source_id, ()):
             names[mention.block].append(mention)
         out = []
+        language = source.article.language
         for block in source.article.blocks:
             # Each block is a flat list of escaped pieces, joined once.
             parts: list[str] = []
             if isinstance(block, Post):
                 _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
-                body = _html(parts)
+                body = _html([lang_parts("".join(parts), language)])
                 # A post keeps its own line breaks (several short paragraphs in one post).
                 body = Markup(str(body).replace("\n", "<br>\n"))
                 links = Markup("").join(
@@ -952,7 +1032,7 @@ class Renderer:
                     for link in block.links
                 )
                 body = body + links
-                author = _esc(block.author)
+                author = lang_parts(_esc(block.author), language)
                 person = post_author(block.author, self.credit_names.authors)
                 if person is not None:  # the post's signature names a person with a page
                     href = _esc(view.url(entity_url("people", person)))
@@ -973,7 +1053,7 @@ class Renderer:
                 )
                 _mark_parts(block.text, marks.get(block.id, []), view, names.get(block.id), parts)
                 parts.append("</p>")
-                out.append(_html(parts))
+                out.append(_html([lang_parts("".join(parts), language)]))
         return out
 
 

@@ -294,7 +294,16 @@ class SourceMeta(Sheet):
     published: dt.date | None = None
     byline: str | None = None
     excerpt: StrictBool = Field(False, description="The text is not the whole article.")
-    language: str | None = None
+    language: str | None = Field(
+        None, description="Language tag of the text (pt-BR), when not the site's language."
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is not None and not _LANGUAGE_RE.fullmatch(value):
+            raise ValueError("must be a language tag such as en or pt-BR")
+        return value
 
 
 class SiteConfig(Sheet):

@@ -191,7 +191,7 @@ def test_a_post_authors_page_lists_the_posts_they_signed(site: Path) -> None:
     source = (site / "sources/000_b28059a2c29d0bad/index.html").read_text()
     assert (
         '<footer>— <a class="entity people" href="../../people/shen-shiwei/">'
-        "Shen Shiwei 沈诗伟</a> (@shen_shiwei), 20 November 2023</footer>"
+        'Shen Shiwei <span lang="zh">沈诗伟</span></a> (@shen_shiwei), 20 November 2023</footer>'
     ) in source
     assert "<footer>— Egypt MFA Spokesperson (@MfaEgypt), 21 November 2023</footer>" in source
     assert "posts-title" not in (site / "people/sergey-lavrov/index.html").read_text()

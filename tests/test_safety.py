@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import generator.write as write_module
@@ -466,6 +466,25 @@ def test_markup_is_built_only_from_literals_or_the_sanitiser() -> None:
             if not literal:
                 found.add((path.name, argument))
     assert found == set(TRUSTED_MARKUP)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("a <>&\"'=/ 沈诗伟、东京タワー김정은Сергейأيمن\u200c\u3000"))
+)
+@example('<a title="沈诗伟">沈诗伟</a>')
+def test_marking_the_language_of_parts_only_adds_spans(text: str) -> None:
+    """lang_parts() wraps runs of escaped text in <span lang=...>: removing those spans
+    gives back exactly what it was given, tags and attributes untouched."""
+    from generator.render import _esc, lang_parts
+
+    for html in (_esc(text), f'<a title="{_esc(text)}" href="x">{_esc(text)}</a>'):
+        marked = lang_parts(html, "en")
+        assert (
+            re.sub(r'<span lang="(zh|ja|ko|ru|ar|he|el|th)"( dir="rtl")?>|</span>', "", marked)
+            == html
+        )
+        assert marked.count("<span") == marked.count("</span>")
+    assert 'lang="zh"' not in lang_parts(_esc(text), "zh-Hans")
 
 
 def test_no_value_lands_in_an_unquoted_attribute() -> None:

@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin
 
+from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import BuildOptions, build_project, check_project
+from generator.cli import main
 from generator.plan import Page
 from generator.render import PageView, Renderer, relative_url, theme_dir
 
@@ -64,13 +66,102 @@ def test_right_to_left_names_are_isolated_with_dir_auto(make_site) -> None:  # t
     )
     build_project(project, BuildOptions(search=False))
     site = project / "_site"
+    # Each is also marked as Arabic, which an English page's voice would not read.
+    safadi = '<span lang="ar" dir="rtl">أيمن الصفدي</span>'
     person = (site / "people/safadi/index.html").read_text()
-    assert '<h1 dir="auto">أيمن الصفدي</h1>' in person
-    assert '<a href="../../countries/jordan/" dir="auto">الأردن</a>' in person
+    assert f'<h1 dir="auto">{safadi}</h1>' in person
+    assert (
+        '<a href="../../countries/jordan/" dir="auto"><span lang="ar" dir="rtl">الأردن</span></a>'
+        in person
+    )
     meeting = (site / "meetings/m/index.html").read_text()
-    assert '<a href="../../people/safadi/" dir="auto">أيمن الصفدي</a>' in meeting
+    assert f'<a href="../../people/safadi/" dir="auto">{safadi}</a>' in meeting
     graph = (site / "graph/index.html").read_text()
-    assert '<a href="../people/safadi/" dir="auto">أيمن الصفدي</a>' in graph
+    assert f'<a href="../people/safadi/" dir="auto">{safadi}</a>' in graph
+
+
+def test_text_in_another_script_is_marked_with_its_language(make_site) -> None:  # type: ignore[no-untyped-def]
+    """WCAG's "language of parts": a screen reader reads 沈诗伟 in an English page as
+    English unless told otherwise. Attributes (a tooltip, the meta description) keep
+    their text as it is."""
+    article = (
+        "Talks in Moscow\n\n"
+        "MOSCOW, November 21 (Reuters) - Sergei Lavrov (Сергей Лавров) met Ayman Safadi "
+        "(أيمن الصفدي), an aide said.\n\n"
+        "Tokyo's envoy (東京タワー、すごい) and Seoul's (김정은 위원장) sent notes; "
+        "Beijing's spokesman Mao Ning (毛宁) spoke.\n"
+    )
+    project = make_site(
+        {
+            "seeds/000_moscow.txt": article,
+            "content/people/lavrov.yaml": (
+                "name: Sergei Lavrov\naliases:\n  - name: Сергей Лавров\n"
+            ),
+            "content/people/mao.yaml": (
+                "name: Mao Ning\nsummary: Spokeswoman (毛宁) of the ministry.\n"
+                "aliases:\n  - name: 毛宁\n"
+            ),
+        }
+    )
+    build_project(project, BuildOptions(search=False))
+    site = project / "_site"
+    source = (site / "sources/000_moscow/index.html").read_text()
+    assert (
+        '(<a class="entity people" href="../../people/lavrov/">'
+        '<span lang="ru">Сергей Лавров</span></a>)' in source
+    )
+    assert '(<span lang="ar" dir="rtl">أيمن الصفدي</span>)' in source
+    assert '(<span lang="ja">東京タワー、すごい</span>)' in source
+    assert '(<span lang="ko">김정은 위원장</span>)' in source
+    mao = (site / "people/mao/index.html").read_text()
+    assert '<p>Spokeswoman (<span lang="zh">毛宁</span>) of the ministry.</p>' in mao
+    assert '<meta name="description" content="Spokeswoman (毛宁) of the ministry.">' in mao
+    lavrov = (site / "people/lavrov/index.html").read_text()
+    assert '<li><span dir="auto"><span lang="ru">Сергей Лавров</span></span> ' in lavrov
+    # The passage listed under "Mentioned in" is marked too.
+    assert '(<strong><span lang="ru">Сергей Лавров</span></strong>)' in lavrov
+    # Nothing is marked in a page whose language is written in that script.
+    project = make_site(
+        {"seeds/000_moscow.txt": article},
+        site="title: T\nbase_url: https://example.org/\nlanguage: ru\n",
+    )
+    build_project(project, BuildOptions(search=False))
+    source = (project / "_site/sources/000_moscow/index.html").read_text()
+    assert '<div class="text" lang="ru">' in source
+    assert '(<a class="entity people" href="../../people/lavrov/">Сергей Лавров</a>)' in source
+    assert '(<span lang="ar" dir="rtl">أيمن الصفدي</span>)' in source
+
+
+def test_a_source_in_another_language_says_so_where_its_words_are_shown(make_site) -> None:  # type: ignore[no-untyped-def]
+    article = (
+        "Entretiens à Moscou\n\nMOSCOU, 21 novembre (Reuters) - Sergueï Lavrov a reçu "
+        "ses homologues, a-t-il déclaré.\n"
+    )
+    project = make_site(
+        {
+            "seeds/000_moscou.txt": article,
+            "content/sources.yaml": "000_moscou:\n  language: fr\n",
+            "content/people/lavrov.yaml": (
+                "name: Sergei Lavrov\naliases:\n  - name: Sergueï Lavrov\n"
+            ),
+        }
+    )
+    build_project(project, BuildOptions(search=False))
+    site = project / "_site"
+    source = (site / "sources/000_moscou/index.html").read_text()
+    assert '<html lang="en">' in source
+    assert '<h1 dir="auto" id="title" lang="fr">Entretiens à Moscou</h1>' in source
+    assert '<div class="text" lang="fr">' in source
+    assert '"inLanguage": "fr"' in source
+    lavrov = (site / "people/lavrov/index.html").read_text()
+    assert '<li lang="fr"><a class="passage" href="../../sources/000_moscou/#p1">' in lavrov
+    # Not a language tag: a located error.
+    (project / "content/sources.yaml").write_text('000_moscou:\n  language: "fr FR"\n')
+    result = CliRunner().invoke(main, ["-C", str(project), "build", "--no-search"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/sources.yaml:2:13: 000_moscou.language: must be a language tag such as en or pt-BR"
+    )
 
 
 def test_stylesheet_covers_phones_print_dark_mode_and_focus() -> None:
