@@ -43,7 +43,7 @@ from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
-from generator.schema import HttpUrl, Sheet
+from generator.schema import HttpUrl, LanguageTag, Sheet
 from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
 from generator.write import exclusive
 
@@ -108,6 +108,7 @@ class FrontMatter(Sheet):
     outlet: str | None = None
     url: HttpUrl | None = None
     byline: str | None = None
+    language: LanguageTag | None = None
 
 
 # --------------------------------------------------------------------------
@@ -225,6 +226,7 @@ def _front_matter(inp: Input, text: str) -> tuple[str, dict[str, str]]:
         ("url", fm.url),
         ("published", fm.date.isoformat() if fm.date else None),
         ("byline", fm.byline),
+        ("language", fm.language),
     ):
         if value:
             # One line each, as in the seed: line and paragraph separators become spaces.
@@ -337,9 +339,10 @@ def _yaml_entry(source_id: str, meta: dict[str, str], inp: Input, form: Form) ->
         f"{source_id}:",
         f"  # added by dossier add, from the {what} of {json.dumps(inp.name, ensure_ascii=False)}",
     ]
-    for key in ("title", "outlet", "url", "published", "byline"):
+    for key in ("title", "outlet", "url", "published", "byline", "language"):
         if key in meta:
-            value = meta[key] if key == "published" else json.dumps(meta[key], ensure_ascii=False)
+            plain = key in ("published", "language")  # a date, a language tag: nothing to quote
+            value = meta[key] if plain else json.dumps(meta[key], ensure_ascii=False)
             lines.append(f"  {key}: {value}")
     return "\n".join(lines) + "\n"
 

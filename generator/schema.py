@@ -60,6 +60,17 @@ SourceId = Annotated[
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def _language_tag(value: str) -> str:
+    if not _LANGUAGE_RE.fullmatch(value):
+        raise ValueError("must be a language tag such as en or pt-BR")
+    return value
+
+
+LanguageTag = Annotated[str, AfterValidator(_language_tag)]
+
 
 def _bounded_prose(value: str) -> str:
     problem = prose_problem(value)
@@ -294,16 +305,9 @@ class SourceMeta(Sheet):
     published: dt.date | None = None
     byline: str | None = None
     excerpt: StrictBool = Field(False, description="The text is not the whole article.")
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         None, description="Language tag of the text (pt-BR), when not the site's language."
     )
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str | None) -> str | None:
-        if value is not None and not _LANGUAGE_RE.fullmatch(value):
-            raise ValueError("must be a language tag such as en or pt-BR")
-        return value
 
 
 class SiteConfig(Sheet):
@@ -314,7 +318,7 @@ class SiteConfig(Sheet):
     base_url: HttpUrl = Field(
         description="Where the site is published, e.g. https://x.github.io/repo/."
     )
-    language: str = "en"
+    language: LanguageTag = "en"
     output: str = Field("_site", description="Output folder, relative to the project.")
     domain: str | None = Field(None, description="Custom domain: written to CNAME.")
     feed_limit: int = Field(
@@ -341,16 +345,8 @@ class SiteConfig(Sheet):
             raise ValueError(problem)
         return value
 
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if not _LANGUAGE_RE.fullmatch(value):
-            raise ValueError("must be a language tag such as en or pt-BR")
-        return value
-
 
 _HOST_RE = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.I)
-_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def base_url_problem(value: str) -> str | None:

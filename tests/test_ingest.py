@@ -223,6 +223,10 @@ def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
             "paris.md:2:12: published: no such date: '2023-13-45'",
         ),
         ("- a list\n", "paris.md:2: front matter must be a mapping (title: ..., date: ...)"),
+        (
+            "language: fr FR\n",
+            "paris.md:2:11: language: must be a language tag such as en or pt-BR",
+        ),
     ],
 )
 def test_bad_front_matter_is_refused_at_its_line(project: Path, front: str, message: str) -> None:
@@ -240,6 +244,14 @@ def test_front_matter_may_name_the_date_published_as_sources_yaml_does(
     added = add_sources(project, [Input("paris.md", text.encode(), ".md")])
     new = added.added[0].id
     assert str(check_project(project).site.sources[new].published.value) == "2023-11-22"
+
+
+def test_front_matter_gives_the_language_of_an_article(project: Path) -> None:
+    text = "---\ntitle: Entretiens\nlanguage: fr\n---\nLes ministres se sont réunis à Paris.\n"
+    new = add_sources(project, [Input("paris.md", text.encode(), ".md")]).added[0].id
+    entry = (project / "content" / "sources.yaml").read_text(encoding="utf-8").split(f"{new}:")[1]
+    assert entry.splitlines()[2:] == ['  title: "Entretiens"', "  language: fr"]
+    assert check_project(project).site.sources[new].article.language == "fr"
 
 
 def test_saved_news_page_keeps_the_article_and_drops_the_rest(
