@@ -385,11 +385,18 @@ def render_files(
         site, search=binary is not None, bytecode_cache=jinja_cache, kept=memo(cache, "render")
     )
     prose = memo(cache, "prose")
-    if site.sheets_token is not None and prose.get("token") is site.sheets_token:
-        renderer.prose = prose["html"]  # the summaries are those of the last build
+    # The summaries are those of the last build, unless the fact sheets changed, or the
+    # site's language, by which runs in other scripts are marked.
+    language = site.config.language
+    if (
+        site.sheets_token is not None
+        and prose.get("token") is site.sheets_token
+        and prose.get("language") == language
+    ):
+        renderer.prose = prose["html"]
     else:
         renderer.prepare_prose(cache)
-        prose.update(token=site.sheets_token, html=renderer.prose)
+        prose.update(token=site.sheets_token, html=renderer.prose, language=language)
     carried = carried if carried is not None else Carried()
     # A --profile build times each page where it is rendered, here or on a worker.
     carried.template_times = {} if profile else renderer.template_times

@@ -262,6 +262,31 @@ def test_rebuilds_follow_what_lists_show_of_meetings_and_sources(
     )
 
 
+def test_rebuilds_follow_the_language_of_the_site_and_of_each_source(
+    bundled: Path, tmp_path: Path, mode: str
+) -> None:
+    step(bundled, tmp_path)
+    jordan = bundled / "_site/countries/jordan/index.html"
+    # A source in another language: its page, and its passages on the pages naming it.
+    listing = bundled / "content/sources.yaml"
+    original = listing.read_text()
+    listing.write_text(original + "001_662a9fa97c2a1bbd:\n  language: fr\n")
+    step(bundled, tmp_path)
+    assert '<li lang="fr"><a class="passage" href="../../sources/001_662a9fa97c2a1bbd/' in (
+        jordan.read_text()
+    )
+    # The site's language: the sources without one of their own follow it.
+    config = bundled / "site.yaml"
+    config.write_text(config.read_text().replace("language: en", "language: zh"))
+    step(bundled, tmp_path)
+    source = (bundled / "_site/sources/000_b28059a2c29d0bad/index.html").read_text()
+    assert '<div class="text" lang="zh">' in source
+    assert '<span lang="zh">' not in source
+    listing.write_text(original)
+    step(bundled, tmp_path)
+    assert "<li lang=" not in jordan.read_text()
+
+
 def test_a_refused_seed_stays_refused_until_it_is_fixed(
     bundled: Path, tmp_path: Path, mode: str
 ) -> None:
