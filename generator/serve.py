@@ -55,7 +55,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
 
@@ -185,6 +185,15 @@ def _url_host(host: str) -> str:
     return f"[{bare}]" if ":" in bare else bare
 
 
+def _stat(path: Path) -> tuple[int, ...] | None:
+    """What tells a file changed: size, modification time, inode (None: missing)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def read_base_path(root: Path) -> str:
     """The path part of ``base_url`` in site.yaml ('/dossier/'), or '/' if unreadable.
 
@@ -200,7 +209,11 @@ def read_base_path(root: Path) -> str:
         return "/"
     if not isinstance(value, str):
         return "/"
-    path = urlsplit(value.strip()).path
+    try:
+        # Compared with request paths, which arrive percent-encoded and are decoded.
+        path = unquote(urlsplit(value.strip()).path, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        return "/"
     if not path.startswith("/"):
         path = "/" + path
     if not path.endswith("/"):
@@ -208,7 +221,15 @@ def read_base_path(root: Path) -> str:
     # Only a plain path is useful as a mount point.
     if "//" in path or any(seg in (".", "..") for seg in path.split("/")):
         return "/"
+    if "\\" in path or any(ord(ch) < 0x20 or ch == "\x7f" for ch in path):
+        return "/"
     return path
+
+
+def url_path(path: str) -> str:
+    """A decoded path as it is written in a URL (and in a Location header, which must be
+    ASCII): /日本/ -> /%E6%97%A5%E6%9C%AC/."""
+    return quote(path, safe="/!$&'()*+,;=:@~")
 
 
 def clean_request_path(raw: str) -> str | None:
@@ -445,7 +466,7 @@ class Handler(BaseHTTPRequestHandler):
         snapshot = preview.snapshot
         base = snapshot.base_path
         if path == base.rstrip("/") or (path == "/" and base != "/"):
-            return self._redirect(base, send_body=body)
+            return self._redirect(url_path(base), send_body=body)
         if not path.startswith(base):
             return self._not_found(snapshot, send_body=body)
         if snapshot.site_dir is None:
@@ -571,6 +592,7 @@ class Preview:
         self._serving = False
         self._kept: list[Path] = []
         self.snapshot = Snapshot(0, f"{self._token}.0", None, read_base_path(self.root))
+        self._config_seen: tuple[int, ...] | None = None  # site.yaml's, at the last build
 
     # --- lifecycle
 
@@ -650,7 +672,7 @@ class Preview:
 
     @property
     def url(self) -> str:
-        return self.origin + self.snapshot.base_path
+        return self.origin + url_path(self.snapshot.base_path)
 
     def _spawn(self, target: Callable[..., Any], *args: Any) -> None:
         thread = threading.Thread(
@@ -737,6 +759,13 @@ class Preview:
                 self._watch_folders_again()
                 self.rebuild()
                 continue
+            if any(path == str(self.root / CONFIG_FILE) for _change, path in changes):
+                # site.yaml has its own watcher, whose report may come before that of the
+                # input folders for the same save of several files: look at every input,
+                # so the build is of the files as they are (every page is rendered anew
+                # anyway, for a new site.yaml).
+                self.rebuild()
+                continue
             self.rebuild({(path, change != watchfiles.Change.modified) for change, path in changes})
 
     def _shown(self, path: str) -> str:
@@ -770,6 +799,13 @@ class Preview:
         """
         assert self._workdir is not None
         self._builds += 1
+        config = self.root / CONFIG_FILE
+        seen = _stat(config)
+        if changed is not None and seen != self._config_seen:
+            # site.yaml changed, but its watcher has not said so yet: read it with the
+            # rest, so the build is never of a new input and an old site.yaml.
+            changed = changed | {(str(config), (seen is None) != (self._config_seen is None))}
+        self._config_seen = seen
         base_path = read_base_path(self.root)
         output = self._workdir / "site"
         started = time.perf_counter()
@@ -778,7 +814,7 @@ class Preview:
                 self.root,
                 BuildOptions(
                     output=output,
-                    base_url=self.origin + base_path,
+                    base_url=self.origin + url_path(base_path),
                     # Keep parsed inputs, the model and the fingerprints in memory from
                     # one rebuild to the next; unchanged pages stay where they are.
                     session=self._cache,

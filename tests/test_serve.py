@@ -343,6 +343,52 @@ def test_an_input_folder_deleted_and_made_again_is_watched_again(
     assert running.warn == []  # the watcher replaced says nothing of having stopped
 
 
+def test_a_rebuild_is_of_the_inputs_as_they_are_whichever_watcher_reports_first(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """site.yaml and the input folders have a watcher each, and one save of several files
+    can reach the build as two reports. Whichever comes first, the build reads every file
+    as it is on disk: never a new sheet with the old site.yaml, or the reverse."""
+    import watchfiles
+
+    def idle(*_paths: Any, stop_event: Any, **_options: Any) -> Iterator[set[Any]]:
+        yield set()  # started; the reports come from the test
+        while not stop_event.is_set():
+            time.sleep(0.05)
+
+    monkeypatch.setattr(watchfiles, "watch", idle)
+    with Preview(bundled, ServeOptions(port=0)) as preview:
+        before = preview.snapshot
+        config, sheet = bundled / "site.yaml", bundled / "content/people/wang-yi.yaml"
+        original = config.read_text()
+        config.write_text(
+            original.replace("language: en", "language: '12'").replace("/dossier/", "/r1/")
+        )
+        sheet.write_text(sheet.read_text() + "# edited\n")
+        # The input folders' watcher reports the sheet; site.yaml's has not reported yet.
+        assert preview.rebuild({(str(sheet), False)}) is False
+        after = preview.snapshot
+        assert (after.site_dir, after.base_path, after.version) == (
+            before.site_dir,
+            "/dossier/",
+            before.version,
+        )
+        assert after.problems == (
+            "site.yaml:7:11: language: must be a language tag such as en or pt-BR",
+        )
+        # site.yaml fixed, a second sheet for Wang Yi added; site.yaml's watcher reports
+        # first: the build sees the new sheet too, and refuses the pair.
+        config.write_text(original)
+        (bundled / "content/people/wang-yi.yml").write_text(sheet.read_text())
+        preview._queue.put({(watchfiles.Change.modified, str(config))})
+        deadline = time.monotonic() + 60
+        while preview.snapshot.serial == after.serial and time.monotonic() < deadline:
+            time.sleep(0.05)
+        problems = preview.snapshot.problems
+        assert len(problems) == 1 and "wang-yi.yml" in problems[0], problems
+        assert preview.snapshot.site_dir == before.site_dir
+
+
 def test_the_collector_is_off_until_a_rebuild_is_served_then_back_on(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -701,11 +747,45 @@ def test_inject_goes_before_the_last_body_end() -> None:
         ("https://example.github.io/dossier", "/dossier/"),
         ("https://example.org", "/"),
         ("https://example.org/a/../b/", "/"),
+        # Decoded, as request paths are before they are compared with it.
+        ("https://example.org/%7Euser/site/", "/~user/site/"),
+        ("https://example.org/caf%C3%A9/", "/café/"),
+        ("https://example.org/日本/", "/日本/"),
+        ("https://example.org/a%2F..%2Fb/", "/"),
+        ("https://example.org/%FF/", "/"),
     ],
 )
 def test_read_base_path(tmp_path: Path, base_url: str, path: str) -> None:
     (tmp_path / "site.yaml").write_text(f"title: t\nbase_url: {base_url}\n", encoding="utf-8")
     assert read_base_path(tmp_path) == path
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/caf%C3%A9/", "/caf%C3%A9/"),
+        ("/café/", "/caf%C3%A9/"),
+        ("/日本/", "/%E6%97%A5%E6%9C%AC/"),
+        ("/%7Euser/site/", "/~user/site/"),
+    ],
+)
+def test_a_base_path_with_encoded_or_non_ascii_characters_is_served(
+    bundled: Path, path: str, location: str
+) -> None:
+    config = bundled / "site.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "https://example.github.io/dossier/", f"https://x.example.org{path}"
+        )
+    )
+    with Preview(bundled, ServeOptions(port=0)) as preview:
+        assert preview.url == f"http://127.0.0.1:{preview.port}{location}"
+        root = request(preview.port, "/")
+        assert (root.status, root.headers["location"]) == (302, location)
+        page = request(preview.port, location + "people/wang-yi/")
+        assert page.status == 200 and "<h1" in page.text
+        assert f'<link rel="canonical" href="{preview.url}people/wang-yi/">' in page.text
+        assert request(preview.port, location.rstrip("/")).headers["location"] == location
 
 
 def test_read_base_path_without_site_yaml(tmp_path: Path) -> None:
