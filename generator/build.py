@@ -50,8 +50,11 @@ from generator.write import (
     MARKER,
     Carry,
     Data,
+    HeldSignals,
     check_output,
+    clear_leftovers,
     exclusive,
+    restore_swapped,
     stat_file,
     update_site,
     write_site,
@@ -628,6 +631,10 @@ def build_project(root: Path, options: BuildOptions | None = None) -> BuildResul
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
     with exclusive(root, options.waiting), _collector_off():
+        # Before anything can fail: a build killed mid-swap may have left no site in place.
+        output = options.output or _configured_output(root)
+        if output is not None:
+            restore_swapped(output)
         return _build(root, options)
 
 
@@ -671,6 +678,7 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
         done, digest, planned_output = _up_to_date(root, options, cache, started)
     if done is not None:
         check_output(done.output, root, force=options.force)
+        clear_leftovers(done.output)  # of a build killed after all, or in a failed swap
         cache.prune(())  # nothing read that needs keeping
         return done
     stages: dict[str, float] = {}
@@ -717,81 +725,92 @@ def _build_with(root: Path, options: BuildOptions, cache: Cache, started: float)
         and planned_output.resolve() == output.resolve()
     )
     stats: dict[str, Stat] | None = {} if saves_state else None
-    # Closed whatever happens: a writer that fails stops the workers still rendering,
-    # before the failed build's staged cache entries are thrown away.
-    with stopping(files):
-        written = memo(cache, "written")  # the files the last in-place update left
-        in_place = options.session is not None and _in_place(output, previous, binary, carried)
-        if in_place:
-            before = written.get("names") if written.get("output") == output else None
-            if before is None:
-                written["same"] = {}
-            count, names = update_site(
-                output,
-                files,
-                root,
-                force=options.force,
-                before=before,
-                same=written["same"],
-                paged=carried.fingerprints,
-            )
-            written.update(output=output, names=names)
-        elif options.session is not None:
-            # What a session writes whole, the next in-place update starts from: every name,
-            # and the bytes and stat of each file written rather than carried.
-            names: set[str] = set()
-            made: dict[str, Data] = {}
-            noted = _noted(files, names, made, carried.fingerprints)
-            count = write_site(output, noted, root, force=options.force, previous=previous)
-            same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
-            written.update(output=output, names=names, same=same)
-        else:
-            count = write_site(
-                output, files, root, force=options.force, previous=previous, stats=stats
-            )
-            written.clear()
-    spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
-    # With streaming, rendering happened while writing; count it once, as rendering.
-    timings["write"] = max(
-        0.0, time.perf_counter() - clock - (spent_rendering if binary is None else 0.0)
-    )
-    result = BuildResult(
-        output=output,
-        files=count,
-        pages=len(checked.pages),
-        seconds=time.perf_counter() - started,
-        warnings=warnings,
-        coverage=checked.coverage,
-        kinds=pages_per_kind(checked.pages),
-        timings=timings,
-    )
-    clock = time.perf_counter()
-    if options.cache:
-        # Record what each page's file now is, so the next build can carry it over.
-        manifest = {}
-        base = str(output) + os.sep
-        # A file updated in place was either carried (its stat is known) or written now.
-        known = carried.stats if in_place else (stats or {})
-        for out, fp in carried.fingerprints.items():
-            st = known.get(out) or stat_of(base + out)
-            if st is not None:
-                manifest[out] = (fp, st)
-        cache.put("pages", manifest_key(output), manifest)
-        if saves_state:
-            cache.put(
-                "state",
-                state_key(output),
-                {
-                    "digest": digest,
-                    "stats": stats,
-                    "entity_pages": carried.rendered + carried.reused,
-                    "result": result,
-                },
-            )
-    cache.flush()
-    cache.prune(CACHE_NAMESPACES)
-    # What the build printed covers the whole of it, saving the cache included.
-    timings = {**timings, "cache": time.perf_counter() - clock}
-    return replace(
-        result, seconds=time.perf_counter() - started, timings=timings, held=(checked, cache)
-    )
+    # Once the new site starts going in place, Ctrl-C and SIGTERM wait until the build
+    # has recorded it in the cache (see HeldSignals).
+    with HeldSignals() as held:
+        # Closed whatever happens: a writer that fails stops the workers still rendering,
+        # before the failed build's staged cache entries are thrown away.
+        with stopping(files):
+            written = memo(cache, "written")  # the files the last in-place update left
+            in_place = options.session is not None and _in_place(output, previous, binary, carried)
+            if in_place:
+                before = written.get("names") if written.get("output") == output else None
+                if before is None:
+                    written["same"] = {}
+                count, names = update_site(
+                    output,
+                    files,
+                    root,
+                    force=options.force,
+                    before=before,
+                    same=written["same"],
+                    paged=carried.fingerprints,
+                )
+                written.update(output=output, names=names)
+            elif options.session is not None:
+                # What a session writes whole, the next in-place update starts from: every name,
+                # and the bytes and stat of each file written rather than carried.
+                names: set[str] = set()
+                made: dict[str, Data] = {}
+                noted = _noted(files, names, made, carried.fingerprints)
+                count = write_site(
+                    output, noted, root, force=options.force, previous=previous, held=held
+                )
+                same = {rel: (data, stat_file(output / rel)) for rel, data in made.items()}
+                written.update(output=output, names=names, same=same)
+            else:
+                count = write_site(
+                    output,
+                    files,
+                    root,
+                    force=options.force,
+                    previous=previous,
+                    stats=stats,
+                    held=held,
+                )
+                written.clear()
+        spent_rendering = timings.get("render", 0.0) + timings.get("search", 0.0)
+        # With streaming, rendering happened while writing; count it once, as rendering.
+        timings["write"] = max(
+            0.0, time.perf_counter() - clock - (spent_rendering if binary is None else 0.0)
+        )
+        result = BuildResult(
+            output=output,
+            files=count,
+            pages=len(checked.pages),
+            seconds=time.perf_counter() - started,
+            warnings=warnings,
+            coverage=checked.coverage,
+            kinds=pages_per_kind(checked.pages),
+            timings=timings,
+        )
+        clock = time.perf_counter()
+        if options.cache:
+            # Record what each page's file now is, so the next build can carry it over.
+            manifest = {}
+            base = str(output) + os.sep
+            # A file updated in place was either carried (its stat is known) or written now.
+            known = carried.stats if in_place else (stats or {})
+            for out, fp in carried.fingerprints.items():
+                st = known.get(out) or stat_of(base + out)
+                if st is not None:
+                    manifest[out] = (fp, st)
+            cache.put("pages", manifest_key(output), manifest)
+            if saves_state:
+                cache.put(
+                    "state",
+                    state_key(output),
+                    {
+                        "digest": digest,
+                        "stats": stats,
+                        "entity_pages": carried.rendered + carried.reused,
+                        "result": result,
+                    },
+                )
+        cache.flush()
+        cache.prune(CACHE_NAMESPACES)
+        # What the build printed covers the whole of it, saving the cache included.
+        timings = {**timings, "cache": time.perf_counter() - clock}
+        return replace(
+            result, seconds=time.perf_counter() - started, timings=timings, held=(checked, cache)
+        )

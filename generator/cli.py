@@ -68,10 +68,17 @@ def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # Ctrl-C: the command has unwound (the previous site stands); 130, as shells
             # report an interrupted command, not 1, which says the input has problems.
-            click.echo("Interrupted; nothing was written." if writes else "Interrupted.", err=True)
+            from generator.problems import InterruptedAfterWriting
+
+            if isinstance(exc, InterruptedAfterWriting):  # held until the site was complete
+                click.echo("Interrupted; the new site was written first.", err=True)
+            else:
+                click.echo(
+                    "Interrupted; nothing was written." if writes else "Interrupted.", err=True
+                )
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]

@@ -38,6 +38,7 @@ MIN_PARALLEL = 200
 # Spans handed to each worker ahead of the one it is working on.
 _AHEAD = 2
 _DONE = object()  # what next() gives for a ``meanwhile`` run to its end
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def workers() -> int:
@@ -103,6 +104,7 @@ def _serve(
     _watch_parent()
     status = 1
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)  # held over the fork
         while True:
             try:
                 start, stop = tasks.recv()
@@ -185,8 +187,15 @@ class _Crew:
         try:
             for _ in range(jobs - 1):
                 others = [fd for w in self.workers for fd in w._ends()]
-                worker = _Worker(context, func, shared, others)
-                self.workers.append(worker)
+                # Ctrl-C landing during the fork would be raised in one of the interpreter's
+                # after-fork hooks, which drop exceptions: the build would go on. Held over
+                # the fork, it is raised once the worker is one of the crew, which stops.
+                mask = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+                try:
+                    worker = _Worker(context, func, shared, others)
+                    self.workers.append(worker)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 self.by_fd[worker.results.fileno()] = worker
                 self.poller.register(worker.results.fileno(), select.POLLIN)
                 self._feed(worker)

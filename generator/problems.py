@@ -84,6 +84,11 @@ class UnknownIds(DossierError):
     them as a usage error (exit 2), not as problems in the input."""
 
 
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C that came while the new site was being put in place: it was held until the
+    site was complete, so the command says the site was written, not that nothing was."""
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``"Did you mean 'x'?"`` for the closest candidate, or ``""``."""
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)

@@ -1,8 +1,11 @@
 """Stage 6, *write*: put the rendered files on disk without ever leaving a half-built site.
 
 Everything is written into a staging folder beside the output, which is then
-swapped in with renames. If anything fails before the swap, the previous site
-is untouched; leftovers of an interrupted run are cleared by the next one.
+swapped in: one atomic exchange of the two folders where the system has it, else
+two renames, between which a killed build leaves the previous site under a
+leftover's name, put back by the next build. If anything fails before the swap,
+the previous site is untouched; leftovers of an interrupted run are cleared by
+the next one.
 A marker file records that dossier owns the folder, so it never cleans a
 folder full of someone else's files.
 """
@@ -10,16 +13,19 @@ folder full of someone else's files.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.problems import DossierError, Problem
+from generator.problems import DossierError, InterruptedAfterWriting, Problem
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode of an output file
 
@@ -321,10 +327,72 @@ def _make_folder(root: str, rel: str, made: set[str]) -> None:
         made.add(folder)
 
 
+def restore_swapped(output: Path) -> None:
+    """Put back the previous site that a build killed between the two renames of a swap
+    left under a leftover's name, with no site in place."""
+    old = _staging_name(output, "old")
+    if not (output.exists() or output.is_symlink()) and (old / MARKER).is_file():
+        with contextlib.suppress(OSError):  # then the next successful build writes one
+            os.replace(old, output)
+
+
 def clear_leftovers(output: Path) -> None:
     """Remove staging folders left by a build that was killed."""
+    restore_swapped(output)
     for tag in ("staging", "old"):
         _remove(_staging_name(output, tag))
+
+
+class HeldSignals:
+    """Ctrl-C and SIGTERM held from the moment the new site starts going in place until
+    the build has recorded it (its cache), then acted on: the command never stops with
+    the site swapped and its cache thrown away, saying that nothing was written.
+
+    Only the main thread can set handlers; elsewhere (serve's builds) nothing is held.
+    """
+
+    def __init__(self) -> None:
+        self.got: int | None = None
+        self.saved: dict[int, Any] = {}
+
+    def hold(self) -> None:
+        if self.saved or threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self.saved[signum] = signal.signal(signum, self._note)
+
+    def _note(self, signum: int, _frame: object) -> None:
+        if self.got is None:
+            self.got = signum
+
+    def __enter__(self) -> HeldSignals:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_exc: object) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        got, self.got, self.saved = self.got, None, {}
+        if got is None or kind is not None:
+            return
+        handler = signal.getsignal(got)
+        if handler is signal.default_int_handler:
+            raise InterruptedAfterWriting()
+        if callable(handler):  # the command's own for SIGTERM: exit 143
+            handler(got, None)
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(got)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 with RENAME_EXCHANGE); False where
+    the system or the file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
 
 
 def _remove(path: Path) -> None:
@@ -343,6 +411,7 @@ def write_site(
     force: bool = False,
     previous: Path | None = None,
     stats: dict[str, Stat] | None = None,
+    held: HeldSignals | None = None,
 ) -> int:
     """Write ``(relative path, bytes)`` pairs as the new site at ``output``; return the count.
 
@@ -353,6 +422,7 @@ def write_site(
     ``stats``: filled with the size, time of modification and inode of every file of
     the new site, by relative path, as a walk of it would find them; taken as the files
     are written, beside the workers still rendering, rather than by a walk at the end.
+    ``held``: holds Ctrl-C and SIGTERM from the swap on (the caller acts on them).
     """
     check_output(output, project, force=force)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -360,7 +430,6 @@ def write_site(
     if previous is None and (output / MARKER).is_file() and not output.is_symlink():
         previous = output
     staging = _staging_name(output, "staging")
-    staging.mkdir(mode=0o755)
     count = 0
     # Plain strings, not Paths: a large site is tens of thousands of files, and each
     # Path operation costs more than the system call it leads to.
@@ -371,6 +440,7 @@ def write_site(
     exact = umask is not None and umask & 0o755 == 0
     made: set[str] = set()
     try:
+        staging.mkdir(mode=0o755)
         for rel, data in files:
             clean = os.path.normpath(rel)
             # Containment by the normalised name; the folders below are all made here.
@@ -396,10 +466,16 @@ def write_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if held is not None:
+        held.hold()
     old = _staging_name(output, "old")
-    if output.exists() or output.is_symlink():
-        os.replace(output, old)
-    os.replace(staging, output)
+    there = output.exists() or output.is_symlink()
+    if there and not output.is_symlink() and _exchange(staging, output):
+        old = staging  # the previous site, now under the staging folder's name
+    else:
+        if there:
+            os.replace(output, old)
+        os.replace(staging, output)
     with contextlib.suppress(OSError):  # the new site is in place; the next build clears the rest
         _remove(old)
     return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +149,27 @@ def test_work_of_its_own_is_done_beside_the_workers_and_left_to_finish_when_alon
     assert [i for i, _pid in pmap_shared(_slow_where, "", 10, meanwhile=rest)] == list(range(10))
     assert log == []
     assert len(list(rest)) == 5 and len(log) == 5
+
+
+_ARMED: list[bool] = []  # a Ctrl-C to send during the next fork (see below)
+
+
+def _interrupt_in_the_fork() -> None:
+    if _ARMED:
+        _ARMED.clear()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+# Hooks cannot be unregistered: this one does nothing unless a test arms it.
+os.register_at_fork(after_in_parent=_interrupt_in_the_fork)
+
+
+def test_ctrl_c_during_a_workers_fork_stops_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C landing while a worker is forked, in the interpreter's after-fork hooks
+    (which print and drop exceptions), is not lost: the work stops as at any moment."""
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    _ARMED.append(True)
+    with pytest.raises(KeyboardInterrupt):
+        list(pmap_shared(_where, ("shared", 0), 500))
+    assert not _ARMED
+    assert multiprocessing.active_children() == []

@@ -1956,3 +1956,94 @@ def test_a_stopped_build_cleans_up_after_itself(
     assert tree(project / "_site") == before
     assert siblings(project) == []  # no staging folder left behind
     assert not (project / ".dossier-lock").exists()
+
+
+# A build whose cache is being saved, stopped by a signal it sends itself at that moment.
+_STOPPED_WHILE_SAVING = """
+import os, signal, sys
+import generator.cache as cache
+flush, sig = cache.Cache.flush, int(sys.argv.pop(1))
+def stopped(self):
+    os.kill(os.getpid(), sig)
+    return flush(self)
+cache.Cache.flush = stopped
+from generator.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [
+        (signal.SIGTERM, 128 + signal.SIGTERM, ""),
+        (signal.SIGINT, 130, "Interrupted; the new site was written first.\n"),
+    ],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_stop_that_comes_once_the_new_site_is_going_in_place_waits_for_it(
+    make_site: MakeSite, sig: int, code: int, said: str
+) -> None:
+    """From the swap on, a build is finished, its cache saved, before a stop is acted
+    on: its exit says so, and the next build finds everything up to date."""
+    project = make_site(SMALL_SITE)
+    build_project(project, QUIET)
+    talks = project / "content/meetings/talks.yaml"
+    talks.write_text(talks.read_text().replace("Talks", "New talks"))
+    command = [sys.executable, "-c", _STOPPED_WHILE_SAVING, str(int(sig))]
+    proc = subprocess.run(
+        [*command, "-C", str(project), "build", "--no-search"], capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stderr) == (code, said)
+    assert "New talks" in (project / "_site/meetings/talks/index.html").read_text()
+    assert siblings(project) == []
+    from generator.build import Carried
+
+    carried = Carried()  # the cache kept what the stopped build made: nothing to render
+    build_project(project, BuildOptions(search=False, carried=carried))
+    assert carried.rendered == 0 and carried.reused > 0
+
+
+def test_a_build_killed_between_the_two_renames_of_a_swap_loses_no_site(
+    make_site: MakeSite,
+) -> None:
+    """Where the system cannot swap two folders in one step, a build killed between the
+    renames leaves the previous site under a leftover's name; the next build puts it
+    back first, even one that then fails."""
+    project = make_site(SMALL_SITE)
+    build_project(project, QUIET)
+    before = tree(project / "_site")
+    os.replace(project / "_site", project / "._site.dossier-old")
+    (project / "._site.dossier-staging").mkdir()
+    (project / "content/people/sergey-lavrov.yaml").write_text("name: [broken\n")
+    result = CliRunner().invoke(main, ["-C", str(project), "build", "--no-search"])
+    assert result.exit_code == 1
+    assert tree(project / "_site") == before
+    (project / "content/people/sergey-lavrov.yaml").write_text(SHEET)
+    assert CliRunner().invoke(main, ["-C", str(project), "build", "--no-search"]).exit_code == 0
+    assert tree(project / "_site") == before
+    assert siblings(project) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_the_new_site_replaces_the_old_in_one_step(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """There is no moment without a site: the two folders are exchanged, not renamed
+    one after the other."""
+    project = make_site(SMALL_SITE)
+    build_project(project, QUIET)
+    renamed: list[str] = []
+    replace = os.replace
+
+    def recording(src: Any, dst: Any, **kwargs: Any) -> None:
+        if Path(dst).name in ("_site", "._site.dossier-old"):
+            renamed.append(Path(dst).name)
+        replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", recording)
+    talks = project / "content/meetings/talks.yaml"
+    talks.write_text(talks.read_text().replace("Talks", "New talks"))
+    build_project(project, QUIET)
+    assert "New talks" in (project / "_site/meetings/talks/index.html").read_text()
+    assert renamed == []
+    assert siblings(project) == []
