@@ -607,7 +607,17 @@ def run() -> None:
     # so the lock file and the staging folder go; the previous site stays as it was.
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        main.main(prog_name="dossier", obj=held)
+        try:
+            code = main.main(prog_name="dossier", obj=held, standalone_mode=False)
+        except click.exceptions.Abort:
+            # Ctrl-C before the command began (click says "Aborted!" and 1, the code of
+            # problems in the input): told as once it has begun.
+            click.echo("Interrupted.", err=True)
+            raise SystemExit(130) from None
+        except click.ClickException as exc:  # a usage error: as click tells it, exit 2
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise SystemExit(code if isinstance(code, int) else 0)
     except SystemExit as exc:
         if not held or sys.getprofile() is not None or sys.gettrace() is not None:
             raise  # a profiler or coverage tool writes its results as the process ends

@@ -268,3 +268,23 @@ def test_an_error_of_the_system_is_one_line(bundled: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and result.output.endswith(": File name too long\n")
     assert len(result.output.splitlines()) == 1
+
+
+def test_ctrl_c_before_the_command_begins_is_an_interruption_not_a_problem() -> None:
+    """Ctrl-C while click reads the command line (before any command's own handling):
+    "Interrupted." and 130, as once a command runs; not click's "Aborted!" and 1, which
+    the README gives to problems in the input."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from generator import cli\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    raise KeyboardInterrupt\n"
+        "cli.main.make_context = interrupted\n"
+        "sys.argv = ['dossier', 'build']\n"
+        "cli.run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr.strip(), proc.stdout) == (130, "Interrupted.", "")
