@@ -333,16 +333,29 @@ def _existing_seeds(seeds: Path) -> tuple[list[_Existing], int]:
     return found, number + 1
 
 
+# Characters a YAML reader takes as a line break (in a comment too: a file name holding one
+# would end the comment and write keys of its own) or refuses to read, all written as
+# escapes; json.dumps escapes the C0 controls, quote marks and backslashes itself.
+_YAML_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar that reads back as ``text``, on one line."""
+    return _YAML_ESCAPED.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
+    )
+
+
 def _yaml_entry(source_id: str, meta: dict[str, str], inp: Input, form: Form) -> str:
     what = {"html": "saved HTML page", "front-matter": "front matter", "text": "text"}[form]
     lines = [
         f"{source_id}:",
-        f"  # added by dossier add, from the {what} of {json.dumps(inp.name, ensure_ascii=False)}",
+        f"  # added by dossier add, from the {what} of {_quoted(inp.name)}",
     ]
     for key in ("title", "outlet", "url", "published", "byline", "language"):
         if key in meta:
             plain = key in ("published", "language")  # a date, a language tag: nothing to quote
-            value = meta[key] if plain else json.dumps(meta[key], ensure_ascii=False)
+            value = meta[key] if plain else _quoted(meta[key])
             lines.append(f"  {key}: {value}")
     return "\n".join(lines) + "\n"
 
@@ -472,7 +485,14 @@ def _sources_yaml(
     for prep, added in entries:
         new += "\n" + _yaml_entry(added.id, added.meta, prep.input, prep.form)
     if before is not None:
-        load_yaml(new, shown)  # a bug here must not leave a broken file behind
+        # A bug here must not leave a broken file behind, nor touch another source's entry.
+        after = load_yaml(new, shown).data
+        wanted = {**before, **{a.id: a.meta for _, a in entries}}
+        if after != wanted:
+            raise DossierError(
+                [Problem(shown, message="the new entries would not read back as written; "
+                         "nothing was added")]
+            )  # fmt: skip
     return (path or content / "sources.yaml"), new
 
 

@@ -59,6 +59,9 @@ _BOM: Final = "\ufeff"
 # bidirectional embeddings, overrides and isolates, which can make text read otherwise than
 # it is spelt ("dir" attributes and the site's markup do that work).
 _CONTROL: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What an escape in a double-quoted scalar could carry past the reader besides: lone
+# surrogates and noncharacters (U+FFFF is not even allowed in the XML of the feed).
+_UNWANTED: Final = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 Key = str | int
 Keys = tuple[Key, ...]
@@ -384,11 +387,14 @@ class _Builder:
         # Escapes such as "\0" or "\x1b" in a double-quoted scalar would carry control
         # characters past the reader, which refuses them only when written raw.
         bad = _CONTROL.search(event.value)
+        what = "control character"
+        if bad is None:
+            bad, what = _UNWANTED.search(event.value), "character"
         if bad is not None:
             self.problem(
                 event.start_mark,
                 keys,
-                f"control character U+{ord(bad.group()):04X} is not allowed; remove it",
+                f"{what} U+{ord(bad.group()):04X} is not allowed; remove it",
             )
 
     # -- events --

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import subprocess
 import sys
@@ -482,6 +483,38 @@ def test_adds_started_together_each_get_their_own_number_and_metadata(project: P
     outlets = sorted(e["outlet"] for key, e in meta.items() if key != "000_aaaaaaaaaaaaaaaa")
     assert outlets == [f"Outlet {i}" for i in range(8)]
     assert not (project / ".dossier-lock").exists()
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_file_name_cannot_write_entries_into_sources_yaml(
+    project: Path, tmp_path: Path, separator: str
+) -> None:
+    """Browsers name a saved page after its title: a name holding what YAML reads as a
+    line break would end the comment that names it, and the rest would be keys."""
+    sep = separator
+    name = f"z{sep}  title: ok{sep}000_aaaaaaaaaaaaaaaa:{sep}  outlet: INJECTED{sep}#.md"
+    path = tmp_path / name
+    path.write_text("---\ntitle: A title\n---\nMinisters met in Paris.\n", encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    text = (project / "content/sources.yaml").read_text(encoding="utf-8")
+    assert sep not in text
+    entries = yaml.safe_load(text)
+    assert entries["000_aaaaaaaaaaaaaaaa"] == {"published": dt.date(2023, 11, 21)}
+    [new] = [key for key in entries if key != "000_aaaaaaaaaaaaaaaa"]
+    assert entries[new] == {"title": "A title"}
+    site = check_project(project).site
+    assert site.sources["000_aaaaaaaaaaaaaaaa"].outlet.value != "INJECTED"
+
+
+def test_a_character_no_page_should_hold_is_refused_where_it_is_written(project: Path) -> None:
+    text = '---\ntitle: "A\\uffffB"\n---\nMinisters met in Paris.\n'
+    with pytest.raises(DossierError) as exc:
+        add_sources(project, [Input("fm.md", text.encode(), ".md")])
+    assert [str(p) for p in exc.value.problems] == [
+        "fm.md:2:8: title: character U+FFFF is not allowed; remove it"
+    ]
+    assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
 
 
 def test_a_title_with_line_separators_stays_one_line(project: Path, tmp_path: Path) -> None:
