@@ -583,17 +583,23 @@ def find_mentions(
             continue  # nothing to take, in either round
         taken = [False] * len(tokens)
         main = [c for c in candidates if c.target.form != "surname"]
-        scanned.append((block_id, text, candidates, taken, _take(main, taken)))
+        scanned.append((block_id, text, candidates, taken, _take(main, taken), tokens))
 
     named = {
         c.target.slug
-        for *_, chosen in scanned
+        for *_, chosen, _tokens in scanned
         for c in chosen
         if c.target.kind == "people" and c.target.form in ("name", "alias")
     }
     mentions: list[Mention] = []
-    for block_id, text, candidates, taken, chosen in scanned:
-        surnames = [c for c in candidates if c.target.form == "surname" and c.target.slug in named]
+    for block_id, text, candidates, taken, chosen, tokens in scanned:
+        surnames = [
+            c
+            for c in candidates
+            if c.target.form == "surname"
+            and c.target.slug in named
+            and not _given_name_before(tokens, c.first, taken)
+        ]
         found = chosen + _take(surnames, taken) + _nested(candidates, chosen)
         # By start; at one start the longer first, so a nested name follows its container.
         for c in sorted(found, key=lambda c: (c.first, -(c.last - c.first))):
@@ -609,6 +615,42 @@ def find_mentions(
                 )
             )
     return mentions
+
+
+# Capitalised words that stand before a surname as titles do, not as given names
+# ("Chancellor Scholz", "Secretary of State Blinken"), besides the role words.
+_TITLE_WORDS = frozenset(
+    {
+        "chancellor", "premier", "chairman", "chairwoman", "chair", "speaker", "senator",
+        "governor", "mayor", "commander", "colonel", "admiral", "marshal", "lieutenant",
+        "captain", "adviser", "advisor", "aide", "representative", "director", "head", "chief",
+        "pope", "patriarch", "imam", "rabbi", "bishop", "judge", "justice", "counterpart",
+        "colleague", "official", "officer", "leader", "professor", "state", "affairs",
+        "defence", "defense", "interior", "finance", "trade", "economy", "envoys", "minister's",
+    }
+)  # fmt: skip
+
+
+def _given_name_before(tokens: _Words, first: int, taken: list[bool]) -> bool:
+    """Whether the word before a surname reads as another person's given name: "Igor
+    Lavrov" is not Sergey Lavrov, though this article names him in full.
+
+    Not a title or role ("Foreign Minister Lavrov"), a stop word starting a sentence
+    ("But Lavrov"), an acronym ("FM"), an initial, nor a word another mention took
+    ("Egyptian Shoukry").
+    """
+    if first == 0 or taken[first - 1]:
+        return False
+    before = tokens[first - 1]
+    if not before.joins_next or before.opaque or before.particle:
+        return False  # "Egypt’s Shoukry", "Moscow — Lavrov"
+    raw = before.raw
+    if len(raw) < 2 or not raw[0].isupper() or raw.isupper() or not raw.isalpha():
+        return False
+    key = before.key
+    return not (
+        key in _STOP_WORDS or key in _ROLE_WORDS or key in _TITLE_WORDS or key in _ABBREVIATIONS
+    )
 
 
 # Forms a name inside a longer one counts in: not a demonym ("Russian" in "the Russian

@@ -301,6 +301,28 @@ def test_a_surname_alone_needs_the_full_name_in_the_article(matcher: Matcher) ->
     ]
 
 
+def test_a_surname_after_another_given_name_is_another_person(matcher: Matcher) -> None:
+    """The article names Sergey Lavrov in full; "Igor Lavrov" is someone else."""
+    full = "Sergey Lavrov met Ayman Safadi and Sameh Shoukry."
+    assert found(matcher, full, "His cousin Igor Lavrov and Ahmed Safadi came.")[3:] == []
+    assert found(matcher, full, "Hisham Shoukry, a nephew of the minister.")[3:] == []
+    # A title, a word starting the sentence, an acronym, an initial, a possessive, another
+    # mention or a line's punctuation before the surname: the same person.
+    for text, surname in [
+        ("Foreign Minister Lavrov said.", "Lavrov"),
+        ("Chancellor Lavrov said.", "Lavrov"),
+        ("Secretary of State Lavrov said.", "Lavrov"),
+        ("But Lavrov said no.", "Lavrov"),
+        ("Russian FM Lavrov said.", "Lavrov"),
+        ("S. Lavrov said.", "Lavrov"),
+        ("Egypt's Shoukry said.", "Shoukry"),
+        ("Egyptian Shoukry said.", "Shoukry"),
+        ("Moscow, Lavrov said.", "Lavrov"),
+        ("said Lavrov.", "Lavrov"),
+    ]:
+        assert (found(matcher, full, text)[-1][1:]) == ("surname", surname), text
+
+
 def test_chinese_family_name_comes_first(matcher: Matcher) -> None:
     assert found(matcher, "Wang told them.") == []
     assert found(matcher, "Wang Yi met them. Wang told them. Yi left.") == [
