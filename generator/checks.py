@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator.citations import closest_passage
+from generator.citations import closest_passage, why_not_found
 from generator.mentions import normalise_name
 from generator.model import Loc, Site
 from generator.problems import Problem, Severity, did_you_mean
@@ -240,6 +240,14 @@ def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
     return [found[k] for k in sorted(found)]
 
 
+def _file_text(site: Site, path: str) -> str:
+    """A seed file's text as it is, for what an error about it says ("" if unreadable)."""
+    try:
+        return (site.root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def check_citations(site: Site) -> list[Problem]:
     problems = []
     for use in site.citations:
@@ -255,10 +263,13 @@ def check_citations(site: Site) -> list[Problem]:
         source = site.sources.get(use.source)
         if source is None or use.location is not None:
             continue  # unknown sources are reported by check_references
-        closest = closest_passage(source.article, use.quote)
         field = dotted((*use.loc, "quote"))  # the line and column are the quote's too
         message = f"not found in source {use.source}"
-        if closest:
+        why = why_not_found(source.article, use.quote, _file_text(site, source.path))
+        closest = "" if why else closest_passage(source.article, use.quote)
+        if why:
+            message += f"; {why}"
+        elif closest:
             message += f'; closest passage: "{closest}"'
         problems.append(Problem(use.path, use.line, use.col, field, message))
     return problems

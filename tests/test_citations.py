@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,50 @@ def test_find_quote_finds_what_a_character_by_character_map_finds(
     assert find_quote(art, quote, memo) == expected  # and now from the memo
 
 
+def test_what_shows_nothing_and_how_accents_are_encoded_are_forgiven() -> None:
+    """Text copied from the web carries soft hyphens, zero-width spaces and accents as a
+    letter and a combining mark; a quote typed or copied elsewhere has none of them."""
+    text = "Wang\u200bYi met Se\u0301rgey Lavrov and Ayman Saf\u00adadi in Moscow."
+    art = article("Intro.", text)
+    for quote in ("WangYi met Sérgey Lavrov", "Sérgey Lavrov and Ayman Safadi", "Safadi in"):
+        loc = find_quote(art, quote)
+        assert loc is not None and loc.block == "p2", quote
+        assert normalise(text[loc.start : loc.end]) == normalise(quote)
+    loc = find_quote(art, "Sérgey")
+    assert loc is not None and text[loc.start : loc.end] == "Se\u0301rgey"
+    # And the other way round: the source composed, the quote not.
+    loc = find_quote(article("Sérgey Lavrov said."), "Se\u0301rgey Lavrov")
+    assert loc == Location("p1", 0, 13)
+
+
+_INVISIBLE_TEXT = st.text(
+    alphabet=st.sampled_from(" \n\u00a0ab\u00e9e\u0301\u0327\u00ad\u200b\u200d\u2060\u201c-\u2014")
+)
+
+
+@given(_INVISIBLE_TEXT, st.data())
+def test_any_stretch_of_a_text_with_invisible_characters_and_accents_is_found(
+    text: str, data: st.DataObject
+) -> None:
+    # A stretch that does not cut a letter from its combining marks (with characters that
+    # show nothing between them or not).
+    def boundary(i: int) -> bool:
+        rest = text[i:].lstrip("\u00ad\u200b\u200d\u2060")
+        return not rest or not unicodedata.combining(rest[0])
+
+    bounds = [i for i in range(len(text) + 1) if boundary(i)]
+    start = data.draw(st.sampled_from(bounds))
+    end = data.draw(st.sampled_from([b for b in bounds if b >= start]))
+    quote = text[start:end]
+    loc = find_quote(article(text), quote)
+    if not normalise(quote):
+        assert loc is None
+        return
+    assert loc is not None
+    assert normalise(text[loc.start : loc.end]) == normalise(quote)
+    assert normalise(text[: loc.start] + quote).endswith(normalise(quote))
+
+
 def test_every_shipped_citation_verifies(bundled: Path) -> None:
     checked = check_project(bundled, strict=True)
     assert checked.coverage.citations > 0
@@ -117,6 +162,40 @@ def test_a_changed_word_fails_with_file_line_and_closest_passage(bundled: Path) 
         'found in source 002_0c70cf7e982ea60c; closest passage: "On November 21, Foreign Minister '
         'Sergey Lavrov held a meeting in Moscow"'
     ]
+
+
+def test_a_closest_passage_is_shown_as_the_source_writes_it(bundled: Path) -> None:
+    sheet = bundled / "content/meetings/moscow-lavrov-2023-11-21.yaml"
+    good = "On November 21, Foreign Minister Sergey Lavrov held a meeting in Moscow"
+    text = sheet.read_text()
+    sheet.write_text(text.replace(good, "a meeting in Moscow with the foreign minister of", 1))
+    with pytest.raises(DossierError) as info:
+        check_project(bundled)
+    (problem,) = info.value.problems
+    assert problem.message.startswith("not found in source 002_0c70cf7e982ea60c; closest passage")
+    closest = problem.message.split('closest passage: "', 1)[1][:-1]
+    seed = next((bundled / "seeds").glob("002_*.txt")).read_text()
+    assert closest in " ".join(seed.split())  # its own quote marks and dashes, copyable
+
+
+def test_a_quote_outside_the_text_or_across_paragraphs_says_so(make_site) -> None:  # type: ignore[no-untyped-def]
+    seed = (
+        "Talks in Amman\n\nBy Ivan Petrov\n\nAMMAN, Jan 5 (Reuters) - Jordan's Ayman Safadi "
+        "met his counterpart.\n\nThey spoke for an hour. Then they left.\n"
+    )
+    sheet = "title: Talks\ndate:\n  value: 2024-01-05\n  cite:\n    - source: 000_amman\n      quote: {}\n"
+    project = make_site({"seeds/000_amman.txt": seed})
+    for quote, why in [
+        ("By Ivan Petrov", "it is in the file but not in the article's text"),
+        ("AMMAN, Jan 5 (Reuters)", "it is in the file but not in the article's text"),
+        ("met his counterpart. They spoke", "it runs across paragraphs"),
+    ]:
+        (project / "content/meetings").mkdir(parents=True, exist_ok=True)
+        (project / "content/meetings/talks.yaml").write_text(sheet.format(quote))
+        with pytest.raises(DossierError) as info:
+            check_project(project)
+        (problem,) = info.value.problems
+        assert problem.message.startswith("not found in source 000_amman; " + why), quote
 
 
 def test_a_quote_unlike_any_passage_gets_no_closest_passage(bundled: Path) -> None:
