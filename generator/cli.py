@@ -53,7 +53,7 @@ def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from generator.problems import DossierError
+        from generator.problems import DossierError, Stopped
 
         try:
             return func(*args, **kwargs)
@@ -68,6 +68,12 @@ def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
+        except Stopped as exc:  # SIGTERM: as Ctrl-C, with its own exit code
+            if exc.written:
+                click.echo("Stopped; the new site was written first.", err=True)
+            else:
+                click.echo("Stopped; nothing was written." if writes else "Stopped.", err=True)
+            sys.exit(exc.code)
         except KeyboardInterrupt as exc:
             # Ctrl-C: the command has unwound (the previous site stands); 130, as shells
             # report an interrupted command, not 1, which says the input has problems.
@@ -82,6 +88,39 @@ def reports_problems(func: F | None = None, *, writes: bool = True) -> Any:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _checked_base_url(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    """A --base-url no site could be published at is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from generator.schema import base_url_problem, http_url
+
+    try:
+        http_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} {exc}") from None
+    problem = base_url_problem(value)
+    if problem:
+        raise click.BadParameter(f"{value!r} {problem}")
+    return value
+
+
+def _checked_branch(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A name git refuses for a branch is a usage error (exit 2); told by git itself."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "check-ref-format", "--branch", value], capture_output=True, check=False
+        )
+    except OSError:
+        return value  # no git: deploy says so
+    if done.returncode != 0:
+        raise click.BadParameter(f"{value!r} is not a valid branch name")
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,7 +159,9 @@ def _print_warnings(ctx: Context, warnings: list[Any]) -> None:
     help="Output folder (default from site.yaml: _site).",
 )
 @click.option(
-    "--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/."
+    "--base-url",
+    callback=_checked_base_url,
+    help="Override base_url from site.yaml, e.g. https://user.github.io/repo/.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--force", is_flag=True, help="Replace an output folder that dossier did not write.")
@@ -186,7 +227,11 @@ def profile_lines(timings: dict[str, float], carried: Any) -> list[str]:
     total = sum(timings.values()) or 1.0
     lines = ["profile: time per stage"]
     lines += [f"  {name:<8} {sec:7.3f}s {100 * sec / total:5.1f}%" for name, sec in timings.items()]
-    lines.append(f"  pages rendered: {carried.rendered}, carried over unchanged: {carried.reused}")
+    # Counted where pages are rendered: a build without a cache fingerprints none of them.
+    rendered = sum(
+        int(n) for name, (n, _s) in carried.template_times.items() if name.endswith(".html")
+    )
+    lines.append(f"  pages rendered: {rendered}, carried over unchanged: {carried.reused}")
     slow = sorted(carried.template_times.items(), key=lambda kv: -kv[1][1])[:5]
     if slow:
         lines.append("profile: slowest templates (total, pages, per page)")
@@ -380,11 +425,17 @@ def _serve(ctx: Context, host: str, port: int, poll: bool) -> None:
 @main.command()
 @click.option("--remote", default="origin", show_default=True, help="Git remote to push to.")
 @click.option(
-    "--branch", default="gh-pages", show_default=True, help="Branch to commit the site to."
+    "--branch",
+    default="gh-pages",
+    show_default=True,
+    callback=_checked_branch,
+    help="Branch to commit the site to.",
 )
 @click.option("-m", "--message", help="Commit message (default names the source commit).")
 @click.option(
-    "--base-url", help="Override base_url from site.yaml, e.g. https://user.github.io/repo/."
+    "--base-url",
+    callback=_checked_base_url,
+    help="Override base_url from site.yaml, e.g. https://user.github.io/repo/.",
 )
 @pass_ctx
 @reports_problems
@@ -411,7 +462,8 @@ def deploy(
         shown = ", ".join(result.uncommitted[:3]) + (", ..." if len(result.uncommitted) > 3 else "")
         click.echo(
             f"warning: the site includes changes git has not committed ({shown}); "
-            f'its commit says "{result.message}"',
+            f'its commit says "{result.message.splitlines()[0]}"'
+            + (" and that it includes them" if "\n" in result.message else ""),
             err=True,
         )
     if result.unchanged:
@@ -582,7 +634,9 @@ class _Stdout(io.TextIOWrapper):
 
 
 def _terminated(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+    from generator.problems import Stopped
+
+    raise Stopped(128 + signum)
 
 
 def _tolerant_stdout() -> None:

@@ -141,6 +141,9 @@ def deploy_project(root: Path, options: DeployOptions | None = None) -> DeployRe
     config = checked.site.config
     uncommitted = _uncommitted(root)
     message = options.message or _default_message(root, bool(uncommitted))
+    if options.message and uncommitted:
+        # Your own words as the subject; the body still says what the site is built from.
+        message += "\n\nThe site includes changes not committed to the project's repository."
     failed = f"could not publish to {options.remote}/{options.branch}: "
     if options.push:
         # Commit on top of what the remote has (another clone may have deployed since this

@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field
 
@@ -43,7 +43,7 @@ from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
-from generator.schema import HttpUrl, LanguageTag, Sheet
+from generator.schema import SOURCE_FIELD_SYNONYMS, HttpUrl, LanguageTag, Sheet
 from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
 from generator.write import exclusive
 
@@ -101,6 +101,8 @@ class AddResult:
 
 class FrontMatter(Sheet):
     """The YAML front matter of an article in Markdown or text."""
+
+    field_synonyms: ClassVar[dict[str, str]] = SOURCE_FIELD_SYNONYMS
 
     title: str | None = None
     # "published" as content/sources.yaml names it; "date" as other generators do.

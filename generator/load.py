@@ -20,7 +20,7 @@ from typing import Any
 from generator.article import TITLE_ONLY, Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared, stopping
-from generator.problems import DossierError, Problem, Severity, did_you_mean
+from generator.problems import NOT_A_PROJECT, DossierError, Problem, Severity, did_you_mean
 from generator.schema import SHEETS, SLUG_RE, SOURCE_ID_RE
 from generator.slugs import reserved_problem
 from generator.textio import folder_refusal, read_capped, read_text, refusal
@@ -483,7 +483,12 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
     if config_file.is_file():
         config = _load_doc(root, config_file, problems, cache, seen)
     else:
-        problems.append(Problem("site.yaml", message="not found; is this a dossier project?"))
+        problems.append(
+            Problem(
+                "site.yaml",
+                message=f"not found; {NOT_A_PROJECT}",
+            )
+        )
 
     named: dict[str, tuple[str, str]] = memo(cache, "file names")
     content = root / "content"

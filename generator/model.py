@@ -187,7 +187,16 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str]:
     kind = error["type"]
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
-        hint = did_you_mean(str(loc[-1]), parent.model_fields) if parent else ""
+        name = str(loc[-1])
+        for field_name, info in (parent.model_fields if parent else {}).items():
+            choices = getattr(info.validation_alias, "choices", ())
+            if name in choices:  # "date" and "published" both given
+                names = " and ".join(repr(c) for c in choices)
+                return f"gives the {field_name} again ({names} are the same field); keep one", ""
+        synonyms: dict[str, str] = getattr(parent, "field_synonyms", {})
+        if name.lower() in synonyms:  # a name other tools use: "author" for byline
+            return "unknown field", f"Did you mean {synonyms[name.lower()]!r}?"
+        hint = did_you_mean(name, parent.model_fields) if parent else ""
         return "unknown field", hint
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -79,9 +79,21 @@ class DossierError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+NOT_A_PROJECT = "is this a dossier project? (run dossier in its folder, or give it with -C FOLDER)"
+"""Said where a project's site.yaml is not found."""
+
+
 class UnknownIds(DossierError):
     """Ids given on the command line that the project does not have: the CLI reports
     them as a usage error (exit 2), not as problems in the input."""
+
+
+class Stopped(SystemExit):
+    """SIGTERM (a cancelled CI job, a process manager): the command unwinds as for an
+    error and exits 128 + 15. ``written``: it came once the new site was going in place
+    and was held until the site was complete."""
+
+    written = False
 
 
 class InterruptedAfterWriting(KeyboardInterrupt):

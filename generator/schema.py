@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -43,13 +43,14 @@ def _strict_bool(value: Any) -> Any:
 StrictBool = Annotated[bool, BeforeValidator(_strict_bool), PlainSerializer(bool)]
 
 
-def _http_url(value: Any) -> Any:
+def http_url(value: Any) -> Any:
+    """``value`` if it is an http(s) URL; raise ValueError otherwise."""
     if isinstance(value, str) and re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.I):
         return value
     raise ValueError("must be an http:// or https:// URL")
 
 
-HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+HttpUrl = Annotated[str, BeforeValidator(http_url)]
 Id = Annotated[str, Field(pattern=SLUG_RE.pattern, description="The slug of another fact sheet.")]
 SourceId = Annotated[
     str,
@@ -296,8 +297,21 @@ class MeetingSheet(Sheet):
     disagreements: list[Disagreement] = Field(default_factory=list)
 
 
+# What other tools (static-site generators, feeds, scrapers) call the fields of a source.
+SOURCE_FIELD_SYNONYMS = {
+    "author": "byline", "authors": "byline", "by": "byline", "creator": "byline",
+    "source": "outlet", "publisher": "outlet", "site": "outlet", "sitename": "outlet",
+    "site_name": "outlet", "agency": "outlet", "link": "url", "permalink": "url",
+    "canonical": "url", "headline": "title", "lang": "language", "locale": "language",
+    "pubdate": "published", "date_published": "published", "published_at": "published",
+    "datetime": "published",
+}  # fmt: skip
+
+
 class SourceMeta(Sheet):
     """One entry of content/sources.yaml: curated metadata that overrides the parser."""
+
+    field_synonyms: ClassVar[dict[str, str]] = SOURCE_FIELD_SYNONYMS
 
     title: str | None = None
     outlet: str | None = None

@@ -63,7 +63,7 @@ from generator.build import BuildOptions, build_project
 from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache
 from generator.load import Changed
-from generator.problems import DossierError
+from generator.problems import NOT_A_PROJECT, DossierError
 
 #: Reserved path of the Server-Sent Events stream (outside any base path).
 EVENTS_PATH = "/__dossier__/events"
@@ -606,7 +606,7 @@ class Preview:
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
         if not (self.root / CONFIG_FILE).is_file():
-            raise ServeError(f"no {CONFIG_FILE} in {self.root}; is this a dossier project?")
+            raise ServeError(f"no {CONFIG_FILE} in {self.root}; {NOT_A_PROJECT}")
         self._server = self._bind()
         self._server.preview = self
         host = self.options.host

@@ -25,7 +25,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.problems import DossierError, InterruptedAfterWriting, Problem
+from generator.problems import DossierError, InterruptedAfterWriting, Problem, Stopped
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode of an output file
 
@@ -378,7 +378,11 @@ class HeldSignals:
         if handler is signal.default_int_handler:
             raise InterruptedAfterWriting()
         if callable(handler):  # the command's own for SIGTERM: exit 143
-            handler(got, None)
+            try:
+                handler(got, None)
+            except Stopped as exc:
+                exc.written = True
+                raise
         elif handler == signal.SIG_DFL:
             signal.raise_signal(got)
 

@@ -183,7 +183,10 @@ def test_a_quote_outside_the_text_or_across_paragraphs_says_so(make_site) -> Non
         "Talks in Amman\n\nBy Ivan Petrov\n\nAMMAN, Jan 5 (Reuters) - Jordan's Ayman Safadi "
         "met his counterpart.\n\nThey spoke for an hour. Then they left.\n"
     )
-    sheet = "title: Talks\ndate:\n  value: 2024-01-05\n  cite:\n    - source: 000_amman\n      quote: {}\n"
+    sheet = (
+        "title: Talks\ndate:\n  value: 2024-01-05\n"
+        "  cite:\n    - source: 000_amman\n      quote: {}\n"
+    )
     project = make_site({"seeds/000_amman.txt": seed})
     for quote, why in [
         ("By Ivan Petrov", "it is in the file but not in the article's text"),

@@ -87,7 +87,8 @@ def test_bad_input_lists_problems_and_exits_1(bundled: Path) -> None:
     assert code == 1
     assert "Traceback" not in out + err
     assert err.splitlines()[0] == (
-        "content/people/wang-yi.yaml:3:10: country: unknown country id 'chna'. Did you mean 'china'?"
+        "content/people/wang-yi.yaml:3:10: country: unknown country id 'chna'. "
+        "Did you mean 'china'?"
     )
     assert err.splitlines()[-1] == "Error: 1 problem; nothing was written."
     assert not (bundled / "_site").exists()
@@ -134,7 +135,10 @@ def test_strict_turns_warnings_into_errors(make_site) -> None:  # type: ignore[n
 def test_missing_site_yaml(tmp_path: Path) -> None:
     code, _, err = run("-C", str(tmp_path), "build")
     assert code == 1
-    assert err.splitlines()[0] == "site.yaml: not found; is this a dossier project?"
+    assert err.splitlines()[0] == (
+        "site.yaml: not found; is this a dossier project? "
+        "(run dossier in its folder, or give it with -C FOLDER)"
+    )
 
 
 def test_python_dash_m_entry_point() -> None:
@@ -226,6 +230,9 @@ def test_profile_prints_stages_and_slowest_templates(bundled: Path) -> None:
     # A second build carries every page over.
     code, out, _ = run("-C", str(bundled), "build", "--profile", "--no-search")
     assert f"  pages rendered: 0, carried over unchanged: {rendered}" in out.splitlines()
+    # Without the cache every page is rendered again, and counted.
+    code, out, _ = run("-C", str(bundled), "build", "--profile", "--no-search", "--no-cache")
+    assert f"  pages rendered: {rendered}, carried over unchanged: 0" in out.splitlines()
 
 
 def test_profile_counts_the_templates_of_pages_rendered_on_workers(

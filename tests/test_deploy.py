@@ -143,6 +143,18 @@ def test_uncommitted_changes_are_named_and_said_in_the_commit(repo: tuple[Path, 
     )
     assert git(remote, "log", "-1", "--format=%s", "gh-pages") == message + "\n"
     assert "Zzqx" in git(remote, "show", "gh-pages:people/wang-yi/index.html")
+    # With a message of one's own, the commit still says so, under it.
+    sheet.write_text(sheet.read_text().replace("Zzqx", "Zzqy"))
+    code, _, err = deploy(project, "-m", "Spring update")
+    assert code == 0, err
+    assert err == (
+        "warning: the site includes changes git has not committed "
+        '(content/people/wang-yi.yaml); its commit says "Spring update" and that it includes '
+        "them\n"
+    )
+    assert git(remote, "log", "-1", "--format=%B", "gh-pages") == (
+        "Spring update\n\nThe site includes changes not committed to the project's repository.\n"
+    )
 
 
 def test_unknown_remote_is_one_line_error(repo: tuple[Path, Path]) -> None:
@@ -253,11 +265,16 @@ def test_deploy_takes_a_base_url_and_warns_of_an_example_one(repo: tuple[Path, P
     assert out.splitlines()[-1] == f"The site will appear at {url}"
     assert f"<loc>{url}</loc>" in git(remote, "show", "gh-pages:sitemap.xml")
     code, _, err = deploy(project, "--base-url", "ftp://tour-desk.net/")
-    assert code == 1
-    assert err.splitlines() == [
-        "--base-url: 'ftp://tour-desk.net/' must be an http:// or https:// URL",
-        "Error: 1 problem; nothing was written.",
-    ]
+    assert code == 2  # a usage error, told before anything is built
+    assert err.splitlines()[-1] == (
+        "Error: Invalid value for '--base-url': 'ftp://tour-desk.net/' must be an http:// or "
+        "https:// URL"
+    )
+    code, _, err = deploy(project, "--branch", "bad..name")
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "Error: Invalid value for '--branch': 'bad..name' is not a valid branch name"
+    )
 
 
 def test_broken_site_is_not_deployed(repo: tuple[Path, Path]) -> None:

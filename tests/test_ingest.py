@@ -224,6 +224,13 @@ def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
             "paris.md:2:12: published: no such date: '2023-13-45'",
         ),
         ("- a list\n", "paris.md:2: front matter must be a mapping (title: ..., date: ...)"),
+        ("author: Jane Doe\n", "paris.md:2:1: author: unknown field. Did you mean 'byline'?"),
+        ("source: AFP\n", "paris.md:2:1: source: unknown field. Did you mean 'outlet'?"),
+        (
+            "date: 2023-11-22\npublished: 2023-11-22\n",
+            "paris.md:3:1: published: gives the date again ('date' and 'published' are the same "
+            "field); keep one",
+        ),
         (
             "language: fr FR\n",
             "paris.md:2:11: language: must be a language tag such as en or pt-BR",

@@ -35,8 +35,8 @@ def test_person_page_lists_spellings_with_their_sources(bundled: Path) -> None:
         )
     ]
     assert (
-        '<span dir="auto">Sergei Lavrov</span> <span class="meta">in <a href="../../sources/001_662a9fa97c2a1bbd/" dir="auto">'
-        in variants
+        '<span dir="auto">Sergei Lavrov</span> <span class="meta">in '
+        '<a href="../../sources/001_662a9fa97c2a1bbd/" dir="auto">' in variants
     )
     assert '<span dir="auto">Sergey Lavrov</span>' in variants
     assert "(surname alone)" in variants
@@ -54,8 +54,8 @@ def test_person_page_shows_mentions_with_sentences_and_appears_with(bundled: Pat
     assert "<strong>Ayman Safadi</strong>" in section
     with_section = html[html.index('id="with-title"') : html.index('id="mentioned-title"')]
     assert (
-        '<a href="../sergey-lavrov/" dir="auto">Sergey Lavrov</a> <span class="meta">in 2 sources</span>'
-        in with_section
+        '<a href="../sergey-lavrov/" dir="auto">Sergey Lavrov</a> '
+        '<span class="meta">in 2 sources</span>' in with_section
     )
     assert with_section.index("faisal-bin-farhan") < with_section.index(
         "sergey-lavrov"
@@ -85,7 +85,8 @@ def test_source_page_links_every_recognised_name(bundled: Path) -> None:
     )
     # A cited passage is highlighted and links back to the fact that cites it.
     assert re.search(
-        r'<mark id="q-p1-[^"]+"[^>]*>.*?</mark><span class="backrefs"><a class="backref" href="\.\./\.\./meetings/',
+        r'<mark id="q-p1-[^"]+"[^>]*>.*?</mark><span class="backrefs">'
+        r'<a class="backref" href="\.\./\.\./meetings/',
         html,
     )
 
@@ -128,7 +129,9 @@ def test_check_lists_names_no_fact_sheet_covers(make_site) -> None:  # type: ign
 def test_meeting_page_mentioned_in_uses_aliases_and_citations(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site(
         {
-            "seeds/s1.txt": "Summit\n\nThe Riyadh summit formed a committee. It met on 11 November.\n",
+            "seeds/s1.txt": (
+                "Summit\n\nThe Riyadh summit formed a committee. It met on 11 November.\n"
+            ),
             "content/meetings/riyadh.yaml": """\
                 title: Joint Arab-Islamic Extraordinary Summit
                 aliases: [Riyadh summit]

@@ -23,6 +23,19 @@ def test_unknown_field_suggests_the_right_one(make_site) -> None:  # type: ignor
     ]
 
 
+def test_a_source_field_named_as_other_tools_name_it_suggests_ours(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "seeds/000_a.txt": "Talks\n\nThe ministers met.\n",
+            "content/sources.yaml": "000_a:\n  author: Jane Doe\n  lang: fr\n",
+        }
+    )
+    assert problems_of(project) == [
+        "content/sources.yaml:2:3: 000_a.author: unknown field. Did you mean 'byline'?",
+        "content/sources.yaml:3:3: 000_a.lang: unknown field. Did you mean 'language'?",
+    ]
+
+
 def test_missing_required_field(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site({"content/meetings/m.yaml": "title: Talks\nkind: talks\n"})
     assert problems_of(project) == ["content/meetings/m.yaml:1:1: date: required field is missing"]
@@ -57,7 +70,8 @@ def test_nested_field_is_located(make_site) -> None:  # type: ignore[no-untyped-
         }
     )
     assert problems_of(project) == [
-        "content/people/lavrov.yaml:5:12: positions.0.as_of: not a valid date: 'soon'; write YYYY-MM-DD"
+        "content/people/lavrov.yaml:5:12: positions.0.as_of: not a valid date: 'soon'; "
+        "write YYYY-MM-DD"
     ]
 
 
@@ -169,7 +183,9 @@ def test_a_broken_sheet_causes_no_false_errors_elsewhere(make_site) -> None:  # 
         {
             "content/meetings/beijing.yaml": "title: Beijing talks\ndate: 20-11-2023\n",
             # Valid itself, and it follows the broken sheet: no "unknown meeting id" here.
-            "content/meetings/moscow.yaml": "title: Moscow talks\ndate: 2023-11-21\nfollows: beijing\n",
+            "content/meetings/moscow.yaml": (
+                "title: Moscow talks\ndate: 2023-11-21\nfollows: beijing\n"
+            ),
             "content/meetings/riyadh.yaml": "title: Riyadh summit\ndate: 2023-11-31\n",
         }
     )

@@ -29,6 +29,10 @@ def test_new_writes_a_valid_stub_with_modeline(make_site, kind: str) -> None:  #
     )
     site = check_project(project).site
     assert "abu-dhabi-talks" in site.kind(folder)
+    # Examples in comments are YAML as one would write it, one line each.
+    assert "\\n" not in path.read_text()
+    if kind == "meeting":
+        assert "  # cite:\n  #   - source: <seed id>\n  #     quote: " in path.read_text()
 
 
 def test_new_refuses_to_overwrite_and_bad_slugs(make_site) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Pagefind search: what is indexed, filters, determinism, and builds without (or with a broken) binary."""
+"""Pagefind search: what is indexed, filters, determinism, and builds without (or with a
+broken) binary."""
 
 from __future__ import annotations
 
@@ -106,7 +107,9 @@ def test_cbor_round_trip_and_sorted_filters() -> None:
         assert search._cbor_decode(search._cbor_encode(n))[0] == n
     meta = ["1.0", [["en_abc", 10]], [], [["kind", "en_old"]], [], ["title"]]
     files = {
-        "pagefind-entry.json": b'{"version":"1.0","languages":{"en":{"hash":"en_meta","page_count":1}}}',
+        "pagefind-entry.json": (
+            b'{"version":"1.0","languages":{"en":{"hash":"en_meta","page_count":1}}}'
+        ),
         "pagefind.en_meta.pf_meta": search._pack(meta),
         "filter/en_old.pf_filter": search._pack(value),
     }

@@ -664,7 +664,10 @@ def test_port_in_use_is_one_line_and_exit_1(bundled: Path) -> None:
 def test_serve_outside_a_project_is_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(tmp_path), "serve", "--port", "0"])
     assert result.exit_code == 1
-    assert result.stderr == f"Error: no site.yaml in {tmp_path}; is this a dossier project?\n"
+    assert result.stderr == (
+        f"Error: no site.yaml in {tmp_path}; is this a dossier project? "
+        "(run dossier in its folder, or give it with -C FOLDER)\n"
+    )
 
 
 def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None:

@@ -28,10 +28,11 @@ def test_a_site_overrides_any_template_and_static_file(make_site) -> None:  # ty
     project = make_site(
         {
             "content/people/x.yaml": "name: Someone\n",
-            "templates/person.html": """\
-                {% extends "base.html" %}
-                {% block main %}<h1>Custom person: {{ site.people[slug].sheet.name }}</h1>{% endblock %}
-                """,
+            "templates/person.html": (
+                '{% extends "base.html" %}\n'
+                "{% block main %}<h1>Custom person: {{ site.people[slug].sheet.name }}</h1>"
+                "{% endblock %}\n"
+            ),
             "templates/static/style.css": "body { color: rebeccapurple; }\n",
             "templates/static/extra.js": "// mine\n",
         }
@@ -61,7 +62,9 @@ def test_right_to_left_names_are_isolated_with_dir_auto(make_site) -> None:  # t
         {
             "content/countries/jordan.yaml": "name: الأردن\n",
             "content/people/safadi.yaml": "name: أيمن الصفدي\ncountry: jordan\n",
-            "content/meetings/m.yaml": "title: Talks\ndate: 2024-01-01\nparticipants:\n  - person: safadi\n",
+            "content/meetings/m.yaml": (
+                "title: Talks\ndate: 2024-01-01\nparticipants:\n  - person: safadi\n"
+            ),
         }
     )
     build_project(project, BuildOptions(search=False))

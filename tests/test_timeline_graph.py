@@ -15,7 +15,8 @@ from generator.plan import meeting_order, timeline
 
 
 def synthetic(people: int, meetings: int, per_meeting: int, seed: int = 7) -> dict[str, str]:
-    """Fact sheets for ``people`` people and ``meetings`` meetings (a fixed seed: same every run)."""
+    """Fact sheets for ``people`` people and ``meetings`` meetings (a fixed seed: the same
+    every run)."""
     rng = random.Random(seed)
     files: dict[str, str] = {}
     for i in range(people):
@@ -97,7 +98,8 @@ def test_graph_on_the_bundled_site_links_every_node_to_its_person(bundled: Path)
     assert "<script" not in html.split("</head>")[1]  # drawn at build time, no JavaScript
     # Lavrov met Faisal bin Farhan in Moscow: a line joins them, with its meeting as a tooltip.
     assert re.search(
-        r"<title>(Faisal bin Farhan Al Saud and Sergey Lavrov|Sergey Lavrov and Faisal bin Farhan Al Saud): ",
+        r"<title>(Faisal bin Farhan Al Saud and Sergey Lavrov"
+        r"|Sergey Lavrov and Faisal bin Farhan Al Saud): ",
         svg,
     )
     # The BRICS summit is only announced: it brought Ramaphosa and Xi together in no
