@@ -108,6 +108,16 @@ _RUN_RE = re.compile(
 )
 _KANA_RE = re.compile("[\u3040-\u30ff]")
 _RTL = frozenset({"ar", "he"})
+# Languages written right to left: a page, an article or a passage in one says so.
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "ps", "yi", "sd", "ug", "dv", "ckb"})
+
+
+def direction(language: str) -> str:
+    """' dir="rtl"' for a language written right to left, else nothing (left to right is
+    every page's default)."""
+    return ' dir="rtl"' if language.split("-")[0].lower() in RTL_LANGUAGES else ""
+
+
 # Languages written in each script: in a page in one of them, the run is not foreign.
 _WRITTEN_IN = {
     "zh": {"zh", "ja", "yue"},
@@ -451,7 +461,7 @@ class PageView:
             language = self.site.sources[source].article.language
             item = "  <li>"
             if language != self.site.config.language:
-                item = f'  <li lang="{_esc(language)}">'
+                item = f'  <li lang="{_esc(language)}"{direction(language)}>'
             for p in passages:
                 parts.append(f'{item}<a class="passage" href="{href}#{_esc(p.block)}">')
                 _emphasise(p.sentence, p.words, parts, strong)
@@ -511,7 +521,7 @@ class PageView:
 
     def _source_row(self, slug: str, source: Source) -> str:
         url = _esc(self.url(f"sources/{slug}/"))
-        title = _esc(source.title.value or slug)
+        title = lang_parts(_esc(source.title.value or slug), self.site.config.language)
         row = f'  <li>\n    <a href="{url}" dir="auto">{title}</a>\n    <span class="meta">'
         if source.outlet.value:
             row += f"{_esc(source.outlet.value)} · "
@@ -848,6 +858,8 @@ class Renderer:
             auto_reload=False,
         )
         self.env.filters["date"] = format_date
+        # lang="{{ x }}"{{ x|direction }}: ' dir="rtl"' for a language written right to left.
+        self.env.filters["direction"] = lambda language: _html([direction(str(language))])
         # {{ name|langs }}: escaped, with its runs in other scripts marked (see lang_parts).
         language = site.config.language
         self.env.filters["langs"] = lambda text: _html([lang_parts(str(escape(text)), language)])
@@ -1083,8 +1095,9 @@ def linked_title(view: PageView, source_id: str) -> Markup:
     quote from it marked, as in its paragraphs (a footnote can cite the headline)."""
     source = view.site.sources[source_id]
     title = source.title.value or source_id
+    language = source.article.language
     if source.title.basis != "parsed":
-        return escape(title)
+        return _html([lang_parts(_esc(title), language)])
     mentions = [m for m in view.site.mentions.get(source_id, ()) if m.block == "title"]
     uses = [
         u
@@ -1093,7 +1106,7 @@ def linked_title(view: PageView, source_id: str) -> Markup:
     ]
     parts: list[str] = []
     _mark_parts(title, uses, view, mentions, parts)
-    return _html(parts)
+    return _html([lang_parts("".join(parts), language)])
 
 
 def _link_parts(

@@ -97,6 +97,7 @@ def test_text_in_another_script_is_marked_with_its_language(make_site) -> None: 
     project = make_site(
         {
             "seeds/000_moscow.txt": article,
+            "seeds/001_shen.txt": "沈诗伟 in Moscow\n\nThe envoy arrived in Moscow on Monday.\n",
             "content/people/lavrov.yaml": (
                 "name: Sergei Lavrov\naliases:\n  - name: Сергей Лавров\n"
             ),
@@ -116,6 +117,11 @@ def test_text_in_another_script_is_marked_with_its_language(make_site) -> None: 
     assert '(<span lang="ar" dir="rtl">أيمن الصفدي</span>)' in source
     assert '(<span lang="ja">東京タワー、すごい</span>)' in source
     assert '(<span lang="ko">김정은 위원장</span>)' in source
+    # A title too, on its page and in the list of sources.
+    shen = (site / "sources/001_shen/index.html").read_text()
+    assert '<h1 dir="auto" id="title"><span lang="zh">沈诗伟</span> in Moscow</h1>' in shen
+    listing = (site / "sources/index.html").read_text()
+    assert 'dir="auto"><span lang="zh">沈诗伟</span> in Moscow</a>' in listing
     mao = (site / "people/mao/index.html").read_text()
     assert '<p>Spokeswoman (<span lang="zh">毛宁</span>) of the ministry.</p>' in mao
     assert '<meta name="description" content="Spokeswoman (毛宁) of the ministry.">' in mao
@@ -158,6 +164,21 @@ def test_a_source_in_another_language_says_so_where_its_words_are_shown(make_sit
     assert '"inLanguage": "fr"' in source
     lavrov = (site / "people/lavrov/index.html").read_text()
     assert '<li lang="fr"><a class="passage" href="../../sources/000_moscou/#p1">' in lavrov
+    # Arabic is written right to left: the text and its passages say so too, as does a
+    # whole site in Arabic.
+    (project / "content/sources.yaml").write_text("000_moscou:\n  language: ar\n")
+    build_project(project, BuildOptions(search=False))
+    source = (site / "sources/000_moscou/index.html").read_text()
+    assert '<div class="text" lang="ar" dir="rtl">' in source
+    assert '<h1 dir="auto" id="title" lang="ar">' in source  # dir="auto" lays it out
+    lavrov = (site / "people/lavrov/index.html").read_text()
+    assert '<li lang="ar" dir="rtl"><a class="passage"' in lavrov
+    assert '<html lang="en">' in lavrov
+    (project / "site.yaml").write_text(
+        (project / "site.yaml").read_text().replace("language: en", "") + "language: ar\n"
+    )
+    build_project(project, BuildOptions(search=False))
+    assert '<html lang="ar" dir="rtl">' in (site / "people/lavrov/index.html").read_text()
     # Not a language tag: a located error.
     (project / "content/sources.yaml").write_text('000_moscou:\n  language: "fr FR"\n')
     result = CliRunner().invoke(main, ["-C", str(project), "build", "--no-search"])
