@@ -270,14 +270,20 @@ _CAPTION_LIMIT = 400
 _CREDIT_RE = re.compile(
     r"^\((?P<credit>[A-Z][A-Za-z&.]{1,20}\s*-\s*(?P<outlet>[^()\n]{1,80}?))\)\s*"
 )
-_PLACE = r"(?P<place>[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){0,3})"
+_PLACE_WORDS = r"[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'’-]+(?:\s[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'’-]+){0,3}"
+# "MOSCOW", "NEW YORK/GENEVA" (a story filed from two cities), "RAMALLAH, West Bank" (the
+# region after the city, never a month).
+_PLACE = (
+    rf"(?P<place>{_PLACE_WORDS}(?:/{_PLACE_WORDS})?"
+    rf"(?:,\s(?!{_MONTH}\b)[A-Z][a-z]+(?:\s[A-Z][a-z]+){{0,2}}(?=,))?)"
+)
 # "MOSCOW, November 21. /TASS/.", "BEIJING, Nov. 20 (Xinhua) --", "LONDON (Reuters) -",
 # "LONDON:" at the start of a paragraph.
 _AGENCY_DATELINE_RE = re.compile(
     rf"^{_PLACE}(?:,\s*(?P<mon>{_MONTH})\.?\s+(?P<day>[0-9]{{1,2}})(?:,?\s+(?P<year>[0-9]{{4}}))?"
     # "OSLO, 1 December 2023 –": day before month, as in European press releases.
     rf"|,\s*(?P<dday>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?P<dmon>{_MONTH})\.?(?:,?\s+(?P<dyear>[0-9]{{4}}))?)?"
-    r"\.?\s*(?:/(?P<slash>[^/\s][^/\n]{0,29})/\.?"
+    r"\.?\s*(?:/(?P<slash>[^/\s][^/\n]{0,29})/\.?(?:\s*(?:--|[-–—])(?=\s))?"
     r"|\((?P<paren>[^()\n]{1,40})\)\s*(?:--|[-–—])"
     r"|(?<=[0-9])\s*(?:--|[-–—])"
     r"|:)"

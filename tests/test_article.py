@@ -338,6 +338,17 @@ def test_dateline_across_new_year() -> None:
         ("WASHINGTON, Nov 20 (Reuters) - Talks go on.", "Washington", "Reuters", "Talks go on."),
         ("LONDON: Talks go on.", "London", None, "Talks go on."),
         ("NEW YORK (AP) — Talks go on.", "New York", "AP", "Talks go on."),
+        # Filed from two cities; a region after the city; a capital with a diacritic.
+        ("NEW YORK/GENEVA, Nov 3 (Reuters) - Talks go on.", "New York/Geneva", "Reuters", "Talks"),
+        (
+            "RAMALLAH, West Bank, Nov 20 (Reuters) - Talks.",
+            "Ramallah, West Bank",
+            "Reuters",
+            "Talks",
+        ),
+        ("ÇANAKKALE, Nov 20 (Reuters) - Talks go on.", "Çanakkale", "Reuters", "Talks go on."),
+        # An agency between slashes, then a dash; the date not valid (noted, not a place).
+        ("NEW YORK/GENEVA, 31 February 2024 /AFP/ - Talks.", "New York/Geneva", "AFP", "Talks."),
     ],
 )
 def test_agency_datelines(text: str, place: str, outlet: str | None, rest: str) -> None:
