@@ -308,7 +308,8 @@ def walk_citations(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Citation | 
 def _merge_field(parsed: SourceField[Any], curated: Any) -> SourceField[Any]:
     if curated is None:
         return parsed
-    return SourceField(curated, "curated", parsed.note)
+    # Where the parser found it ("from the dateline") holds only for the value it found.
+    return SourceField(curated, "curated", parsed.note if parsed.value == curated else "")
 
 
 def _source(seed: SeedFile, meta: SourceMeta | None, language: str) -> Source:

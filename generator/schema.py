@@ -61,6 +61,20 @@ SourceId = Annotated[
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
+# Words that name no one on their own: an alias "bin" would match in every "... bin ...".
+_NOT_A_NAME = frozenset({"al", "el", "bin", "ibn", "bint", "abu", "abd", "the", "of", "and"})
+
+
+def _visible_name(value: str) -> str:
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError("must hold a letter or a digit (this one shows nothing to read)")
+    if value.casefold().strip(" -’'") in _NOT_A_NAME:
+        raise ValueError(f"{value!r} names no one on its own; give the whole name")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_visible_name)]
+
 _LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
@@ -142,7 +156,7 @@ class PlaceFact(Fact):
 
 
 class Alias(Sheet):
-    name: NonEmpty = Field(description="Another spelling or form of the name.")
+    name: Name = Field(description="Another spelling or form of the name.")
     sources: list[SourceId] = Field(
         default_factory=list, description="Sources that spell the name this way."
     )
@@ -193,7 +207,7 @@ class Disagreement(Sheet):
 
 
 class Entity(Sheet):
-    name: NonEmpty = Field(description="The name as the site shows it.")
+    name: Name = Field(description="The name as the site shows it.")
     aliases: list[AliasValue] = Field(default_factory=list)
     summary: Prose = Field("", description="Short Markdown text (at most 5,000 characters).")
     summary_cite: Cites

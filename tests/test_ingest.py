@@ -538,3 +538,17 @@ def test_a_title_with_line_separators_stays_one_line(project: Path, tmp_path: Pa
     )
     assert "title: Line one two three (curated; from the title line)" in result.output
     assert '  title: "Line one two three"\n' in (project / "content/sources.yaml").read_text()
+
+
+def test_a_curated_outlet_is_not_said_to_come_from_the_dateline(project: Path) -> None:
+    page = (
+        "<html><head><title>Talks in Paris</title>"
+        '<meta property="og:site_name" content="Le Monde"></head><body><article>'
+        "<h1>Talks in Paris</h1><p>PARIS, Nov 22 (Reuters) - Foreign ministers from Saudi "
+        "Arabia, Jordan and Indonesia met in Paris on Wednesday to discuss the war, officials "
+        "said after the talks ended late in the day.</p><p>They said more talks would follow "
+        "next week in another capital of the region.</p></article></body></html>"
+    )
+    new = add_sources(project, [Input("p.html", page.encode(), ".html")]).added[0].id
+    outlet = check_project(project).site.sources[new].outlet
+    assert (outlet.value, outlet.basis, outlet.note) == ("Le Monde", "curated", "")

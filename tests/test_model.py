@@ -36,6 +36,20 @@ def test_a_source_field_named_as_other_tools_name_it_suggests_ours(make_site) ->
     ]
 
 
+def test_a_name_must_show_something_and_name_someone(make_site) -> None:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "content/people/x.yaml": 'name: "\\u200b"\n',
+            "content/people/y.yaml": "name: Mohammed bin Salman\naliases: [Bin, MBS]\n",
+        }
+    )
+    assert problems_of(project) == [
+        "content/people/x.yaml:1:7: name: must hold a letter or a digit (this one shows "
+        "nothing to read)",
+        "content/people/y.yaml:2:11: aliases.0: 'Bin' names no one on its own; give the whole name",
+    ]
+
+
 def test_missing_required_field(make_site) -> None:  # type: ignore[no-untyped-def]
     project = make_site({"content/meetings/m.yaml": "title: Talks\nkind: talks\n"})
     assert problems_of(project) == ["content/meetings/m.yaml:1:1: date: required field is missing"]
