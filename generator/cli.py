@@ -146,8 +146,10 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def _print_warnings(ctx: Context, warnings: list[Any]) -> None:
+    """Warnings still show under -q, which quiets the rest (a near-duplicate article,
+    an uncited fact would otherwise pass unseen); -qq silences them too."""
     for problem in warnings:
-        if ctx.verbosity >= 0:
+        if ctx.verbosity >= -1:
             click.echo(str(problem), err=True)
 
 

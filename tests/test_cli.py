@@ -63,6 +63,16 @@ def test_quiet_build_prints_nothing(bundled: Path, where: str) -> None:
     assert (code, out) == (0, "")
 
 
+def test_quiet_keeps_warnings_and_twice_quiet_drops_them(bundled: Path) -> None:
+    meeting = bundled / "content/meetings/extra-talks.yaml"
+    meeting.write_text("title: Extra talks\ndate: 2023-11-22\n")  # an uncited date: a warning
+    code, out, err = run("-C", str(bundled), "build", "-q", "--no-search")
+    assert (code, out) == (0, "")
+    assert "content/meetings/extra-talks.yaml:2:7: date: fact has no citation (warning)" in err
+    code, out, err = run("-C", str(bundled), "build", "-qq", "--no-search")
+    assert (code, out, err) == (0, "", "")
+
+
 def test_verbose_after_the_command_undoes_a_quiet_before_it(bundled: Path) -> None:
     code, out, _ = run("-C", str(bundled), "-q", "check", "-v")
     assert code == 0
