@@ -627,6 +627,22 @@ def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) 
     return text.strip()
 
 
+def _shared(result: Any, strings: dict[str, str]) -> Any:
+    """A scan result with one string object for each kind, slug, block id, form and name
+    as written, across all sources: unpickled, each source would have copies of its own,
+    some 4 KB a source, a third of what its mentions take."""
+    mentions, sentences, names = result
+    one = strings.setdefault
+    return (
+        tuple(
+            Mention(one(k, k), one(s, s), one(b, b), start, end, one(t, t), one(f, f))
+            for k, s, b, start, end, t, f in mentions
+        ),
+        sentences,
+        names,
+    )
+
+
 def _scan_one(job: tuple[Matcher, bool, list[Article], list[Entry | None]], index: int) -> bytes:
     matcher, unknown, articles, entries = job
     return stored(_scan_source(matcher, unknown, articles[index]), entries[index])
@@ -690,6 +706,7 @@ def find_all_mentions(
             cache.remember("matcher", names_key, matcher)
     scans_before: dict[str, tuple[Any, ...]] = kept.get("scans", {})
     scans: dict[str, tuple[Any, ...]] = {}
+    strings: dict[str, str] = {}  # one object per name, slug, block id (see _shared)
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
@@ -706,7 +723,7 @@ def find_all_mentions(
             keys[sid] = cache.key("mentions", names_key, str(unknown), sid, texts[sid])
             found = cache.get("mentions", keys[sid])
             if found is not None:
-                results[sid] = found
+                results[sid] = found = _shared(found, strings)
                 scans[sid] = (source.article, (names_key, unknown), found, keys[sid])
                 continue
         todo.append(sid)
@@ -729,7 +746,7 @@ def find_all_mentions(
     with stopping(scanned):
         for sid in sources:
             if sid in waiting:
-                results[sid] = result = pickle.loads(next(scanned))
+                results[sid] = result = _shared(pickle.loads(next(scanned)), strings)
                 scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
                 if cache is not None and sid in keys:
                     cache.put("mentions", keys[sid], result, written=True)
