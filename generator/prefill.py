@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.citations import locate_quote, normalise, source_passages
 from generator.mentions import Mention, UnknownName, blocks_of, normalise_name, sentence_spans
 from generator.model import Site, Source
 from generator.problems import DossierError, Problem
@@ -183,8 +184,38 @@ def _canonical(slug: str, spelled: str) -> str:
     return _title_case(slug)
 
 
-def _cite(source_id: str, quote: str, indent: str) -> str:
-    return f"{indent}- source: {source_id}\n{indent}  quote: {_q(quote)}\n"
+def _cite(source: Source, quote: str, indent: str) -> str:
+    quote = _unique(source, quote)
+    return f"{indent}- source: {source.id}\n{indent}  quote: {_q(quote)}\n"
+
+
+def _unique(source: Source, quote: str) -> str:
+    """``quote``, widened where the source has it more than once (a headline repeated as
+    the first sentence): to its sentence, that and the next, or its paragraph, wherever
+    it stands. A quote found twice is one its footnote cannot point at, and the build
+    warns of it."""
+    article = source.article
+    location, again = locate_quote(article, quote)
+    if location is None or not again:
+        return quote
+    needle = normalise(quote)
+    for _block, text in source_passages(article):
+        if needle not in normalise(text):
+            continue
+        spans = sentence_spans(text)
+        wider = []
+        for k, (s, e) in enumerate(spans):
+            if needle in normalise(text[s:e]):
+                wider.append(text[s:e])
+                if k + 1 < len(spans):
+                    wider.append(text[s : spans[k + 1][1]])
+        wider.append(text)
+        for candidate in wider:
+            candidate = candidate.strip()
+            found, twice = locate_quote(article, candidate)
+            if found is not None and not twice:
+                return candidate
+    return quote
 
 
 def _not_found(site: Site, source: Source, kind: str, slug: str) -> DossierError:
@@ -227,11 +258,11 @@ def _person(site: Site, source: Source, slug: str) -> str:
             out += f"    of: {of[0].slug}\n"
         if source.published.value is not None:
             out += f"    as_of: {source.published.value.isoformat()}\n"
-        out += "    cite:\n" + _cite(source.id, quote, "      ")
+        out += "    cite:\n" + _cite(source, quote, "      ")
     else:
         out += "positions: []  # the source names no title next to the name\n"
     out += "summary: ''\n"
-    out += "summary_cite:\n" + _cite(source.id, found.sentence, "  ")
+    out += "summary_cite:\n" + _cite(source, found.sentence, "  ")
     return out
 
 
@@ -250,7 +281,7 @@ def _organization(site: Site, source: Source, slug: str) -> str:
         out += f"aliases:\n  - name: {_q(found.name)}\n    sources: [{source.id}]\n"
     else:
         out += "aliases: []\n"
-    out += "members: []\nsummary: ''\nsummary_cite:\n" + _cite(source.id, found.sentence, "  ")
+    out += "members: []\nsummary: ''\nsummary_cite:\n" + _cite(source, found.sentence, "  ")
     return out
 
 
@@ -287,7 +318,7 @@ def _country(site: Site, source: Source, slug: str) -> str:
         out += "demonyms: [" + ", ".join(_q(d) for d in demonyms) + "]\n"
     else:
         out += "demonyms: []  # no demonym found in the source\n"
-    out += "summary: ''\nsummary_cite:\n" + _cite(source.id, _sentence(text, m.start()), "  ")
+    out += "summary: ''\nsummary_cite:\n" + _cite(source, _sentence(text, m.start()), "  ")
     return out
 
 
@@ -315,7 +346,7 @@ def _meeting(site: Site, source: Source, slug: str) -> str:
         out += (
             f"date:\n  value: {weekday.date.value.isoformat()}\n  basis: weekday\n"
             f"  note: {_q(f'{weekday.text}: {weekday.date.note}')}\n  cite:\n"
-            + _cite(source.id, sentence, "    ")
+            + _cite(source, sentence, "    ")
         )
     elif a.dateline_date.value is not None:
         out += (
@@ -361,7 +392,7 @@ def _meeting(site: Site, source: Source, slug: str) -> str:
         named = re.compile(r"(?<![\w-])" + re.escape(place) + r"(?![\w-])")
         where = next(((t, m.start()) for _, t in passages for m in [named.search(t)] if m), None)
         if where is not None:
-            out += "  cite:\n" + _cite(source.id, _sentence(*where), "    ")
+            out += "  cite:\n" + _cite(source, _sentence(*where), "    ")
     else:
         out += "# place: the source has no dateline; add the place by hand\n"
     people = sorted({m.slug for m in site.mentions.get(source.id, ()) if m.kind == "people"})
@@ -369,11 +400,11 @@ def _meeting(site: Site, source: Source, slug: str) -> str:
     out += f"  # mentioned in the source: {', '.join(people)}\n" if people else "\n"
     out += "summary: ''\ncite:\n"
     if source.article.title.basis == "parsed" and source.article.title.value:
-        out += _cite(source.id, source.article.title.value, "  ")
+        out += _cite(source, source.article.title.value, "  ")
     else:
         first = _first_prose(a)
         text = dict(passages).get(first or "", "")
-        out += _cite(source.id, _sentence(text, 0), "  ") if text else ""
+        out += _cite(source, _sentence(text, 0), "  ") if text else ""
     return out
 
 

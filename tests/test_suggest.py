@@ -436,3 +436,18 @@ def test_a_sources_staff_credits_are_shown_on_its_page(project: Path) -> None:
     # Not in the text: the parser set the line aside.
     text = page[page.index('<div class="text"') :]
     assert "Reporting by" not in text
+
+
+def test_new_from_widens_a_quote_the_source_has_twice(make_site) -> None:  # type: ignore[no-untyped-def]
+    """A headline repeated as the first sentence: its footnote could point at the first
+    only, and the build would warn. The prefilled quote takes the sentence's full stop
+    (or more), and the sheet checks clean."""
+    article = (
+        "Ministers meet in Paris\n\nPARIS, Nov 22, 2023 (Reuters) - Ministers meet in Paris. "
+        "They talked for hours on Wednesday about the war.\n"
+    )
+    project = make_site({"seeds/000_paris.txt": article})
+    text = new_from(project, "meeting", "paris-talks", "--from", "000_paris")
+    assert 'quote: "Ministers meet in Paris."' in text
+    checked = check_project(project, strict=True)
+    assert not [w for w in checked.warnings if "more than once" in w.message]
