@@ -626,7 +626,7 @@ _TITLE_WORDS = frozenset(
         "captain", "adviser", "advisor", "aide", "representative", "director", "head", "chief",
         "pope", "patriarch", "imam", "rabbi", "bishop", "judge", "justice", "counterpart",
         "colleague", "official", "officer", "leader", "professor", "state", "affairs",
-        "defence", "defense", "interior", "finance", "trade", "economy", "envoys", "minister's",
+        "defence", "defense", "interior", "finance", "trade", "economy",
     }
 )  # fmt: skip
 

@@ -943,8 +943,13 @@ class Renderer:
         done = self.prose.get(text)
         if done is not None:
             return done
+        return self._in_parts(self._converted(text))
+
+    def _converted(self, text: str) -> Markup:
+        """Markdown made HTML and sanitised, before runs in other scripts are marked
+        (what the cache keeps)."""
         self._md.reset()
-        return self._in_parts(sanitize(self._md.convert(text)))
+        return sanitize(self._md.convert(text))
 
     def _in_parts(self, html: Markup) -> Markup:
         """Sanitised prose with its runs in other scripts marked (see lang_parts)."""
@@ -968,8 +973,7 @@ class Renderer:
                 # Sanitised again on the way in: the cache is a file anyone could edit.
                 self.prose[text] = self._in_parts(sanitize(kept))
                 continue
-            self._md.reset()
-            html = sanitize(self._md.convert(text))
+            html = self._converted(text)
             if cache is not None:
                 cache.put("markdown", key, str(html))
             self.prose[text] = self._in_parts(html)

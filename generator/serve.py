@@ -64,6 +64,7 @@ from generator.cache import FOLDER as CACHE_FOLDER
 from generator.cache import Cache
 from generator.load import Changed
 from generator.problems import NOT_A_PROJECT, DossierError
+from generator.write import stat_file
 
 #: Reserved path of the Server-Sent Events stream (outside any base path).
 EVENTS_PATH = "/__dossier__/events"
@@ -183,15 +184,6 @@ def _url_host(host: str) -> str:
         return "127.0.0.1" if ":" not in host else "[::1]"
     bare = host.strip("[]")
     return f"[{bare}]" if ":" in bare else bare
-
-
-def _stat(path: Path) -> tuple[int, ...] | None:
-    """What tells a file changed: size, modification time, inode (None: missing)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def read_base_path(root: Path) -> str:
@@ -800,7 +792,7 @@ class Preview:
         assert self._workdir is not None
         self._builds += 1
         config = self.root / CONFIG_FILE
-        seen = _stat(config)
+        seen = stat_file(config)
         if changed is not None and seen != self._config_seen:
             # site.yaml changed, but its watcher has not said so yet: read it with the
             # rest, so the build is never of a new input and an old site.yaml.
