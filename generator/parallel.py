@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import fcntl
+import functools
 import multiprocessing
 import os
 import pickle
+import platform
 import select
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -65,6 +69,28 @@ def _watch_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="dossier-parent-watch", daemon=True).start()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None elsewhere."""
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def _hand_back_free_memory() -> None:
+    """Return the heap's free pages to the system before forking.
+
+    Pages freed by earlier stages (a seed's text, once parsed) stay resident; a worker
+    that allocates into its copy of them copies them, and both processes count them.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class WorkerError(Exception):
@@ -184,6 +210,7 @@ class _Crew:
         self.workers: list[_Worker] = []
         self.by_fd: dict[int, _Worker] = {}
         self.poller = select.poll()
+        _hand_back_free_memory()
         try:
             for _ in range(jobs - 1):
                 others = [fd for w in self.workers for fd in w._ends()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 from functools import cache
 from pathlib import Path
@@ -695,3 +696,17 @@ def test_fast_paths_agree_with_their_patterns(text: str) -> None:
     )
     if "day" not in text or not art._WEEKDAY_NAME_RE.search(text):
         assert art._WEEKDAY_RE.search(text) is None
+
+
+def test_shared_strings_leave_every_article_equal_and_share_its_block_ids() -> None:
+    """A build keeps one object per block id, note and kind across its articles (for its
+    memory), and the articles it gets are equal to those the parser made."""
+    parsed = [pickle.loads(pickle.dumps(seed(p))) for p in ("000", "001", "002", "003", "004")]
+    strings: dict[str, str] = {}
+    shared = [art.with_shared_strings(a, strings) for a in parsed]
+    assert shared == parsed
+    first, second = (a.paragraphs[0].id for a in shared[:2])
+    assert first == second == "p1"
+    assert first is second
+    notes = [a.published.note for a in shared if a.published.note]
+    assert len({id(n) for n in notes}) == len(set(notes))
