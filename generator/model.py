@@ -117,12 +117,36 @@ class CitationUse:
 
 
 class MentionRef(NamedTuple):
-    """A mention of an entity in a source, with the sentence it stands in (a named tuple,
-    as :class:`Mention` is: there is one per mention of the site)."""
+    """A mention of an entity in a source, with where the sentence it stands in is (a
+    named tuple, as :class:`Mention` is: there is one per mention of the site)."""
 
     source: str
     mention: Mention
-    sentence: str
+    sentence: int
+    """Where the sentence is in the source: see :func:`sentence_of`."""
+
+
+# A sentence's place, packed into one int: the block's index in blocks_of() order, and
+# the sentence's start and end in the block. An int per sentence where a copy of its text
+# would be most of what the mentions of a large site take (a third more than its prose).
+_SPAN_BITS = 32
+_SPAN_MASK = (1 << _SPAN_BITS) - 1
+
+
+def _packed(block: int, start: int, end: int) -> int:
+    return (((block << _SPAN_BITS) | start) << _SPAN_BITS) | end
+
+
+def sentence_of(article: Article, packed: int) -> str:
+    """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`)."""
+    block = packed >> (2 * _SPAN_BITS)
+    start = (packed >> _SPAN_BITS) & _SPAN_MASK
+    titled = article.title.value and article.title.basis != "derived"  # as blocks_of()
+    if titled:
+        text = article.title.value if block == 0 else article.blocks[block - 1].text
+    else:
+        text = article.blocks[block].text
+    return text[start : packed & _SPAN_MASK]
 
 
 @dataclass(frozen=True)
@@ -617,14 +641,22 @@ def name_entries(by_kind: dict[str, dict[str, Record[Any]]]) -> list[NameEntry]:
 
 def sentence_at(text: str, start: int, end: int) -> str:
     """The sentence of ``text`` that holds the range [start, end)."""
-    return _sentence_in(text, sentence_spans(text), start, end)
+    first, last = _sentence_in(text, sentence_spans(text), start, end)
+    return text[first:last]
 
 
-def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """Where the sentence holding [start, end) is, without the spaces around it."""
     for first, last in spans:
         if first <= start < last or (first < end <= last):
-            return text[first:last].strip()
-    return text.strip()
+            break
+    else:
+        first, last = 0, len(text)
+    while first < last and text[first].isspace():
+        first += 1
+    while last > first and text[last - 1].isspace():
+        last -= 1
+    return first, last
 
 
 def _shared(result: Any, strings: dict[str, str]) -> Any:
@@ -651,21 +683,23 @@ def _scan_one(job: tuple[Matcher, bool, list[Article], list[Entry | None]], inde
 def _scan_source(
     matcher: Matcher, unknown: bool, article: Article
 ) -> tuple[tuple[Mention, ...], tuple[str, ...], tuple[UnknownName, ...]]:
-    """Mentions in one article, the sentence of each, and (if asked) its uncovered names."""
+    """Mentions in one article, where the sentence of each is (see :func:`sentence_of`),
+    and (if asked) its uncovered names."""
     found = tuple(find_mentions(matcher, article))
-    texts = dict(blocks_of(article))
+    blocks = blocks_of(article)
+    texts = {bid: (index, text) for index, (bid, text) in enumerate(blocks)}
     spans: dict[str, list[tuple[int, int]]] = {}
-    # One string per sentence, however many names it holds: a large site has hundreds of
-    # thousands of mentions, and a copy of the sentence for each would be most of them.
-    seen: dict[tuple[str, str], str] = {}
+    # One int per sentence, however many names it holds (see _packed).
+    seen: dict[int, int] = {}
     sentences = []
     for m in found:
+        index, text = texts[m.block]
         # Sentence boundaries once per block, not once per mention.
         block_spans = spans.get(m.block)
         if block_spans is None:
-            block_spans = spans[m.block] = sentence_spans(texts[m.block])
-        sentence = _sentence_in(texts[m.block], block_spans, m.start, m.end)
-        sentences.append(seen.setdefault((m.block, sentence), sentence))
+            block_spans = spans[m.block] = sentence_spans(text)
+        packed = _packed(index, *_sentence_in(text, block_spans, m.start, m.end))
+        sentences.append(seen.setdefault(packed, packed))
     names = tuple(find_unknown_names(article, found)) if unknown else ()
     return found, tuple(sentences), names
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
-from generator.model import Site, Source, sentence_at
+from generator.model import Site, Source, sentence_at, sentence_of
 from generator.problems import Problem
 
 KINDS = ("meetings", "people", "countries", "organizations", "sources")
@@ -571,19 +571,21 @@ class Related:
         return out
 
     def _passages(self, sid: str, refs: list[Any], uses: list[Any]) -> Passages:
+        article = self.site.sources[sid].article
         if len(refs) == 1 and not uses:
             # Most sources name an entity once: one passage, one word.
             ref = refs[0]
             mention = ref.mention
-            return Passages((Passage(sid, mention.block, ref.sentence, (mention.text,)),))
+            sentence = sentence_of(article, ref.sentence)
+            return Passages((Passage(sid, mention.block, sentence, (mention.text,)),))
         grouped: dict[tuple[str, str], set[str]] = {}
         at: dict[tuple[str, str], int] = {}  # where in its block a passage is first met
         for ref in refs:
-            key = (ref.mention.block, ref.sentence)
+            key = (ref.mention.block, sentence_of(article, ref.sentence))
             grouped.setdefault(key, set()).add(ref.mention.text)
             at[key] = min(at.get(key, ref.mention.start), ref.mention.start)
         if uses:
-            blocks = dict(blocks_of(self.site.sources[sid].article))
+            blocks = dict(blocks_of(article))
             for use in uses:
                 text = blocks.get(use.location.block, "")
                 key = (use.location.block, sentence_at(text, use.location.start, use.location.end))

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import check_project
+from generator.mentions import blocks_of
+from generator.model import sentence_at, sentence_of
 from generator.problems import DossierError
 
 
@@ -297,4 +299,35 @@ def test_cycles_of_meetings_and_organisations_are_refused(make_site) -> None:  #
         "content/meetings/m1.yaml:4:10: follows: a cycle: m1 → m3 → m2 → m1",
         "content/organizations/org-a.yaml:2:20: member_of.1: a cycle: org-a → org-b → org-a",
         "content/organizations/org-c.yaml:2:13: member_of.0: a cycle: org-c → org-c",
+    ]
+
+
+def test_each_mention_keeps_the_sentence_it_stands_in(bundled: Path) -> None:
+    """The passages of entity pages are the sentences the names stand in, titles and
+    articles whose title is made from their first sentence included."""
+    (bundled / "seeds" / "900_untitled.txt").write_text(
+        "Wang Yi met Sergey Lavrov in Moscow on Monday. They spoke of Gaza.\n\n"
+        "Later,  Lavrov said more talks would follow.   \n",
+        encoding="utf-8",
+    )
+    site = check_project(bundled).site
+    assert site.sources["900_untitled"].article.title.basis == "derived"
+    checked = 0
+    for refs in site.mentioned.values():
+        for ref in refs:
+            article, m = site.sources[ref.source].article, ref.mention
+            text = dict(blocks_of(article))[m.block]
+            sentence = sentence_of(article, ref.sentence)
+            assert sentence == sentence_at(text, m.start, m.end)
+            assert m.text in sentence and sentence == sentence.strip()
+            checked += 1
+    assert checked > 100
+    lavrov = [
+        sentence_of(site.sources[r.source].article, r.sentence)
+        for r in site.mentioned[("people", "sergey-lavrov")]
+        if r.source == "900_untitled"
+    ]
+    assert lavrov == [
+        "Wang Yi met Sergey Lavrov in Moscow on Monday.",
+        "Later, Lavrov said more talks would follow.",
     ]
