@@ -659,18 +659,19 @@ def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) 
     return first, last
 
 
-def _shared(result: Any, strings: dict[str, str]) -> Any:
-    """A scan result with one string object for each kind, slug, block id, form and name
-    as written, across all sources: unpickled, each source would have copies of its own,
-    some 4 KB a source, a third of what its mentions take."""
+def _shared(result: Any, strings: dict[Any, Any]) -> Any:
+    """A scan result with one object for each kind, slug, block id, form, name as written
+    and offset, across all sources: unpickled, each source would have copies of its own,
+    some 4 KB a source, a third of what its mentions take. (Python keeps one object for
+    each int up to 256 only; most offsets are larger.)"""
     mentions, sentences, names = result
     one = strings.setdefault
     return (
         tuple(
-            Mention(one(k, k), one(s, s), one(b, b), start, end, one(t, t), one(f, f))
-            for k, s, b, start, end, t, f in mentions
+            Mention(one(k, k), one(s, s), one(b, b), one(i, i), one(j, j), one(t, t), one(f, f))
+            for k, s, b, i, j, t, f in mentions
         ),
-        sentences,
+        tuple(one(at, at) for at in sentences),
         names,
     )
 
@@ -740,7 +741,7 @@ def find_all_mentions(
             cache.remember("matcher", names_key, matcher)
     scans_before: dict[str, tuple[Any, ...]] = kept.get("scans", {})
     scans: dict[str, tuple[Any, ...]] = {}
-    strings: dict[str, str] = {}  # one object per name, slug, block id (see _shared)
+    strings: dict[Any, Any] = {}  # one object per name, slug, block id, offset (see _shared)
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
