@@ -5,9 +5,9 @@ Part of the *load* stage. It is a pure function of the text: no I/O, no clock.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
+import sys
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -35,6 +35,9 @@ class Field(NamedTuple, Generic[T]):
     basis: Basis = "missing"
     note: str = ""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _field, tuple(self)
+
 
 class Paragraph(NamedTuple):
     """A block of the article's prose. ``id`` is stable (``p1``, ``p2``...)."""
@@ -42,6 +45,9 @@ class Paragraph(NamedTuple):
     id: str
     text: str
     kind: Literal["prose", "standfirst", "blockquote", "caption"] = "prose"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _paragraph, tuple(self)
 
 
 class RelativeDate(NamedTuple):
@@ -54,6 +60,9 @@ class RelativeDate(NamedTuple):
     text: str
     paragraph: str
     date: Field[dt.date]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _relative_date, tuple(self)
 
 
 class Post(NamedTuple):
@@ -71,6 +80,9 @@ class Post(NamedTuple):
     date: dt.date | None
     links: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _post, tuple(self)
+
 
 class Quotation(NamedTuple):
     """A direct quotation. ``speaker`` is as the text states it, or None."""
@@ -80,8 +92,40 @@ class Quotation(NamedTuple):
     speaker: str | None = None
     speaker_basis: Literal["stated", "pronoun", "descriptor", "missing"] = "missing"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _quotation, tuple(self)
+
 
 Block = Paragraph | Post
+
+# Unpickling, these parts of an article take one string object per block id, kind,
+# speaker, basis and note across all articles (sys.intern): each unpickled article would
+# otherwise have copies of its own, some 2 KB an article, which a build of 10,000 holds
+# and then each of its workers copies. Interned as they are read, they cost no second pass.
+_one = sys.intern
+
+
+def _field(value: Any, basis: Basis, note: str) -> Field[Any]:
+    return Field(value, _one(basis), _one(note))  # type: ignore[arg-type]
+
+
+def _paragraph(id: str, text: str, kind: str) -> Paragraph:
+    return Paragraph(_one(id), text, _one(kind))  # type: ignore[arg-type]
+
+
+def _relative_date(text: str, paragraph: str, date: Field[dt.date]) -> RelativeDate:
+    return RelativeDate(text, _one(paragraph), date)
+
+
+def _post(
+    id: str, text: str, author: str, handle: str, date: dt.date | None, links: tuple[str, ...]
+) -> Post:
+    return Post(_one(id), text, author, handle, date, links)
+
+
+def _quotation(text: str, paragraph: str, speaker: str | None, basis: str) -> Quotation:
+    speaker = _one(speaker) if speaker is not None else None
+    return Quotation(text, _one(paragraph), speaker, _one(basis))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -109,51 +153,6 @@ class Article:
     @property
     def posts(self) -> tuple[Post, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Post))
-
-
-def with_shared_strings(article: Article, strings: dict[str, str]) -> Article:
-    """``article`` with one string object, across the articles given the same
-    ``strings``, for each block id, kind, speaker, basis, note and outlet.
-
-    Unpickled, each article has copies of its own: some 2 KB an article, on a site of
-    10,000 articles held by the build and again by each worker that touches them.
-    """
-    one = strings.setdefault
-
-    def fielded(f: Field[Any], *, value: bool = True) -> Field[Any]:
-        value = one(f.value, f.value) if value and type(f.value) is str else f.value
-        return Field(value, one(f.basis, f.basis), one(f.note, f.note))
-
-    blocks: list[Block] = []
-    for b in article.blocks:
-        if type(b) is Paragraph:
-            blocks.append(Paragraph(one(b.id, b.id), b.text, one(b.kind, b.kind)))
-        else:
-            blocks.append(b._replace(id=one(b.id, b.id)))
-    return dataclasses.replace(
-        article,
-        title=fielded(article.title, value=False),  # a headline is its article's own
-        outlet=fielded(article.outlet),
-        published=fielded(article.published),
-        byline=fielded(article.byline),
-        dateline_place=fielded(article.dateline_place),
-        dateline_date=fielded(article.dateline_date),
-        language=one(article.language, article.language),
-        blocks=tuple(blocks),
-        quotations=tuple(
-            Quotation(
-                q.text,
-                one(q.paragraph, q.paragraph),
-                one(q.speaker, q.speaker) if q.speaker is not None else None,
-                one(q.speaker_basis, q.speaker_basis),
-            )
-            for q in article.quotations
-        ),
-        relative_dates=tuple(
-            RelativeDate(r.text, one(r.paragraph, r.paragraph), fielded(r.date))
-            for r in article.relative_dates
-        ),
-    )
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.article import TITLE_ONLY, Article, parse_article, with_shared_strings
+from generator.article import TITLE_ONLY, Article, parse_article
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.parallel import pmap_shared, stopping
 from generator.problems import NOT_A_PROJECT, DossierError, Problem, Severity, did_you_mean
@@ -364,32 +364,20 @@ def _read_seed(
 
 
 def _article(
-    cache: Cache | None,
-    key: str,
-    data: bytes | None,
-    parsed: bool,
-    text: str,
-    source_id: str,
-    strings: dict[str, str],
+    cache: Cache | None, key: str, data: bytes | None, parsed: bool, text: str, source_id: str
 ) -> tuple[Article, str]:
-    """The (article, hash) a worker sent back (see _read_seed), recorded in the cache;
-    its repeated strings shared with the other articles' (``strings``)."""
+    """The (article, hash) a worker sent back (see _read_seed), recorded in the cache."""
     if parsed:
         assert data is not None
-        article, digest = pickle.loads(data)
-        found = (with_shared_strings(article, strings), digest)
+        article = pickle.loads(data)
         if cache is not None:
-            cache.put("articles", key, found, written=True)
-        return found
+            cache.put("articles", key, article, written=True)
+        return article
     assert cache is not None
-    kept = data is None and cache.in_memory("articles", key)  # a session's, shared already
     found = cache.get("articles", key) if data is None else cache.take("articles", key, data)
     if found is None:  # a corrupt entry (or one gone from memory): parse it here
         found = pickle.loads(_parsed(text, source_id, None))
-        found = (with_shared_strings(found[0], strings), found[1])
         cache.put("articles", key, found)
-    elif not kept:
-        found = (with_shared_strings(found[0], strings), found[1])
     return found
 
 
@@ -586,7 +574,6 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
             )
         )
     seeds: list[SeedFile] = []
-    strings: dict[str, str] = {}  # see with_shared_strings
     read = iter(pmap_shared(_read_seed, (cache, files, root_real), len(files)))
     with stopping(read):
         for slot in slots:
@@ -605,7 +592,7 @@ def load_site(root: Path, cache: Cache | None = None, changed: Changed | None = 
                 seeds.append(before[0])
                 used.append(before[1])
                 continue
-            article = _article(cache, key, data, parsed, text, source_id, strings)
+            article = _article(cache, key, data, parsed, text, source_id)
             if not article[0].blocks:  # a page of one title would have nothing to cite
                 seen.forget(file)
                 problems.append(Problem(shown, message=TITLE_ONLY))

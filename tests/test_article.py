@@ -698,15 +698,20 @@ def test_fast_paths_agree_with_their_patterns(text: str) -> None:
         assert art._WEEKDAY_RE.search(text) is None
 
 
-def test_shared_strings_leave_every_article_equal_and_share_its_block_ids() -> None:
-    """A build keeps one object per block id, note and kind across its articles (for its
-    memory), and the articles it gets are equal to those the parser made."""
-    parsed = [pickle.loads(pickle.dumps(seed(p))) for p in ("000", "001", "002", "003", "004")]
-    strings: dict[str, str] = {}
-    shared = [art.with_shared_strings(a, strings) for a in parsed]
-    assert shared == parsed
-    first, second = (a.paragraphs[0].id for a in shared[:2])
+def test_unpickled_articles_are_equal_and_share_their_block_ids() -> None:
+    """Articles come back from the workers and the cache pickled; a build holds one
+    object per block id, kind and note across them (for its memory), and the articles
+    are equal to those the parser made."""
+    made = [seed(p) for p in ("000", "001", "002", "003", "004")]
+    read = [pickle.loads(pickle.dumps(a, pickle.HIGHEST_PROTOCOL)) for a in made]
+    assert read == made
+    assert [type(b) for a in read for b in a.blocks] == [type(b) for a in made for b in a.blocks]
+    first, second = (a.paragraphs[0].id for a in read[:2])
     assert first == second == "p1"
     assert first is second
-    notes = [a.published.note for a in shared if a.published.note]
+    kinds = [p.kind for a in read for p in a.paragraphs]
+    assert all(k is kinds[0] for k in kinds if k == kinds[0])
+    notes = [a.published.note for a in read if a.published.note]
     assert len({id(n) for n in notes}) == len(set(notes))
+    posts = [b for a in read for b in a.blocks if isinstance(b, Post)]
+    assert posts and all(isinstance(p.links, tuple) for p in posts)
