@@ -29,7 +29,6 @@ from generator.mentions import (
     Mention,
     NameEntry,
     UnknownName,
-    blocks_of,
     build_matcher,
     find_mentions,
     find_unknown_names,
@@ -126,9 +125,10 @@ class MentionRef(NamedTuple):
     """Where the sentence is in the source: see :func:`sentence_of`."""
 
 
-# A sentence's place, packed into one int: the block's index in blocks_of() order, and
-# the sentence's start and end in the block. An int per sentence where a copy of its text
-# would be most of what the mentions of a large site take (a third more than its prose).
+# A sentence's place, packed into one int: its block (0 for the title, else 1 + the
+# block's index in article.blocks), and its start and end in the block. An int per
+# sentence where a copy of its text would be most of what the mentions of a large site
+# take (a third more than its prose).
 _SPAN_BITS = 32
 _SPAN_MASK = (1 << _SPAN_BITS) - 1
 
@@ -140,13 +140,8 @@ def _packed(block: int, start: int, end: int) -> int:
 def sentence_of(article: Article, packed: int) -> str:
     """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`)."""
     block = packed >> (2 * _SPAN_BITS)
-    start = (packed >> _SPAN_BITS) & _SPAN_MASK
-    titled = article.title.value and article.title.basis != "derived"  # as blocks_of()
-    if titled:
-        text = article.title.value if block == 0 else article.blocks[block - 1].text
-    else:
-        text = article.blocks[block].text
-    return text[start : packed & _SPAN_MASK]
+    text = article.blocks[block - 1].text if block else article.title.value
+    return text[(packed >> _SPAN_BITS) & _SPAN_MASK : packed & _SPAN_MASK]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -687,8 +682,8 @@ def _scan_source(
     """Mentions in one article, where the sentence of each is (see :func:`sentence_of`),
     and (if asked) its uncovered names."""
     found = tuple(find_mentions(matcher, article))
-    blocks = blocks_of(article)
-    texts = {bid: (index, text) for index, (bid, text) in enumerate(blocks)}
+    texts = {b.id: (index, b.text) for index, b in enumerate(article.blocks, 1)}
+    texts["title"] = (0, article.title.value or "")
     spans: dict[str, list[tuple[int, int]]] = {}
     # One int per sentence, however many names it holds (see _packed).
     seen: dict[int, int] = {}
