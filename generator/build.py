@@ -249,13 +249,17 @@ def _site_files(
     kept: dict[str, Any],
     ready: dict[str, bytes] | None = None,
     store: _Store | None = None,
+    *,
+    lasting: bool,
 ) -> list[tuple[str, Data]]:
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
-    on the workers. ``store``: where the encoded sources are kept (a one-off build's)."""
+    on the workers. ``store``: where the encoded sources are kept (a one-off build's).
+    ``lasting``: ``kept`` serves the next build of a session."""
     if store is not None:
         ready = _stored_pieces(site, absolute, store, ready or {})
-    extra: list[tuple[str, Data]] = list(data_files(site, absolute, kept, ready))
+    data = data_files(site, absolute, kept, ready, lasting=lasting)
+    extra: list[tuple[str, Data]] = list(data)
     extra.extend(sorted(static_files(site.root).items()))
     # GitHub Pages would otherwise run Jekyll, which hides files starting with '_'.
     extra.append((".nojekyll", b""))
@@ -458,6 +462,7 @@ def render_files(
     carried.rendered = len(carried.rendered_pages)
     spent = [0.0]
     data_kept = memo(cache, "data")
+    lasting = cache is not None and cache.lasting
     # A one-off build keeps each source's encoded entry of /data/site.json in the cache
     # on disk; a session keeps them in memory (data_kept).
     store = None
@@ -508,7 +513,7 @@ def render_files(
                 # The first page starts the workers (forked before the data files below add
                 # to this process); the data files are then made here while they render.
                 first = [next(rendered)] if away else []
-                extra = _site_files(site, absolute, data_kept, store=store)
+                extra = _site_files(site, absolute, data_kept, store=store, lasting=lasting)
             done = 0
             for i, page in enumerate(everything):
                 out = outputs[i]
@@ -538,7 +543,7 @@ def render_files(
                 ready: dict[str, bytes] = {}
                 for ids, encoded in zip(chunks, rendered, strict=True):
                     ready.update(zip(ids, encoded, strict=True))
-                extra = _site_files(site, absolute, data_kept, ready, store)
+                extra = _site_files(site, absolute, data_kept, ready, store, lasting=lasting)
             carried.rendered = len(carried.rendered_pages)
             spent[0] += time.perf_counter() - started
             if timings is not None:

@@ -598,6 +598,8 @@ def site_data_bytes(
     absolute: Absolute,
     kept: dict[str, Any] | None = None,
     ready: dict[str, bytes] | None = None,
+    *,
+    lasting: bool = True,
 ) -> Pieces:
     """``site_data`` as compact JSON in UTF-8 with a final newline, exactly as
     ``json.dumps`` would write it, as pieces for the writer to write one after another.
@@ -609,6 +611,8 @@ def site_data_bytes(
     their position, so an article added or edited joins its own block again and every
     other block is the very same bytes as before: the file (tens of MB for a large site)
     is never joined whole. ``ready``: sources already encoded (by :func:`source_piece`).
+    Without ``lasting`` (no session to reuse the blocks), the pieces are not joined at
+    all: a one-off build of 10,000 articles would hold 90 MB twice.
     """
     ready = ready or {}
     kept = kept if kept is not None else {}
@@ -649,10 +653,11 @@ def site_data_bytes(
     parts += [b"," + _encoded(kind) + b":" + text for kind, text in kept["records"].items()]
     blocks_before: dict[tuple[bytes, ...], bytes] = kept["blocks"]
     blocks: dict[tuple[bytes, ...], bytes] = {}
+    add = _blocks if lasting else _separated
     parts.append(b',"sources":[')
-    _blocks(parts, [entry[2] for entry in now.values()], blocks_before, blocks)
+    add(parts, [entry[2] for entry in now.values()], blocks_before, blocks)
     parts.append(b'],"citations":[')
-    _blocks(parts, [cites[id(u)][1] for u in site.citations], blocks_before, blocks)
+    add(parts, [cites[id(u)][1] for u in site.citations], blocks_before, blocks)
     parts.append(b"]}\n")
     kept["blocks"] = blocks
     kept["data"], kept["head"] = Pieces(parts), head
@@ -689,6 +694,19 @@ def _blocks(
             parts.append(b",")
         parts.append(joined)
         start = i + 1
+
+
+def _separated(
+    parts: list[bytes],
+    items: list[bytes],
+    _before: dict[tuple[bytes, ...], bytes],
+    _now: dict[tuple[bytes, ...], bytes],
+) -> None:
+    """Append ``items`` to ``parts`` with a comma between each two, as they are."""
+    for i, item in enumerate(items):
+        if i:
+            parts.append(b",")
+        parts.append(item)
 
 
 def _encoded(value: Any) -> bytes:
@@ -869,11 +887,13 @@ def data_files(
     absolute: Absolute,
     kept: dict[str, Any] | None = None,
     ready: dict[str, bytes] | None = None,
+    *,
+    lasting: bool = True,
 ) -> list[tuple[str, Pieces | bytes]]:
     """/data/site.json and /data/site.schema.json, keys in a fixed order, with a final newline.
 
-    ``kept``: a dict kept between the builds of one session; ``ready``: sources already
-    encoded (see :func:`site_data_bytes`).
+    ``kept``: a dict kept between the builds of one session (``lasting``); ``ready``:
+    sources already encoded (see :func:`site_data_bytes`).
     """
     kept = kept if kept is not None else {}
     base = absolute("")
@@ -882,4 +902,5 @@ def data_files(
         schema = json.dumps(site_schema(absolute), ensure_ascii=False, indent=1)
         kept["schema"] = (schema + "\n").encode("utf-8")
     schema = kept["schema"]
-    return [(DATA_URL, site_data_bytes(site, absolute, kept, ready)), (SCHEMA_URL, schema)]
+    data = site_data_bytes(site, absolute, kept, ready, lasting=lasting)
+    return [(DATA_URL, data), (SCHEMA_URL, schema)]

@@ -137,6 +137,12 @@ def _packed(block: int, start: int, end: int) -> int:
     return (((block << _SPAN_BITS) | start) << _SPAN_BITS) | end
 
 
+def sentence_block(packed: int) -> int:
+    """The block of the sentence at ``packed``: 0 for the title, else 1 + its index in
+    article.blocks."""
+    return packed >> (2 * _SPAN_BITS)
+
+
 def sentence_of(article: Article, packed: int) -> str:
     """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`)."""
     block = packed >> (2 * _SPAN_BITS)

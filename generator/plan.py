@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
-from generator.model import Site, Source, sentence_at, sentence_of
+from generator.model import Site, Source, sentence_at, sentence_block, sentence_of
 from generator.problems import Problem
 
 KINDS = ("meetings", "people", "countries", "organizations", "sources")
@@ -375,7 +375,6 @@ class Related:
         self.variants_before: dict[str, tuple[Any, list[Any]]] = self.kept["variants"]
         self.variants_now: dict[str, tuple[Any, list[Any]]] = {}
         self._variant_people: list[Any] | None = None
-        self._block_order: dict[str, dict[str, int]] = {}
         self._people_in: dict[str, list[str]] = {}
         self._credited: dict[tuple[str, str], list[tuple[str, str]]] | None = None
 
@@ -499,13 +498,6 @@ class Related:
         self.kept["inputs"] = (site.sources, site.mentioned, site.citations)
         self.kept["generation"] = self.generation
 
-    def block_order(self, sid: str) -> dict[str, int]:
-        order = self._block_order.get(sid)
-        if order is None:
-            blocks = self.site.sources[sid].article.blocks
-            order = self._block_order[sid] = {b.id: i for i, b in enumerate(blocks)}
-        return order
-
     def page(self, kind: str, slug: str) -> Page:
         """The page of one record or source, reused if made from the same objects as before."""
         if self.touched is not None and (kind, slug) not in self.touched:
@@ -579,27 +571,33 @@ class Related:
             sentence = sentence_of(article, ref.sentence)
             return Passages((Passage(sid, mention.block, sentence, (mention.text,)),))
         grouped: dict[tuple[str, str], set[str]] = {}
-        at: dict[tuple[str, str], int] = {}  # where in its block a passage is first met
+        # Where a passage is first met: its block's place in the article (the title's is
+        # -1), then its place in the block.
+        at: dict[tuple[str, str], tuple[int, int]] = {}
         for ref in refs:
-            key = (ref.mention.block, sentence_of(article, ref.sentence))
-            grouped.setdefault(key, set()).add(ref.mention.text)
-            at[key] = min(at.get(key, ref.mention.start), ref.mention.start)
+            m = ref.mention
+            key = (m.block, sentence_of(article, ref.sentence))
+            grouped.setdefault(key, set()).add(m.text)
+            here = (sentence_block(ref.sentence) - 1, m.start)
+            at[key] = min(at.get(key, here), here)
         if uses:
             blocks = dict(blocks_of(article))
+            places = {b.id: i for i, b in enumerate(article.blocks)}
             for use in uses:
-                text = blocks.get(use.location.block, "")
-                key = (use.location.block, sentence_at(text, use.location.start, use.location.end))
+                where = use.location
+                text = blocks.get(where.block, "")
+                key = (where.block, sentence_at(text, where.start, where.end))
                 grouped.setdefault(key, set())
-                at[key] = min(at.get(key, use.location.start), use.location.start)
+                here = (places.get(where.block, -1), where.start)
+                at[key] = min(at.get(key, here), here)
         if len(grouped) == 1:
             (((block, sentence), words),) = grouped.items()
             return Passages((Passage(sid, block, sentence, _longest_first(words)),))
-        order = self.block_order(sid)
         # In reading order: by block, then by where in the block.
         return Passages(
             Passage(sid, block, sentence, _longest_first(words))
             for (block, sentence), words in sorted(
-                grouped.items(), key=lambda kv: (order.get(kv[0][0], -1), at[kv[0]], kv[0][1])
+                grouped.items(), key=lambda kv: (at[kv[0]], kv[0][1])
             )
         )
 

@@ -338,3 +338,23 @@ def test_site_json_made_ahead_in_steps_is_the_same_whatever_was_done_ahead(
     again = bytes(site_data_bytes(site2, absolute, kept))
     assert again == bytes(site_data_bytes(site2, absolute, {})) != whole
     assert b"(edited)" in again
+
+
+def test_site_json_of_a_one_off_build_is_the_same_file_left_in_its_pieces(bundled: Path) -> None:
+    # A session joins the sources' JSON in blocks to reuse them; a one-off build writes the
+    # pieces as they are, so it never holds the file twice. The bytes are the same, and
+    # they are JSON that json.loads reads back.
+    import json
+    from functools import partial
+
+    from generator.build import check_project
+    from generator.feeds import site_data_bytes
+    from generator.render import join_url
+
+    site = check_project(bundled).site
+    absolute = partial(join_url, "https://example.org/")
+    joined = site_data_bytes(site, absolute, {})
+    loose = site_data_bytes(site, absolute, {}, lasting=False)
+    assert len(loose.parts) > len(joined.parts)
+    assert bytes(loose) == bytes(joined)
+    assert len(json.loads(bytes(loose))["sources"]) == len(site.sources) == 5
