@@ -145,7 +145,7 @@ def sentence_block(packed: int) -> int:
 
 def sentence_of(article: Article, packed: int) -> str:
     """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`)."""
-    block = packed >> (2 * _SPAN_BITS)
+    block = sentence_block(packed)
     text = article.blocks[block - 1].text if block else article.title.value
     return text[(packed >> _SPAN_BITS) & _SPAN_MASK : packed & _SPAN_MASK]  # type: ignore[index]
 
@@ -684,7 +684,7 @@ def _scan_one(job: tuple[Matcher, bool, list[Article], list[Entry | None]], inde
 
 def _scan_source(
     matcher: Matcher, unknown: bool, article: Article
-) -> tuple[tuple[Mention, ...], tuple[str, ...], tuple[UnknownName, ...]]:
+) -> tuple[tuple[Mention, ...], tuple[int, ...], tuple[UnknownName, ...]]:
     """Mentions in one article, where the sentence of each is (see :func:`sentence_of`),
     and (if asked) its uncovered names."""
     found = tuple(find_mentions(matcher, article))
