@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from generator import search
 from generator.cache import FOLDER as CACHE_FOLDER
-from generator.cache import Cache, key_of, memo, stored
+from generator.cache import Cache, key_of, memo, stage
 from generator.checks import Coverage, check_site
 from generator.feeds import (
     data_files,
@@ -51,6 +52,7 @@ from generator.write import (
     Carry,
     Data,
     HeldSignals,
+    Later,
     check_output,
     clear_leftovers,
     exclusive,
@@ -247,7 +249,7 @@ def _site_files(
     site: Site,
     absolute: Callable[[str], str],
     kept: dict[str, Any],
-    ready: dict[str, bytes] | None = None,
+    ready: dict[str, Any] | None = None,
     store: _Store | None = None,
     *,
     lasting: bool,
@@ -255,7 +257,8 @@ def _site_files(
     """The files besides pages: /data/, the theme's and the project's static files, and
     the marker files GitHub Pages reads. ``ready``: sources of /data/site.json encoded
     on the workers. ``store``: where the encoded sources are kept (a one-off build's).
-    ``lasting``: ``kept`` serves the next build of a session."""
+    ``lasting``: ``kept`` serves the next build of a session. Each of ``ready`` is the
+    source's bytes, or the size of what a worker staged in the ``store``."""
     if store is not None:
         ready = _stored_pieces(site, absolute, store, ready or {})
     data = data_files(site, absolute, kept, ready, lasting=lasting)
@@ -291,8 +294,8 @@ def _store(cache: Cache, site: Site, base: str) -> _Store:
 
 
 def _stored_pieces(
-    site: Site, absolute: Callable[[str], str], store: _Store, ready: dict[str, bytes]
-) -> dict[str, bytes]:
+    site: Site, absolute: Callable[[str], str], store: _Store, ready: dict[str, bytes | int]
+) -> dict[str, bytes | Later]:
     """Every source's entry in /data/site.json: encoded on the workers (``ready``, which
     staged them), kept in the cache by an earlier build, or encoded here.
 
@@ -300,12 +303,16 @@ def _stored_pieces(
     (A session keeps the pieces in memory instead; see feeds.site_data_bytes.)
     """
     cache, keys = store
-    out: dict[str, bytes] = {}
+    out: dict[str, bytes | Later] = {}
     for slug in site.sources:
         key = keys[slug]
         piece = ready.get(slug)
-        if piece is not None:
+        if type(piece) is int:  # staged: read back when the file is written
+            load = partial(_staged_piece, site, slug, absolute, cache, key)
+            piece = Later(piece, load)
             cache.put("pieces", key, piece, written=True)
+        elif piece is not None:
+            cache.put("pieces", key, piece)
         else:
             piece = cache.get("pieces", key)
             if piece is None:
@@ -315,12 +322,21 @@ def _stored_pieces(
     return out
 
 
+def _staged_piece(
+    site: Site, slug: str, absolute: Callable[[str], str], cache: Cache, key: str
+) -> bytes:
+    """A source's entry of /data/site.json as a worker staged it; made again if it cannot
+    be read back (the same bytes: the writer checks their count)."""
+    piece = cache.staged_value("pieces", key)
+    return piece if isinstance(piece, bytes) else source_piece(site, slug, absolute)
+
+
 def _render_indexed(
     job: tuple[
         Renderer, list[Page], Related, list[list[str]], bool, Fingerprints | None, _Store | None
     ],
     index: int,
-) -> bytes | list[bytes] | tuple[bytes, float, str | None]:
+) -> bytes | list[bytes | int] | tuple[bytes, float, str | None]:
     """Page ``index``; past the pages, a chunk of sources encoded for /data/site.json.
 
     With ``timed`` (a --profile build) or ``prints`` the page comes as (bytes, seconds
@@ -330,10 +346,18 @@ def _render_indexed(
     renderer, pages, related, chunks, timed, prints, store = job
     if index >= len(pages):
         site, absolute = renderer.site, partial(join_url, renderer.base_url)
-        pieces = [source_piece(site, s, absolute) for s in chunks[index - len(pages)]]
-        if store is not None:  # staged as cache entries (see _stored_pieces)
-            for slug, piece in zip(chunks[index - len(pages)], pieces, strict=True):
-                stored(piece, store.cache.entry("pieces", store.keys[slug]))
+        slugs = chunks[index - len(pages)]
+        pieces: list[bytes | int] = [source_piece(site, s, absolute) for s in slugs]
+        if store is not None:
+            # Staged as cache entries, a piece travels back as its size only: the writer
+            # reads it back from there (see _stored_pieces), and the build never holds
+            # the sources of /data/site.json all at once.
+            for i, slug in enumerate(slugs):
+                piece = pieces[i]
+                entry = store.cache.entry("pieces", store.keys[slug])
+                data = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
+                if entry is not None and stage(data, entry):
+                    pieces[i] = len(piece)  # type: ignore[arg-type]
         return pieces
     planned = page = pages[index]
     slug = page.context.get("slug")
@@ -540,7 +564,7 @@ def render_files(
                 yield page.output, out
                 started = time.perf_counter()
             if chunks:
-                ready: dict[str, bytes] = {}
+                ready: dict[str, bytes | int] = {}
                 for ids, encoded in zip(chunks, rendered, strict=True):
                     ready.update(zip(ids, encoded, strict=True))
                 extra = _site_files(site, absolute, data_kept, ready, store, lasting=lasting)

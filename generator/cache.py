@@ -183,6 +183,27 @@ class Cache:
         """
         return (self.staging, namespace, key) if self.staging is not None and key else None
 
+    def staged_value(self, namespace: str, key: str) -> Any | None:
+        """The value a worker staged for ``key`` in this build (see :func:`stage`), read
+        back from the staging folder, or from the cache once :meth:`flush` moved it there;
+        None if it is in neither or does not unpickle."""
+        data = None
+        if self.staging is not None:
+            with (
+                contextlib.suppress(OSError),
+                open(f"{self.staging}{os.sep}{namespace}{os.sep}{key[:2]}{os.sep}{key}", "rb") as f,
+            ):
+                data = f.read()
+        if data is None:
+            data = self.entry_bytes(namespace, key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+                TypeError, ValueError, OverflowError, MemoryError):  # fmt: skip
+            return None
+
     def discard(self) -> None:
         """Forget what workers staged for a build that did not succeed."""
         self.staged.clear()
@@ -296,10 +317,19 @@ def stored(value: Any, entry: Entry | None) -> bytes:
     """
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if entry is not None:
-        staging, namespace, key = entry
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-            _write_new(f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}", key, data)
+        stage(data, entry)
     return data
+
+
+def stage(data: bytes, entry: Entry) -> bool:
+    """Write ``data`` (a pickle) as the staged cache ``entry``; whether it was written (a
+    cache that cannot be written only costs speed)."""
+    staging, namespace, key = entry
+    try:
+        _write_new(f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}", key, data)
+    except OSError:
+        return False
+    return True
 
 
 def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int) -> None:

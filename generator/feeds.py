@@ -597,7 +597,7 @@ def site_data_bytes(
     site: Site,
     absolute: Absolute,
     kept: dict[str, Any] | None = None,
-    ready: dict[str, bytes] | None = None,
+    ready: dict[str, Any] | None = None,
     *,
     lasting: bool = True,
 ) -> Pieces:
@@ -886,7 +886,7 @@ def data_files(
     site: Site,
     absolute: Absolute,
     kept: dict[str, Any] | None = None,
-    ready: dict[str, bytes] | None = None,
+    ready: dict[str, Any] | None = None,
     *,
     lasting: bool = True,
 ) -> list[tuple[str, Pieces | bytes]]:

@@ -21,7 +21,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,34 @@ class Carry(str):
     __slots__ = ()
 
 
+class Later:
+    """A piece of a file whose bytes are read only when the file is written: ``size``
+    bytes, given by ``load``. A large file made of many such pieces is never in memory
+    whole (/data/site.json's sources, staged on disk by the workers that made them)."""
+
+    __slots__ = ("size", "load")
+
+    def __init__(self, size: int, load: Callable[[], bytes]) -> None:
+        self.size = size
+        self.load = load
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def _loaded(parts: Sequence[bytes | Later]) -> list[bytes]:
+    out = []
+    for part in parts:
+        if type(part) is Later:
+            data = part.load()
+            if len(data) != part.size:  # the file's size is already counted on
+                raise OSError(f"a piece of {part.size} bytes read back as {len(data)}")
+            out.append(data)
+        else:
+            out.append(part)  # type: ignore[arg-type]
+    return out
+
+
 class Pieces:
     """A file's bytes as consecutive pieces, written with ``writev`` and never joined.
 
@@ -104,12 +132,12 @@ class Pieces:
 
     __slots__ = ("parts", "size")
 
-    def __init__(self, parts: Iterable[bytes]) -> None:
+    def __init__(self, parts: Iterable[bytes | Later]) -> None:
         self.parts = tuple(parts)
         self.size = sum(map(len, self.parts))
 
     def __bytes__(self) -> bytes:
-        return b"".join(self.parts)
+        return b"".join(_loaded(self.parts))
 
     def __len__(self) -> int:
         return self.size
@@ -150,7 +178,7 @@ def write_all(fd: int, data: Data) -> None:
     if isinstance(data, Pieces) and hasattr(os, "writev"):  # not on Windows
         parts = data.parts
         for start in range(0, len(parts), _IOV_MAX):
-            batch = parts[start : start + _IOV_MAX]
+            batch = _loaded(parts[start : start + _IOV_MAX])
             done = os.writev(fd, batch)
             if done != sum(map(len, batch)):  # a short write: finish from where it stopped
                 _write_view(fd, memoryview(b"".join(batch))[done:])

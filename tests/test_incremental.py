@@ -409,6 +409,36 @@ def test_encoded_entries_of_site_json_are_kept_across_rebuilds_and_sessions(
     assert pieces() == first
 
 
+def test_site_json_of_a_first_build_is_written_from_what_the_workers_staged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first build of over 200 pages: the workers encode the sources of /data/site.json
+    # and stage them in the cache; the writer reads each back as it writes the file (the
+    # build never holds them all), or, if one cannot be read back, encodes it again.
+    from generator.cache import Cache
+
+    monkeypatch.setenv("DOSSIER_JOBS", "2")
+    project = corpus_project(tmp_path / "corpus", 220)
+    read_back = Cache.staged_value
+    asked: list[str] = []
+
+    def staged_value(self: Cache, namespace: str, key: str) -> object:
+        asked.append(namespace)
+        return read_back(self, namespace, key)
+
+    monkeypatch.setattr(Cache, "staged_value", staged_value)
+    build_project(project, BuildOptions(search=False))
+    assert asked == ["pieces"] * 220
+    expected = clean_build(project, tmp_path)
+    assert tree(project / "_site") == expected
+    # Staged entries that cannot be read back are encoded again: the same bytes.
+    shutil.rmtree(project / ".cache")
+    shutil.rmtree(project / "_site")
+    monkeypatch.setattr(Cache, "staged_value", lambda self, namespace, key: None)
+    build_project(project, BuildOptions(search=False))
+    assert tree(project / "_site") == expected
+
+
 def test_seeds_read_on_workers_use_the_cache_and_report_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
