@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator.cache import Cache
 from generator.checks import check_references, check_site
 from generator.load import load_site
@@ -164,6 +166,36 @@ def test_pieces_are_written_whole_in_place_and_in_a_new_site(tmp_path: Path) -> 
     update_site(output, [("data/site.json", changed)], project, same=same)
     assert (output / "data" / "site.json").read_bytes() == bytes(changed)
     assert same["data/site.json"][0] is changed
+
+
+def test_pieces_read_only_when_written_give_the_same_file_and_a_wrong_size_is_refused(
+    tmp_path: Path,
+) -> None:
+    from generator.write import Later, Pieces, write_site
+
+    parts = [f"{i:06d}\n".encode() for i in range(3000)]
+    loads: list[int] = []
+
+    def later(i: int) -> Later:
+        def load() -> bytes:
+            loads.append(i)
+            return parts[i]
+
+        return Later(len(parts[i]), load)
+
+    data = Pieces([later(i) if i % 2 else p for i, p in enumerate(parts)])
+    assert len(data) == sum(map(len, parts)) and not loads
+    project = tmp_path / "project"
+    project.mkdir()
+    write_site(tmp_path / "site", [("data/site.json", data)], project)
+    assert (tmp_path / "site" / "data" / "site.json").read_bytes() == b"".join(parts)
+    assert loads == list(range(1, 3000, 2))
+    # A piece that reads back as other than the size counted on fails the build; the
+    # site already there is left as it was.
+    wrong = Pieces([b"head\n", Later(5, lambda: b"four")])
+    with pytest.raises(OSError, match="a piece of 5 bytes read back as 4"):
+        write_site(tmp_path / "site", [("data/site.json", wrong)], project)
+    assert (tmp_path / "site" / "data" / "site.json").read_bytes() == b"".join(parts)
 
 
 def test_a_session_rebuild_of_a_large_site_after_a_sheet_change_equals_a_clean_build(
