@@ -134,12 +134,7 @@ class Cache:
         """The value of entry bytes read by :meth:`entry_bytes`, as :meth:`get` gives it
         (None if they do not unpickle)."""
         self.used.setdefault(namespace, set()).add(key)
-        try:
-            found = pickle.loads(data)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
-                TypeError, ValueError, OverflowError, MemoryError):  # fmt: skip
-            # A damaged entry: a flipped length byte can ask for more than memory holds.
-            found = None
+        found = _unpickled(data)
         if found is None:
             self.misses += 1
             return None
@@ -196,13 +191,7 @@ class Cache:
                 data = f.read()
         if data is None:
             data = self.entry_bytes(namespace, key)
-        if data is None:
-            return None
-        try:
-            return pickle.loads(data)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
-                TypeError, ValueError, OverflowError, MemoryError):  # fmt: skip
-            return None
+        return _unpickled(data) if data is not None else None
 
     def discard(self) -> None:
         """Forget what workers staged for a build that did not succeed."""
@@ -306,6 +295,16 @@ class Cache:
 
 Entry = tuple[str, str, str]
 """Where a worker stages a cache entry: the staging folder, the namespace and the key."""
+
+
+def _unpickled(data: bytes) -> Any | None:
+    """The value of an entry's bytes, or None for a damaged entry."""
+    try:
+        return pickle.loads(data)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+            TypeError, ValueError, OverflowError, MemoryError):  # fmt: skip
+        # A flipped length byte can ask for more than memory holds.
+        return None
 
 
 def stored(value: Any, entry: Entry | None) -> bytes:
