@@ -271,6 +271,11 @@ def _site_files(
     return extra
 
 
+# Pages handed to a worker at once. The pages a worker rendered ahead of their turn wait
+# in the main process until written; at 10,000 articles, spans of the default size (400
+# pages, tens of MB where they are country pages) added some 80 MiB to the peak.
+_RENDER_SPAN = 64
+
 # Sources of /data/site.json encoded per worker job, on a build that renders on workers.
 _ENCODE_CHUNK = 250
 
@@ -528,6 +533,7 @@ def render_files(
                 jobs,
                 len(away) + len(chunks),
                 meanwhile=prepare_site_data(site, absolute, data_kept),
+                span=_RENDER_SPAN,
             )
         )
         with stopping(rendered):

@@ -202,9 +202,10 @@ class _Crew:
         count: int,
         jobs: int,
         meanwhile: Iterator[None] | None,
+        largest: int | None = None,
     ) -> None:
         self.func, self.shared, self.meanwhile = func, shared, meanwhile
-        self.todo = collections.deque(spans(count, jobs))
+        self.todo = collections.deque(spans(count, jobs, largest))
         self.slots: collections.deque[_Slot] = collections.deque()  # in span order
         context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
@@ -319,15 +320,17 @@ class _Crew:
             worker.process.join()
 
 
-def spans(count: int, jobs: int) -> Iterator[tuple[int, int]]:
+def spans(count: int, jobs: int, largest: int | None = None) -> Iterator[tuple[int, int]]:
     """Consecutive ranges covering ``range(count)``, handed out to ``jobs`` workers.
 
     About sixteen per worker, few enough that sending them costs little; the last ones
     shrink to single items so that the workers finish together: with fixed chunks, a
     last chunk of costly items (a site's longest pages) kept one worker busy for a
-    second while the other waited.
+    second while the other waited. None longer than ``largest`` items, if given.
     """
     base = max(1, count // (jobs * 16))
+    if largest is not None:
+        base = max(1, min(base, largest))
     start = 0
     while start < count:
         size = max(1, min(base, (count - start) // (jobs * 2)))
@@ -356,6 +359,7 @@ def pmap_shared(
     *,
     min_items: int = MIN_PARALLEL,
     meanwhile: Iterator[None] | None = None,
+    span: int | None = None,
 ) -> Iterator[R]:
     """``func(shared, i)`` for i in range(count), in order, on several processes when it pays.
 
@@ -368,13 +372,17 @@ def pmap_shared(
     otherwise wait for a worker or work through a span itself: it is then done beside
     the workers rather than before or after them. Not necessarily to its end (nor at
     all, when the items stay in this process): the caller finishes it.
+
+    ``span``: the most items handed out at once. Results that come in ahead of their
+    turn wait in this process's memory, a span's worth per worker: large results (a
+    site's pages) want short spans.
     """
     jobs = workers()
     if jobs < 2 or count < min_items or multiprocessing.current_process().daemon:
         for i in range(count):
             yield func(shared, i)
         return
-    crew = _Crew(func, shared, count, jobs, meanwhile)
+    crew = _Crew(func, shared, count, jobs, meanwhile, span)
     try:
         yield from crew.results()
     finally:

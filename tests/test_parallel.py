@@ -23,6 +23,13 @@ def test_spans_cover_every_index_once_in_order(count: int, jobs: int) -> None:
     assert all(stop > start for start, stop in ranges)
 
 
+def test_spans_can_be_kept_short_and_still_cover_every_index_once_in_order() -> None:
+    ranges = list(spans(13211, 2, 64))
+    assert [i for start, stop in ranges for i in range(start, stop)] == list(range(13211))
+    assert max(stop - start for start, stop in ranges) == 64
+    assert max(stop - start for start, stop in spans(13211, 2)) > 64
+
+
 def test_spans_shrink_towards_the_end_so_workers_finish_together() -> None:
     sizes = [stop - start for start, stop in spans(13_293, 2)]
     assert sizes[0] == 13_293 // 32
