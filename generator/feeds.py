@@ -653,11 +653,10 @@ def site_data_bytes(
     parts += [b"," + _encoded(kind) + b":" + text for kind, text in kept["records"].items()]
     blocks_before: dict[tuple[bytes, ...], bytes] = kept["blocks"]
     blocks: dict[tuple[bytes, ...], bytes] = {}
-    add = _blocks if lasting else _separated
     parts.append(b',"sources":[')
-    add(parts, [entry[2] for entry in now.values()], blocks_before, blocks)
+    _blocks(parts, [entry[2] for entry in now.values()], blocks_before, blocks, join=lasting)
     parts.append(b'],"citations":[')
-    add(parts, [cites[id(u)][1] for u in site.citations], blocks_before, blocks)
+    _blocks(parts, [cites[id(u)][1] for u in site.citations], blocks_before, blocks, join=lasting)
     parts.append(b"]}\n")
     kept["blocks"] = blocks
     kept["data"], kept["head"] = Pieces(parts), head
@@ -673,13 +672,22 @@ def _blocks(
     items: list[bytes],
     before: dict[tuple[bytes, ...], bytes],
     now: dict[tuple[bytes, ...], bytes],
+    *,
+    join: bool = True,
 ) -> None:
     """Append ``items`` to ``parts`` with a comma between each two, joined in blocks.
 
     A block ends after an item whose hash says so. Blocks of the very same items as in
     the last build (``before``) are taken from it, not joined again; ``now`` gets every
     block of this build. Bytes cache their hash, so an unchanged item costs no hashing.
+    Without ``join`` (no next build to reuse blocks), the items are appended as they are.
     """
+    if not join:
+        for i, item in enumerate(items):
+            if i:
+                parts.append(b",")
+            parts.append(item)
+        return
     start = 0
     count = len(items)
     for i, item in enumerate(items):
@@ -694,19 +702,6 @@ def _blocks(
             parts.append(b",")
         parts.append(joined)
         start = i + 1
-
-
-def _separated(
-    parts: list[bytes],
-    items: list[bytes],
-    _before: dict[tuple[bytes, ...], bytes],
-    _now: dict[tuple[bytes, ...], bytes],
-) -> None:
-    """Append ``items`` to ``parts`` with a comma between each two, as they are."""
-    for i, item in enumerate(items):
-        if i:
-            parts.append(b",")
-        parts.append(item)
 
 
 def _encoded(value: Any) -> bytes:
