@@ -241,11 +241,9 @@ def _aliases(site: Site, kind: str, slug: str) -> list[str]:
     names = [a.name for a in sheet.aliases]
     # A country is mentioned thousands of times under a handful of spellings: each
     # spelling is tidied once, in the order it first occurs.
-    spellings = dict.fromkeys(
-        ref.mention.text
-        for ref in site.mentioned.get((kind, slug), ())
-        if ref.mention.form != "surname"
-    )
+    found = site.mentioned.get((kind, slug))
+    written = found.written() if found is not None else ()
+    spellings = dict.fromkeys(text for _sid, text, form in written if form != "surname")
     names += (" ".join(text.split()) for text in spellings)
     seen: dict[str, str] = {}
     for name in names:
@@ -407,9 +405,7 @@ def jsonld(
             ("countries", site.countries),
             ("organizations", site.organizations),
         ):
-            found = sorted(
-                {m.slug for m in site.mentions.get(slug, ()) if m.kind == kind and m.slug in slugs}
-            )
+            found = sorted({x for x in site.mentions[slug].slugs(kind) if x in slugs})
             about += [r for x in found if (r := _ref(site, kind, x, absolute))]
         if about:
             data["mentions"] = about

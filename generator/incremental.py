@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import key_of
-from generator.model import Site
+from generator.model import Site, sources_naming
 from generator.plan import Page, Related, credit_names, credited, quoted_sources
 from generator.render import Renderer, theme_dir
 from generator.write import Stat, stat_key
@@ -243,7 +243,7 @@ class Fingerprints:
         ):
             self.parts_now[(kind, slug)] = hit
             return hit[3]
-        linked = quoted | {ref.source for ref in mentioned} | set(credits)
+        linked = quoted | set(sources_naming(site, kind, slug)) | set(credits)
         sources = tuple((s, site.sources[s].digest) for s in sorted(linked) if s in site.sources)
         parts = (self._sheet_part(page, kind, slug), sources)
         self.parts_now[(kind, slug)] = (mentioned, record, others, parts)

@@ -11,11 +11,12 @@ import dataclasses
 import datetime as dt
 import pickle
 import re
+from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, get_args, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,6 +26,7 @@ from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.citations import Location, locate_quote
 from generator.load import Inputs, SeedFile
 from generator.mentions import (
+    Form,
     Matcher,
     Mention,
     NameEntry,
@@ -116,13 +118,186 @@ class CitationUse:
 
 
 class MentionRef(NamedTuple):
-    """A mention of an entity in a source, with where the sentence it stands in is (a
-    named tuple, as :class:`Mention` is: there is one per mention of the site)."""
+    """A mention of an entity in a source, with where the sentence it stands in is.
+
+    Made when asked for (see :class:`EntityMentions`), not kept."""
 
     source: str
     mention: Mention
     sentence: int
     """Where the sentence is in the source: see :func:`sentence_of`."""
+
+
+# A mention as it is kept: seven ints in its source's array. The entity (its place in
+# the table of names), the block (0 for the title, else 1 + its index in article.blocks),
+# start and end in the block, the form, and where its sentence starts and ends in the
+# block. As objects, the mentions of a site of 10,000 articles took some 60 MB in each
+# process; and a forked worker copies every object it reads, to count a reference to
+# it, where an array's numbers are read without a write and stay shared.
+_FIELDS = 7
+FORMS: tuple[Form, ...] = get_args(Form)
+_FORM_INDEX = {form: i for i, form in enumerate(FORMS)}
+# Named tuples made from their fields as a tuple is, without their __new__'s call.
+_new_tuple = tuple.__new__
+
+
+class SourceMentions(Sequence[Mention]):
+    """The mentions found in one source, in reading order, kept as one array of ints
+    and made into :class:`Mention` tuples as they are read."""
+
+    __slots__ = ("source", "article", "entities", "data")
+
+    def __init__(
+        self, source: str, article: Article, entities: tuple[tuple[str, str], ...], data: array
+    ) -> None:
+        self.source = source
+        self.article = article
+        self.entities = entities
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data) // _FIELDS
+
+    @overload
+    def __getitem__(self, index: int) -> Mention: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Mention]: ...
+    def __getitem__(self, index: int | slice) -> Mention | list[Mention]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("mention index out of range")
+        return self._make(index * _FIELDS)
+
+    def __iter__(self) -> Iterator[Mention]:
+        # The hot path of every page that lists a source's names: _make, inlined.
+        entities, forms, new = self.entities, FORMS, _new_tuple
+        blocks, title = self.article.blocks, self.article.title.value or ""
+        fields = iter(self.data)
+        for entity, block, start, end, form, _first, _last in zip(*[fields] * _FIELDS, strict=True):
+            kind, slug = entities[entity]
+            if block:
+                part = blocks[block - 1]
+                found = (kind, slug, part.id, start, end, part.text[start:end], forms[form])
+            else:
+                found = (kind, slug, "title", start, end, title[start:end], forms[form])
+            yield new(Mention, found)
+
+    def __repr__(self) -> str:
+        return f"SourceMentions({self.source!r}, {list(self)!r})"
+
+    def _make(self, at: int) -> Mention:
+        """The mention whose fields start at ``at`` in the array."""
+        data = self.data
+        kind, slug = self.entities[data[at]]
+        block, start, end = data[at + 1], data[at + 2], data[at + 3]
+        if block:
+            part = self.article.blocks[block - 1]
+            block_id, text = part.id, part.text
+        else:
+            block_id, text = "title", self.article.title.value or ""
+        found = (kind, slug, block_id, start, end, text[start:end], FORMS[data[at + 4]])
+        return _new_tuple(Mention, found)
+
+    def ref(self, index: int) -> MentionRef:
+        """Mention ``index`` with the source's id and where its sentence is."""
+        at = index * _FIELDS
+        data = self.data
+        sentence = _packed(data[at + 1], data[at + 5], data[at + 6])
+        return _new_tuple(MentionRef, (self.source, self._make(at), sentence))
+
+    def entity_keys(self) -> set[tuple[str, str]]:
+        """The (kind, slug) of every entity the source names."""
+        entities = self.entities
+        return {entities[e] for e in set(self.data[::_FIELDS])}
+
+    def slugs(self, kind: str) -> set[str]:
+        """The slugs of the entities of ``kind`` the source names."""
+        return {slug for k, slug in self.entity_keys() if k == kind}
+
+
+class EntityMentions(Sequence[MentionRef]):
+    """Where one entity is named: in source-id order, then in reading order. Kept as the
+    mentions of each source that names it, and for each mention, which of them and its
+    place there; made into :class:`MentionRef` tuples as they are read."""
+
+    __slots__ = ("parts", "places")
+
+    def __init__(self, parts: tuple[SourceMentions, ...], places: array) -> None:
+        self.parts = parts
+        self.places = places  # (part, mention) pairs
+
+    def __len__(self) -> int:
+        return len(self.places) // 2
+
+    @overload
+    def __getitem__(self, index: int) -> MentionRef: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[MentionRef]: ...
+    def __getitem__(self, index: int | slice) -> MentionRef | list[MentionRef]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("mention index out of range")
+        return self.parts[self.places[2 * index]].ref(self.places[2 * index + 1])
+
+    def __iter__(self) -> Iterator[MentionRef]:
+        parts = self.parts
+        places = iter(self.places)
+        for part, index in zip(places, places, strict=True):
+            yield parts[part].ref(index)
+
+    def __repr__(self) -> str:
+        return f"EntityMentions({list(self)!r})"
+
+    def sources(self) -> list[str]:
+        """The ids of the sources that name the entity, in order."""
+        return [part.source for part in self.parts]
+
+    def written(self) -> Iterator[tuple[str, str, Form]]:
+        """(source id, the name as written, its form) for each mention: all that a list
+        of spellings needs, without making the mentions."""
+        parts, forms = self.parts, FORMS
+        places = iter(self.places)
+        for part, index in zip(places, places, strict=True):
+            # SourceMentions.written, inlined: a person's page lists every spelling.
+            source = parts[part]
+            data, at = source.data, index * _FIELDS
+            block, start, end = data[at + 1], data[at + 2], data[at + 3]
+            article = source.article
+            text = article.blocks[block - 1].text if block else article.title.value or ""
+            yield source.source, text[start:end], forms[data[at + 4]]
+
+    def places_in(self) -> Iterator[tuple[SourceMentions, int]]:
+        """Each mention as its source's mentions and its place there."""
+        parts = self.parts
+        places = iter(self.places)
+        for part, index in zip(places, places, strict=True):
+            yield parts[part], index
+
+
+def sources_naming(site: Site, kind: str, slug: str) -> list[str]:
+    """The ids of the sources that name the record, in order."""
+    found = site.mentioned.get((kind, slug))
+    return found.sources() if found is not None else []
+
+
+def entity_mentions(places: Iterable[tuple[SourceMentions, int]]) -> EntityMentions:
+    """The mentions at ``places``, given in order, as one :class:`EntityMentions`."""
+    parts: list[SourceMentions] = []
+    out = array("I")
+    for part, index in places:
+        if not parts or parts[-1] is not part:
+            parts.append(part)
+        out.append(len(parts) - 1)
+        out.append(index)
+    return EntityMentions(tuple(parts), out)
 
 
 # A sentence's place, packed into one int: its block (0 for the title, else 1 + the
@@ -170,8 +345,8 @@ class Site:
     citations: tuple[CitationUse, ...] = ()
     attendance: dict[str, tuple[Attendance, ...]] = field(default_factory=dict)
     followed_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
-    mentioned: dict[tuple[str, str], tuple[MentionRef, ...]] = field(default_factory=dict)
+    mentions: dict[str, SourceMentions] = field(default_factory=dict)
+    mentioned: dict[tuple[str, str], EntityMentions] = field(default_factory=dict)
     unknown_names: tuple[tuple[str, UnknownName], ...] = ()
     broken: frozenset[tuple[str, str]] = frozenset()
     """(kind, slug) of fact sheets that exist but could not be read (reported already)."""
@@ -660,50 +835,35 @@ def _sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) 
     return first, last
 
 
-def _shared(result: Any, strings: dict[Any, Any]) -> Any:
-    """A scan result with one object for each kind, slug, block id, form, name as written
-    and offset, across all sources: unpickled, each source would have copies of its own,
-    some 4 KB a source, a third of what its mentions take. (Python keeps one object for
-    each int up to 256 only; most offsets are larger.)"""
-    mentions, sentences, names = result
-    one = strings.setdefault
-    return (
-        tuple(
-            Mention(one(k, k), one(s, s), one(b, b), one(i, i), one(j, j), one(t, t), one(f, f))
-            for k, s, b, i, j, t, f in mentions
-        ),
-        tuple(one(at, at) for at in sentences),
-        names,
-    )
-
-
-def _scan_one(job: tuple[Matcher, bool, list[Article], list[Entry | None]], index: int) -> bytes:
-    matcher, unknown, articles, entries = job
-    return stored(_scan_source(matcher, unknown, articles[index]), entries[index])
+def _scan_one(
+    job: tuple[Matcher, dict[tuple[str, str], int], bool, list[Article], list[Entry | None]],
+    index: int,
+) -> bytes:
+    matcher, numbers, unknown, articles, entries = job
+    return stored(_scan_source(matcher, numbers, unknown, articles[index]), entries[index])
 
 
 def _scan_source(
-    matcher: Matcher, unknown: bool, article: Article
-) -> tuple[tuple[Mention, ...], tuple[int, ...], tuple[UnknownName, ...]]:
-    """Mentions in one article, where the sentence of each is (see :func:`sentence_of`),
-    and (if asked) its uncovered names."""
-    found = tuple(find_mentions(matcher, article))
+    matcher: Matcher, numbers: dict[tuple[str, str], int], unknown: bool, article: Article
+) -> tuple[array, tuple[UnknownName, ...]]:
+    """Mentions in one article as :class:`SourceMentions` keeps them (``numbers``: each
+    entity's place in the table of names), and (if asked) its uncovered names."""
+    found = find_mentions(matcher, article)
     texts = {b.id: (index, b.text) for index, b in enumerate(article.blocks, 1)}
     texts["title"] = (0, article.title.value or "")
     spans: dict[str, list[tuple[int, int]]] = {}
-    # One int per sentence, however many names it holds (see _packed).
-    seen: dict[int, int] = {}
-    sentences = []
+    data = array("I")
     for m in found:
         index, text = texts[m.block]
         # Sentence boundaries once per block, not once per mention.
         block_spans = spans.get(m.block)
         if block_spans is None:
             block_spans = spans[m.block] = sentence_spans(text)
-        packed = _packed(index, *_sentence_in(text, block_spans, m.start, m.end))
-        sentences.append(seen.setdefault(packed, packed))
+        first, last = _sentence_in(text, block_spans, m.start, m.end)
+        entity = numbers[(m.kind, m.slug)]
+        data.extend((entity, index, m.start, m.end, _FORM_INDEX[m.form], first, last))
     names = tuple(find_unknown_names(article, found)) if unknown else ()
-    return found, tuple(sentences), names
+    return data, names
 
 
 def find_all_mentions(
@@ -715,8 +875,8 @@ def find_all_mentions(
     sheets_token: object = None,
     meanwhile: Iterator[None] | None = None,
 ) -> tuple[
-    dict[str, tuple[Mention, ...]],
-    dict[tuple[str, str], tuple[MentionRef, ...]],
+    dict[str, SourceMentions],
+    dict[tuple[str, str], EntityMentions],
     tuple[tuple[str, UnknownName], ...],
     str,
 ]:
@@ -735,14 +895,23 @@ def find_all_mentions(
     else:
         names_key = key_of(repr(name_entries(by_kind)))
         kept["names"] = (sheets_token, names_key)
-    matcher = cache.recall("matcher", names_key) if cache is not None else None
-    if matcher is None:
-        matcher = build_matcher(name_entries(by_kind))
+    matching = cache.recall("matcher", names_key) if cache is not None else None
+    if matching is None:
+        entries = name_entries(by_kind)
+        # The table of names the scans number entities by: the same for the same names_key.
+        entities = tuple(dict.fromkeys((e.kind, e.slug) for e in entries))
+        numbers = {entity: i for i, entity in enumerate(entities)}
+        matching = (build_matcher(entries), entities, numbers)
         if cache is not None:
-            cache.remember("matcher", names_key, matcher)
+            cache.remember("matcher", names_key, matching)
+    matcher, entities, numbers = matching
+
+    def viewed(sid: str, scan: tuple[array, tuple[UnknownName, ...]]) -> Any:
+        data, found_names = scan
+        return SourceMentions(sid, sources[sid].article, entities, data), found_names
+
     scans_before: dict[str, tuple[Any, ...]] = kept.get("scans", {})
     scans: dict[str, tuple[Any, ...]] = {}
-    strings: dict[Any, Any] = {}  # one object per name, slug, block id, offset (see _shared)
     results: dict[str, Any] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
@@ -759,7 +928,7 @@ def find_all_mentions(
             keys[sid] = cache.key("mentions", names_key, str(unknown), sid, texts[sid])
             found = cache.get("mentions", keys[sid])
             if found is not None:
-                results[sid] = found = _shared(found, strings)
+                results[sid] = found = viewed(sid, found)
                 scans[sid] = (source.article, (names_key, unknown), found, keys[sid])
                 continue
         todo.append(sid)
@@ -767,10 +936,10 @@ def find_all_mentions(
         cache.touch("mentions", *used)
     # The matcher and the articles reach the workers through fork, not pickling; each
     # result travels back pickled, and that pickle is its cache entry (see stored()).
-    entries = [
+    entries_of = [
         cache.entry("mentions", keys[sid]) if cache and sid in keys else None for sid in todo
     ]
-    job = (matcher, unknown, [sources[sid].article for sid in todo], entries)
+    job = (matcher, numbers, unknown, [sources[sid].article for sid in todo], entries_of)
     previous = kept.get("mentioned")
     patch = previous is not None and previous[0] == (names_key, unknown)
     # Without a previous grouping to patch, group while the workers scan: this process
@@ -782,16 +951,17 @@ def find_all_mentions(
     with stopping(scanned):
         for sid in sources:
             if sid in waiting:
-                results[sid] = result = _shared(pickle.loads(next(scanned)), strings)
+                scan = pickle.loads(next(scanned))
+                results[sid] = result = viewed(sid, scan)
                 scans[sid] = (sources[sid].article, (names_key, unknown), result, keys.get(sid, ""))
                 if cache is not None and sid in keys:
-                    cache.put("mentions", keys[sid], result, written=True)
+                    cache.put("mentions", keys[sid], scan, written=True)
             if grouping is not None:
-                grouping.add(sid, results[sid])
+                grouping.add(results[sid][0])
     kept["scans"] = scans
 
     per_source = {sid: results[sid][0] for sid in sources}
-    unknown_names = tuple((sid, u) for sid in sources for u in results[sid][2])
+    unknown_names = tuple((sid, u) for sid in sources for u in results[sid][1])
     mentioned = None
     if patch:
         # A source whose metadata changed (a curated title) keeps its scan, but the
@@ -806,28 +976,32 @@ def find_all_mentions(
 
 
 class _Grouping:
-    """Mentions per entity, made from each source's scan in source-id order: refs in
+    """Mentions per entity, made from each source's mentions in source-id order: in
     source-id order, then in reading order."""
 
     def __init__(self) -> None:
-        self.per_entity: dict[tuple[str, str], list[MentionRef]] = defaultdict(list)
+        self.per_entity: dict[tuple[str, str], list[tuple[SourceMentions, int]]] = {}
 
-    def add(self, sid: str, result: Any) -> None:
-        found, sentences, _names = result
+    def add(self, found: SourceMentions) -> None:
         per_entity = self.per_entity
-        for m, sentence in zip(found, sentences, strict=True):
-            per_entity[(m.kind, m.slug)].append(MentionRef(sid, m, sentence))
+        entities = found.entities
+        for index, entity in enumerate(found.data[::_FIELDS]):
+            key = entities[entity]
+            places = per_entity.get(key)
+            if places is None:
+                places = per_entity[key] = []
+            places.append((found, index))
 
-    def done(self) -> dict[tuple[str, str], tuple[MentionRef, ...]]:
-        return {k: tuple(v) for k, v in sorted(self.per_entity.items())}
+    def done(self) -> dict[tuple[str, str], EntityMentions]:
+        return {k: entity_mentions(v) for k, v in sorted(self.per_entity.items())}
 
 
 def _group_by_entity(
     sources: dict[str, Source], results: dict[str, Any]
-) -> dict[tuple[str, str], tuple[MentionRef, ...]]:
+) -> dict[tuple[str, str], EntityMentions]:
     grouping = _Grouping()
     for sid in sources:
-        grouping.add(sid, results[sid])
+        grouping.add(results[sid][0])
     return grouping.done()
 
 
@@ -837,15 +1011,15 @@ _PATCH_LIMIT = 200
 
 def _regroup_changed(
     results_before: dict[str, Any],
-    mentioned_before: dict[tuple[str, str], tuple[MentionRef, ...]],
+    mentioned_before: dict[tuple[str, str], EntityMentions],
     results: dict[str, Any],
     also: set[str] | None = None,
-) -> dict[tuple[str, str], tuple[MentionRef, ...]] | None:
+) -> dict[tuple[str, str], EntityMentions] | None:
     """The mentions per entity of the previous build, updated for the articles that changed
     (and for the sources in ``also``, whose scans are the same).
 
-    Gives exactly what :func:`_group_by_entity` would: refs in source-id order, then in
-    reading order. Entities no changed article names keep their very tuple, which later
+    Gives exactly what :func:`_group_by_entity` would: in source-id order, then in
+    reading order. Entities no changed article names keep their very object, which later
     stages use to see that nothing about them changed. None: too much changed to patch.
     """
     changed = {sid for sid, r in results.items() if results_before.get(sid) is not r}
@@ -860,18 +1034,19 @@ def _regroup_changed(
     grouping = _Grouping()
     for sid in sorted(changed):
         if sid in results_before:
-            affected.update((m.kind, m.slug) for m in results_before[sid][0])
+            affected.update(results_before[sid][0].entity_keys())
         if sid in results:
-            grouping.add(sid, results[sid])
+            grouping.add(results[sid][0])
     fresh = grouping.per_entity
     affected |= fresh.keys()
     out = dict(mentioned_before)
     for key in affected:
-        refs = [r for r in mentioned_before.get(key, ()) if r.source not in changed]
-        refs.extend(fresh.get(key, ()))
-        refs.sort(key=lambda r: r.source)  # stable: reading order within a source stays
-        if refs:
-            out[key] = tuple(refs)
+        before = mentioned_before.get(key)
+        places = [p for p in before.places_in() if p[0].source not in changed] if before else []
+        places.extend(fresh.get(key, ()))
+        places.sort(key=lambda p: p[0].source)  # stable: reading order within a source stays
+        if places:
+            out[key] = entity_mentions(places)
         else:
             out.pop(key, None)
     if out.keys() != mentioned_before.keys():

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
-from generator.model import Site, Source, sentence_at, sentence_block, sentence_of
+from generator.model import Site, Source, sentence_at, sentence_block, sentence_of, sources_naming
 from generator.problems import Problem
 
 KINDS = ("meetings", "people", "countries", "organizations", "sources")
@@ -604,14 +604,13 @@ class Related:
     def _people_named(self, sid: str) -> list[str]:
         named = self._people_in.get(sid)
         if named is None:
-            mentions = self.site.mentions.get(sid, ())
-            named = self._people_in[sid] = sorted({m.slug for m in mentions if m.kind == "people"})
+            named = self._people_in[sid] = sorted(self.site.mentions[sid].slugs("people"))
         return named
 
     def appears_with(self, slug: str) -> list[tuple[str, int]]:
         """People named in the same sources as this person, most shared sources first."""
         counts: dict[str, int] = {}
-        for sid in {ref.source for ref in self.site.mentioned.get(("people", slug), ())}:
+        for sid in sources_naming(self.site, "people", slug):
             for other in self._people_named(sid):
                 if other != slug:
                     counts[other] = counts.get(other, 0) + 1
@@ -622,15 +621,15 @@ class Related:
 
     def name_variants(self, slug: str) -> list[tuple[str, str, list[str]]]:
         """(spelling, form, sources) for each way the sources write a person's name."""
-        refs = self.site.mentioned.get(("people", slug), ())
+        refs = self.site.mentioned.get(("people", slug))
         hit = self.variants_now.get(slug) or self.variants_before.get(slug)
         if hit is not None and hit[0] is refs:
             self.variants_now[slug] = hit
             return hit[1]
         spellings: dict[tuple[str, str], set[str]] = {}
-        for ref in refs:
-            text = " ".join(ref.mention.text.split())
-            spellings.setdefault((text, ref.mention.form), set()).add(ref.source)
+        for sid, written, form in refs.written() if refs is not None else ():
+            text = " ".join(written.split())
+            spellings.setdefault((text, form), set()).add(sid)
         out = [(text, form, sorted(srcs)) for (text, form), srcs in sorted(spellings.items())]
         self.variants_now[slug] = (refs, out)
         return out

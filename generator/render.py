@@ -797,9 +797,7 @@ class PageView:
         elif kind == "organization":
             countries.update(self.site.organizations[slug].sheet.members)
         else:
-            countries.update(
-                m.slug for m in self.site.mentions.get(slug, ()) if m.kind == "countries"
-            )
+            countries.update(self.site.mentions[slug].slugs("countries"))
         names = sorted(
             {self.name("countries", c) for c in countries if c in self.site.countries},
             key=str.casefold,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import check_project
-from generator.mentions import blocks_of
-from generator.model import sentence_at, sentence_of
+from generator.mentions import blocks_of, build_matcher, find_mentions
+from generator.model import MentionRef, name_entries, sentence_at, sentence_of
 from generator.problems import DossierError
 
 
@@ -331,3 +331,38 @@ def test_each_mention_keeps_the_sentence_it_stands_in(bundled: Path) -> None:
         "Wang Yi met Sergey Lavrov in Moscow on Monday.",
         "Later, Lavrov said more talks would follow.",
     ]
+
+
+def test_mentions_kept_as_numbers_read_back_as_the_scan_found_them(bundled: Path) -> None:
+    """Each source's mentions, and each entity's, are kept as arrays of ints and made into
+    tuples when read: they must read back as exactly what the scanner found, in order."""
+    site = check_project(bundled).site
+    by_kind = {k: site.kind(k) for k in ("meetings", "people", "countries", "organizations")}
+    matcher = build_matcher(name_entries(by_kind))
+    expected: dict[tuple[str, str], list[MentionRef]] = {}
+    for sid in sorted(site.sources):
+        article = site.sources[sid].article
+        found = find_mentions(matcher, article)
+        kept = site.mentions[sid]
+        assert list(kept) == found
+        assert len(kept) == len(found)
+        assert [kept[i] for i in range(len(kept))] == found
+        if found:
+            assert kept[-1] == found[-1] and kept[1:3] == found[1:3]
+        for m in found:
+            text = dict(blocks_of(article))[m.block]
+            assert m.text == text[m.start : m.end]
+        for i, m in enumerate(found):
+            ref = site.mentions[sid].ref(i)
+            assert sentence_of(article, ref.sentence) == sentence_at(
+                dict(blocks_of(article))[m.block], m.start, m.end
+            )
+            expected.setdefault((m.kind, m.slug), []).append(ref)
+    assert sum(len(v) for v in expected.values()) > 100
+    assert sorted(site.mentioned) == sorted(expected)
+    for key, refs in site.mentioned.items():
+        assert list(refs) == expected[key], key
+        assert refs.sources() == sorted({r.source for r in expected[key]})
+        assert refs[0] == expected[key][0] and refs[-1] == expected[key][-1]
+    with pytest.raises(IndexError):
+        site.mentioned[("people", "sergey-lavrov")][10_000]
