@@ -726,8 +726,9 @@ def _citation_uses(
 ) -> list[CitationUse]:
     """Every citation of one sheet, each looked up in its source."""
     uses = []
+    where = record.doc.where()
     for loc, cite in walk_citations(record.sheet):
-        line, col = record.doc.position((*loc, "quote"))
+        line, col = where.position((*loc, "quote"))
         source = sources.get(cite.source)
         location, again = (
             _locate(source.article, texts[cite.source], cite.quote, before, located, flat)

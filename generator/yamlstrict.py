@@ -17,11 +17,11 @@ module reads PyYAML's *event stream* instead and builds the value itself:
 
 from __future__ import annotations
 
+import pickle
 import re
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import yaml
@@ -74,22 +74,14 @@ def dotted(keys: Keys) -> str:
     return ".".join(str(k) for k in keys)
 
 
-@dataclass(frozen=True)
-class YamlDocument:
-    """A loaded YAML file: plain data plus where each part was written."""
+class Where:
+    """Where each part of a document was written: its values and its mapping keys."""
 
-    path: str
-    data: Any  # dict[str, ...] / list / str / None, nested
-    _positions: Mapping[Keys, Position] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
-    )
-    _key_positions: Mapping[Keys, Position] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
-    )
+    __slots__ = ("values", "keys")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Read-only views cannot be pickled; the build cache stores plain dicts.
-        return (_rebuild, (self.path, self.data, dict(self._positions), dict(self._key_positions)))
+    def __init__(self, values: dict[Keys, Position], keys: dict[Keys, Position]) -> None:
+        self.values = values
+        self.keys = keys
 
     def position(self, keys: Keys) -> Position:
         """1-based ``(line, col)`` of the value at ``keys``.
@@ -100,7 +92,7 @@ class YamlDocument:
         """
         keys = tuple(keys)
         for end in range(len(keys), 0, -1):
-            found = self._positions.get(keys[:end])
+            found = self.values.get(keys[:end])
             if found is not None:
                 return found
         return (1, 1)
@@ -108,14 +100,41 @@ class YamlDocument:
     def key_position(self, keys: Keys) -> Position:
         """1-based position of the mapping key at ``keys`` (for mapping
         entries); otherwise the same as :meth:`position`."""
-        found = self._key_positions.get(tuple(keys))
+        found = self.keys.get(tuple(keys))
         return found if found is not None else self.position(keys)
 
 
-def _rebuild(
+_NOWHERE = pickle.dumps(({}, {}), pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A loaded YAML file: plain data plus where each part was written."""
+
+    path: str
+    data: Any  # dict[str, ...] / list / str / None, nested
+    where_written: bytes = field(default=_NOWHERE, repr=False, compare=False)
+    """The two dicts of a :class:`Where`, pickled. A site's fact sheets hold some 100,000
+    positions, 20 MB as dicts of tuples in each process of a build, and they are wanted
+    only to report a problem or to place a citation."""
+
+    def where(self) -> Where:
+        """Where each part was written, for many lookups in a row."""
+        return Where(*pickle.loads(self.where_written))
+
+    def position(self, keys: Keys) -> Position:
+        """See :meth:`Where.position`."""
+        return self.where().position(keys)
+
+    def key_position(self, keys: Keys) -> Position:
+        """See :meth:`Where.key_position`."""
+        return self.where().key_position(keys)
+
+
+def _document(
     path: str, data: Any, positions: dict[Keys, Position], keys: dict[Keys, Position]
 ) -> YamlDocument:
-    return YamlDocument(path, data, MappingProxyType(positions), MappingProxyType(keys))
+    return YamlDocument(path, data, pickle.dumps((positions, keys), pickle.HIGHEST_PROTOCOL))
 
 
 def require_mapping(doc: YamlDocument) -> None:
@@ -176,12 +195,7 @@ def _load_with(text: str, path: str, loader: Any, *, report: bool = False) -> Ya
                 Problem(path, message=f"too many problems; stopped after the first {MAX_PROBLEMS}")
             )
         raise DossierError(tuple(found))
-    return YamlDocument(
-        path,
-        builder.root,
-        MappingProxyType(builder.positions),
-        MappingProxyType(builder.key_positions),
-    )
+    return _document(path, builder.root, builder.positions, builder.key_positions)
 
 
 def load_yaml_file(file: Path, display_path: str, raw: bytes | None = None) -> YamlDocument:
