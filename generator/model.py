@@ -209,6 +209,15 @@ class SourceMentions(Sequence[Mention]):
         sentence = _packed(data[at + 1], data[at + 5], data[at + 6])
         return _new_tuple(MentionRef, (self.source, self._make(at), sentence))
 
+    def in_title(self) -> list[Mention]:
+        """The mentions in the title: the first, if any (they are in reading order)."""
+        data, found = self.data, []
+        for at in range(0, len(data), _FIELDS):
+            if data[at + 1]:
+                break
+            found.append(self._make(at))
+        return found
+
     def entity_keys(self) -> set[tuple[str, str]]:
         """The (kind, slug) of every entity the source names."""
         entities = self.entities

@@ -298,6 +298,7 @@ class PageView:
         # A page links the same entities and sections many times over.
         self._urls: dict[str, str] = {}
         self._filters: list[tuple[str, str]] | None = None
+        self._mentions: dict[str, tuple[Mention, ...]] = {}
         self._memos: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         # Most pages sit at kind/slug/: a target outside the first folder is then just
         # "../../" + target, with no segment arithmetic (see url()).
@@ -307,6 +308,14 @@ class PageView:
         self._first = here[0] + "/" if here else ""
         # At kind/slug/, a target in the same kind but another slug is "../" + its slug.
         self._own = f"{here[0]}/{here[1]}/" if len(here) == 2 else ""
+
+    def mentions_in(self, source_id: str) -> tuple[Mention, ...]:
+        """The source's mentions, made once for the page (the site keeps them as numbers;
+        a source page reads them four times)."""
+        found = self._mentions.get(source_id)
+        if found is None:
+            found = self._mentions[source_id] = tuple(self.site.mentions.get(source_id, ()))
+        return found
 
     # -- links --
     def url(self, target: str) -> str:
@@ -653,7 +662,7 @@ class PageView:
         source = self.site.sources[source_id]
         if not source.article.quotations:
             return []
-        mentions = self.site.mentions.get(source_id, ())
+        mentions = self.mentions_in(source_id)
         rivals = rival_speakers(source.article, mentions)
         people = _speakers_named(mentions)
         shown: list[tuple[Quotation, Markup | None, str]] = []
@@ -1027,7 +1036,7 @@ class Renderer:
             assert use.location is not None
             marks[use.location.block].append(use)
         names: dict[str, list[Mention]] = defaultdict(list)
-        for mention in self.site.mentions.get(source_id, ()):
+        for mention in view.mentions_in(source_id):
             names[mention.block].append(mention)
         out = []
         language = source.article.language
@@ -1100,7 +1109,7 @@ def linked_title(view: PageView, source_id: str) -> Markup:
     language = source.article.language
     if source.title.basis != "parsed":
         return _html([lang_parts(_esc(title), language)])
-    mentions = [m for m in view.site.mentions.get(source_id, ()) if m.block == "title"]
+    mentions = view.site.mentions[source_id].in_title()
     uses = [
         u
         for u in view.renderer.by_source.get(source_id, ())
