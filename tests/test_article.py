@@ -715,3 +715,16 @@ def test_unpickled_articles_are_equal_and_share_their_block_ids() -> None:
     assert len({id(n) for n in notes}) == len(set(notes))
     posts = [b for a in read for b in a.blocks if isinstance(b, Post)]
     assert posts and all(isinstance(p.links, tuple) for p in posts)
+
+
+def test_a_paragraph_keeps_its_text_exactly_through_the_cache() -> None:
+    """A paragraph keeps its text encoded: any text, lone surrogates from undecodable
+    bytes included, reads back as given, and a pickled paragraph (as the cache and the
+    workers send it) is equal to the one it was made from."""
+    text = "Lavrov \u0644\u0627\u0641\u0631\u0648\u0641 caf\u00e9 \udcff \U0001f600 end"
+    para = Paragraph("p3", text, "blockquote")
+    assert para.text == text and para.id == "p3" and para.kind == "blockquote"
+    again = pickle.loads(pickle.dumps(para, pickle.HIGHEST_PROTOCOL))
+    assert again == para and hash(again) == hash(para) and again.text == text
+    assert again != Paragraph("p3", text) and again != Paragraph("p3", text[:-1], "blockquote")
+    assert repr(again) == f"Paragraph(id='p3', text={text!r}, kind='blockquote')"
