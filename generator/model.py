@@ -275,7 +275,7 @@ class EntityMentions(Sequence[MentionRef]):
         parts, forms = self.parts, FORMS
         places = iter(self.places)
         for part, index in zip(places, places, strict=True):
-            # SourceMentions.written, inlined: a person's page lists every spelling.
+            # No Mention made: a person's page lists every spelling of every mention.
             source = parts[part]
             data, at = source.data, index * _FIELDS
             block, start, end = data[at + 1], data[at + 2], data[at + 3]
