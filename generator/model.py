@@ -141,7 +141,33 @@ _FORM_INDEX = {form: i for i, form in enumerate(FORMS)}
 _new_tuple = tuple.__new__
 
 
-class SourceMentions(Sequence[Mention]):
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Unpacked(Sequence[T_co]):
+    """A sequence kept packed in arrays, each item made as it is read (``_item``)."""
+
+    __slots__ = ()
+
+    def _item(self, index: int) -> T_co:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T_co: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T_co]: ...
+    def __getitem__(self, index: int | slice) -> T_co | list[T_co]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("mention index out of range")
+        return self._item(index)
+
+
+class SourceMentions(_Unpacked[Mention]):
     """The mentions found in one source, in reading order, kept as one array of ints
     and made into :class:`Mention` tuples as they are read."""
 
@@ -158,18 +184,7 @@ class SourceMentions(Sequence[Mention]):
     def __len__(self) -> int:
         return len(self.data) // _FIELDS
 
-    @overload
-    def __getitem__(self, index: int) -> Mention: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Mention]: ...
-    def __getitem__(self, index: int | slice) -> Mention | list[Mention]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        count = len(self)
-        if index < 0:
-            index += count
-        if not 0 <= index < count:
-            raise IndexError("mention index out of range")
+    def _item(self, index: int) -> Mention:
         return self._make(index * _FIELDS)
 
     def __iter__(self) -> Iterator[Mention]:
@@ -228,7 +243,7 @@ class SourceMentions(Sequence[Mention]):
         return {slug for k, slug in self.entity_keys() if k == kind}
 
 
-class EntityMentions(Sequence[MentionRef]):
+class EntityMentions(_Unpacked[MentionRef]):
     """Where one entity is named: in source-id order, then in reading order. Kept as the
     mentions of each source that names it, and for each mention, which of them and its
     place there; made into :class:`MentionRef` tuples as they are read."""
@@ -242,18 +257,7 @@ class EntityMentions(Sequence[MentionRef]):
     def __len__(self) -> int:
         return len(self.places) // 2
 
-    @overload
-    def __getitem__(self, index: int) -> MentionRef: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[MentionRef]: ...
-    def __getitem__(self, index: int | slice) -> MentionRef | list[MentionRef]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        count = len(self)
-        if index < 0:
-            index += count
-        if not 0 <= index < count:
-            raise IndexError("mention index out of range")
+    def _item(self, index: int) -> MentionRef:
         return self.parts[self.places[2 * index]].ref(self.places[2 * index + 1])
 
     def __iter__(self) -> Iterator[MentionRef]:
