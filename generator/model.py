@@ -188,18 +188,22 @@ class SourceMentions(_Unpacked[Mention]):
         return self._make(index * _FIELDS)
 
     def __iter__(self) -> Iterator[Mention]:
-        # The hot path of every page that lists a source's names: _make, inlined.
+        # The hot path of every page that lists a source's names: _make, inlined, and
+        # each block's text decoded once for all the names in it.
         entities, forms, new = self.entities, FORMS, _new_tuple
         blocks, title = self.article.blocks, self.article.title.value or ""
+        block_id, text, at = "title", title, 0
         fields = iter(self.data)
         for entity, block, start, end, form, _first, _last in zip(*[fields] * _FIELDS, strict=True):
+            if block != at:
+                if block:
+                    part = blocks[block - 1]
+                    block_id, text = part.id, part.text
+                else:
+                    block_id, text = "title", title
+                at = block
             kind, slug = entities[entity]
-            if block:
-                part = blocks[block - 1]
-                found = (kind, slug, part.id, start, end, part.text[start:end], forms[form])
-            else:
-                found = (kind, slug, "title", start, end, title[start:end], forms[form])
-            yield new(Mention, found)
+            yield new(Mention, (kind, slug, block_id, start, end, text[start:end], forms[form]))
 
     def __repr__(self) -> str:
         return f"SourceMentions({self.source!r}, {list(self)!r})"
@@ -278,13 +282,16 @@ class EntityMentions(_Unpacked[MentionRef]):
         of spellings needs, without making the mentions."""
         parts, forms = self.parts, FORMS
         places = iter(self.places)
+        here, text = (-1, -1), ""
         for part, index in zip(places, places, strict=True):
             # No Mention made: a person's page lists every spelling of every mention.
             source = parts[part]
             data, at = source.data, index * _FIELDS
             block, start, end = data[at + 1], data[at + 2], data[at + 3]
-            article = source.article
-            text = article.blocks[block - 1].text if block else article.title.value or ""
+            if (part, block) != here:  # a block's text decoded once for its names
+                article = source.article
+                text = article.blocks[block - 1].text if block else article.title.value or ""
+                here = (part, block)
             yield source.source, text[start:end], forms[data[at + 4]]
 
     def places_in(self) -> Iterator[tuple[SourceMentions, int]]:
