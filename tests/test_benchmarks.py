@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,37 @@ def test_memory_is_the_sampled_sum_over_the_process_tree(
     small = [sys.executable, "-c", "import time; time.sleep(0.5)"]
     assert run.measure(small, tmp_path, tmp_path / "log", tmp_path, sample=True).peak_mib < 100
     del ballast
+
+
+def test_memory_script_shows_each_process_at_the_peak(corpus: Path) -> None:
+    """memory.py builds a project from scratch elsewhere and prints the peak of the summed
+    PSS with each process's part; the project's own output and cache are left alone."""
+    project = corpus / "dossier"
+    before = sorted(p.name for p in project.iterdir())
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "memory.py"), str(project), "--interval", "0.01"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    peak = re.fullmatch(r"peak: (\d+) MiB \(summed PSS\) at [\d.]+ s of [\d.]+ s", lines[0])
+    assert peak and int(peak.group(1)) > 10
+    assert lines[1] == "| process | rss MiB | pss MiB | own MiB | shared MiB |"
+    build = re.fullmatch(r"\| build \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", lines[3])
+    assert build and int(build.group(2)) <= int(build.group(1))
+    assert lines[-1].startswith("summed PSS over time (s: MiB): 0.0: ")
+    assert sorted(p.name for p in project.iterdir()) == before
+
+
+def test_memory_script_reports_a_failed_build(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "memory.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "site.yaml: not found" in result.stderr
+    assert result.stderr.splitlines()[-1] == "memory.py: the build failed (exit status 1)"
