@@ -208,25 +208,24 @@ class SourceMentions(_Unpacked[Mention]):
     def __repr__(self) -> str:
         return f"SourceMentions({self.source!r}, {list(self)!r})"
 
-    def _make(self, at: int) -> Mention:
-        """The mention whose fields start at ``at`` in the array."""
+    def _make(self, at: int, texts: dict[int, str] | None = None) -> Mention:
+        """The mention whose fields start at ``at`` in the array. ``texts``: block texts
+        decoded so far, by block number, for a caller reading many mentions."""
         data = self.data
         kind, slug = self.entities[data[at]]
         block, start, end = data[at + 1], data[at + 2], data[at + 3]
-        if block:
-            part = self.article.blocks[block - 1]
-            block_id, text = part.id, part.text
-        else:
-            block_id, text = "title", self.article.title.value or ""
+        block_id = self.article.blocks[block - 1].id if block else "title"
+        text = block_text(self.article, block, texts)
         found = (kind, slug, block_id, start, end, text[start:end], FORMS[data[at + 4]])
         return _new_tuple(Mention, found)
 
-    def ref(self, index: int) -> MentionRef:
-        """Mention ``index`` with the source's id and where its sentence is."""
+    def ref(self, index: int, texts: dict[int, str] | None = None) -> MentionRef:
+        """Mention ``index`` with the source's id and where its sentence is (``texts``:
+        see :meth:`_make`)."""
         at = index * _FIELDS
         data = self.data
         sentence = _packed(data[at + 1], data[at + 5], data[at + 6])
-        return _new_tuple(MentionRef, (self.source, self._make(at), sentence))
+        return _new_tuple(MentionRef, (self.source, self._make(at, texts), sentence))
 
     def in_title(self) -> list[Mention]:
         """The mentions in the title: the first, if any (they are in reading order)."""
@@ -267,8 +266,11 @@ class EntityMentions(_Unpacked[MentionRef]):
     def __iter__(self) -> Iterator[MentionRef]:
         parts = self.parts
         places = iter(self.places)
+        here, texts = -1, {}
         for part, index in zip(places, places, strict=True):
-            yield parts[part].ref(index)
+            if part != here:  # each block's text decoded once per source
+                here, texts = part, {}
+            yield parts[part].ref(index, texts)
 
     def __repr__(self) -> str:
         return f"EntityMentions({list(self)!r})"
@@ -338,11 +340,27 @@ def sentence_block(packed: int) -> int:
     return packed >> (2 * _SPAN_BITS)
 
 
-def sentence_of(article: Article, packed: int) -> str:
-    """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`)."""
-    block = sentence_block(packed)
-    text = article.blocks[block - 1].text if block else article.title.value
-    return text[(packed >> _SPAN_BITS) & _SPAN_MASK : packed & _SPAN_MASK]  # type: ignore[index]
+def block_text(article: Article, block: int, texts: dict[int, str] | None = None) -> str:
+    """The text of block ``block`` (0 for the title, else 1 + its index in article.blocks).
+
+    A paragraph's text is decoded on each read: a caller reading many sentences or names
+    passes ``texts`` to decode each block once (a long single-block text naming someone
+    thousands of times would otherwise be decoded thousands of times)."""
+    if texts is not None:
+        found = texts.get(block)
+        if found is not None:
+            return found
+    text = article.blocks[block - 1].text if block else article.title.value or ""
+    if texts is not None:
+        texts[block] = text
+    return text
+
+
+def sentence_of(article: Article, packed: int, texts: dict[int, str] | None = None) -> str:
+    """The text of the sentence at ``packed`` (a :attr:`MentionRef.sentence`); ``texts``:
+    see :func:`block_text`."""
+    text = block_text(article, sentence_block(packed), texts)
+    return text[(packed >> _SPAN_BITS) & _SPAN_MASK : packed & _SPAN_MASK]
 
 
 @dataclass(frozen=True)

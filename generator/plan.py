@@ -574,9 +574,10 @@ class Related:
         # Where a passage is first met: its block's place in the article (the title's is
         # -1), then its place in the block.
         at: dict[tuple[str, str], tuple[int, int]] = {}
+        texts: dict[int, str] = {}  # each block decoded once (see block_text)
         for ref in refs:
             m = ref.mention
-            key = (m.block, sentence_of(article, ref.sentence))
+            key = (m.block, sentence_of(article, ref.sentence, texts))
             grouped.setdefault(key, set()).add(m.text)
             here = (sentence_block(ref.sentence) - 1, m.start)
             at[key] = min(at.get(key, here), here)

@@ -118,17 +118,30 @@ class YamlDocument:
     positions, 20 MB as dicts of tuples in each process of a build, and they are wanted
     only to report a problem or to place a citation."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return YamlDocument, (self.path, self.data, self.where_written)
+
     def where(self) -> Where:
-        """Where each part was written, for many lookups in a row."""
+        """Where each part was written, decoded afresh: for many lookups in a row by a
+        caller that lets go of it after (placing every citation of a sheet)."""
         return Where(*pickle.loads(self.where_written))
+
+    def _kept(self) -> Where:
+        # Decoded once and kept: only documents with a problem to report get here, and
+        # one file may have thousands (stale entries of content/sources.yaml).
+        found: Where | None = self.__dict__.get("_where")
+        if found is None:
+            found = self.where()
+            object.__setattr__(self, "_where", found)
+        return found
 
     def position(self, keys: Keys) -> Position:
         """See :meth:`Where.position`."""
-        return self.where().position(keys)
+        return self._kept().position(keys)
 
     def key_position(self, keys: Keys) -> Position:
         """See :meth:`Where.key_position`."""
-        return self.where().key_position(keys)
+        return self._kept().key_position(keys)
 
 
 def _document(
