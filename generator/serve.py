@@ -632,21 +632,25 @@ class Preview:
 
     def close(self) -> None:
         """Stop serving and watching, end open event streams, remove the builds."""
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._server is not None:
-            if self._serving:
-                self._server.shutdown()
-                self._serving = False
-            self._server.server_close()
-            self._server = None
-        for thread in self._threads:
-            thread.join(timeout=10)
-        self._threads.clear()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        try:
+            self._stop.set()
+            with self._cond:
+                self._cond.notify_all()
+            if self._server is not None:
+                if self._serving:
+                    self._server.shutdown()
+                    self._serving = False
+                self._server.server_close()
+                self._server = None
+            for thread in self._threads:
+                thread.join(timeout=10)
+            self._threads.clear()
+        finally:
+            # Even when a second Ctrl-C lands while the server shuts down: the builds of
+            # the session would otherwise stay in the temporary folder, a site each.
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                self._workdir = None
 
     def wait(self) -> None:
         """Block until interrupted (Ctrl+C)."""

@@ -670,13 +670,15 @@ def test_serve_outside_a_project_is_one_line_error(tmp_path: Path) -> None:
     )
 
 
-def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None:
+def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"  # where the session keeps its builds, removed when it stops
+    temp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "-C", str(bundled), "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp)},
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()])
@@ -709,6 +711,7 @@ def test_serve_command_prints_the_url_and_stops_on_ctrl_c(bundled: Path) -> None
             if stream:
                 stream.close()
     assert "Traceback" not in stderr
+    assert list(temp.iterdir()) == []
     rest = []
     while not lines.empty():
         rest.append(lines.get())
