@@ -186,7 +186,7 @@ class Cache:
         if self.staging is not None:
             with (
                 contextlib.suppress(OSError),
-                open(f"{self.staging}{os.sep}{namespace}{os.sep}{key[:2]}{os.sep}{key}", "rb") as f,
+                open(f"{_folder(self.staging, namespace, key)}{os.sep}{key}", "rb") as f,
             ):
                 data = f.read()
         if data is None:
@@ -246,8 +246,7 @@ class Cache:
 
     def _path(self, namespace: str, key: str) -> str:
         assert self.root is not None
-        # A string, not a Path: a warm build reads tens of thousands of entries.
-        return f"{self.root}{os.sep}{namespace}{os.sep}{key[:2]}{os.sep}{key}"
+        return f"{_folder(self.root, namespace, key)}{os.sep}{key}"
 
     def prune(self, namespaces: Iterable[str]) -> None:
         """Drop entries this build did not use, so the cache does not grow without end."""
@@ -320,12 +319,18 @@ def stored(value: Any, entry: Entry | None) -> bytes:
     return data
 
 
+def _folder(base: str | Path, namespace: str, key: str) -> str:
+    """The folder of an entry, in the cache or a staging folder (a string, not a Path: a
+    warm build reads tens of thousands of entries)."""
+    return f"{base}{os.sep}{namespace}{os.sep}{key[:2]}"
+
+
 def stage(data: bytes, entry: Entry) -> bool:
     """Write ``data`` (a pickle) as the staged cache ``entry``; whether it was written (a
     cache that cannot be written only costs speed)."""
     staging, namespace, key = entry
     try:
-        _write_new(f"{staging}{os.sep}{namespace}{os.sep}{key[:2]}", key, data)
+        _write_new(_folder(staging, namespace, key), key, data)
     except OSError:
         return False
     return True
@@ -335,7 +340,7 @@ def _write_entry(job: tuple[Path, list[tuple[tuple[str, str], Any]]], index: int
     root, items = job
     (namespace, key), value = items[index]
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    folder = f"{root}{os.sep}{namespace}{os.sep}{key[:2]}"
+    folder = _folder(root, namespace, key)
     name = f".tmp-{os.getpid()}-{key}"
     tmp = f"{folder}{os.sep}{name}"
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed

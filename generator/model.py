@@ -284,17 +284,15 @@ class EntityMentions(_Unpacked[MentionRef]):
         of spellings needs, without making the mentions."""
         parts, forms = self.parts, FORMS
         places = iter(self.places)
-        here, text = (-1, -1), ""
+        here, texts = -1, {}
         for part, index in zip(places, places, strict=True):
             # No Mention made: a person's page lists every spelling of every mention.
+            if part != here:  # each block's text decoded once per source
+                here, texts = part, {}
             source = parts[part]
             data, at = source.data, index * _FIELDS
-            block, start, end = data[at + 1], data[at + 2], data[at + 3]
-            if (part, block) != here:  # a block's text decoded once for its names
-                article = source.article
-                text = article.blocks[block - 1].text if block else article.title.value or ""
-                here = (part, block)
-            yield source.source, text[start:end], forms[data[at + 4]]
+            text = block_text(source.article, data[at + 1], texts)
+            yield source.source, text[data[at + 2] : data[at + 3]], forms[data[at + 4]]
 
     def places_in(self) -> Iterator[tuple[SourceMentions, int]]:
         """Each mention as its source's mentions and its place there."""
