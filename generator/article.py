@@ -9,11 +9,12 @@ import datetime as dt
 import re
 import sys
 import unicodedata
+from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -45,31 +46,24 @@ ParagraphKind = Literal["prose", "standfirst", "blockquote", "caption"]
 class Paragraph:
     """A block of the article's prose. ``id`` is stable (``p1``, ``p2``...).
 
-    The text is kept UTF-8 encoded in a bytearray, whose bytes live apart from any
-    object's header. A process forked to render copies every page of memory holding
-    an object it reads (reading one writes its reference count): a paragraph's text
-    as a ``str`` would be copied with it, 50 MB on a site of 10,000 articles, where
-    the bytes of a bytearray are only read, and stay shared.
+    An article keeps its paragraphs packed (see :class:`Blocks`); a Paragraph is made
+    each time one is read, and lives as long as its reader needs it.
     """
 
-    __slots__ = ("id", "kind", "_utf8")
+    __slots__ = ("id", "kind", "text")
 
     def __init__(self, id: str, text: str, kind: ParagraphKind = "prose") -> None:
         self.id = id
         self.kind = kind
-        self._utf8 = bytearray(text.encode("utf-8", "surrogatepass"))
-
-    @property
-    def text(self) -> str:
-        return self._utf8.decode("utf-8", "surrogatepass")
+        self.text = text
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Paragraph):
             return NotImplemented
-        return self.id == other.id and self.kind == other.kind and self._utf8 == other._utf8
+        return self.id == other.id and self.kind == other.kind and self.text == other.text
 
     def __hash__(self) -> int:
-        return hash((self.id, bytes(self._utf8), self.kind))
+        return hash((self.id, self.text, self.kind))
 
     def __repr__(self) -> str:
         return f"Paragraph(id={self.id!r}, text={self.text!r}, kind={self.kind!r})"
@@ -156,6 +150,111 @@ def _quotation(text: str, paragraph: str, speaker: str | None, basis: str) -> Qu
     return Quotation(text, _one(paragraph), speaker, _one(basis))  # type: ignore[arg-type]
 
 
+class Blocks(Sequence[Block]):
+    """An article's blocks, packed: the paragraphs' texts are one UTF-8 bytearray, and a
+    :class:`Paragraph` is made each time one is read.
+
+    A site of 10,000 articles has some 200,000 paragraphs. As objects, each with its own
+    text, they were 25 MB of headers alone, spread over pages of memory that rendering
+    reads (and so writes: reading an object writes its reference count), which a forked
+    worker then copies. Packed, an article is a few objects, and the bytes of its text
+    are only ever read, so they stay shared. It compares, hashes and prints as the tuple
+    of its blocks.
+    """
+
+    __slots__ = ("_ids", "_kinds", "_utf8", "_ends")
+
+    def __init__(self, blocks: Iterable[Block] = ()) -> None:
+        ids: list[str] = []
+        kinds: list[str | Post] = []  # a paragraph's kind, or the post itself
+        utf8 = bytearray()
+        ends = array("I")  # where each block's text ends in utf8 (a post adds nothing)
+        for block in blocks:
+            ids.append(_one(block.id))
+            if isinstance(block, Paragraph):
+                kinds.append(_one(block.kind))
+                utf8 += block.text.encode("utf-8", "surrogatepass")
+            else:
+                kinds.append(block)
+            ends.append(len(utf8))
+        self._ids, self._kinds, self._utf8, self._ends = tuple(ids), tuple(kinds), utf8, ends
+
+    def text(self, index: int) -> str:
+        """The text of block ``index`` (0-based, not negative), decoding only that block."""
+        kind = self._kinds[index]
+        if not isinstance(kind, str):
+            return kind.text
+        start = self._ends[index - 1] if index else 0
+        return self._utf8[start : self._ends[index]].decode("utf-8", "surrogatepass")
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Each block's id, in order, with no text decoded."""
+        return self._ids
+
+    def posts(self) -> tuple[Post, ...]:
+        """The posts among the blocks, with no paragraph decoded."""
+        return tuple(k for k in self._kinds if not isinstance(k, str))
+
+    def _block(self, index: int) -> Block:
+        kind = self._kinds[index]
+        if not isinstance(kind, str):
+            return kind
+        return Paragraph(self._ids[index], self.text(index), kind)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Block: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Block, ...]: ...
+    def __getitem__(self, index: int | slice) -> Block | tuple[Block, ...]:
+        if isinstance(index, slice):
+            return tuple(self._block(i) for i in range(len(self._ids))[index])
+        count = len(self._ids)
+        at = index + count if index < 0 else index
+        if not 0 <= at < count:
+            raise IndexError("block index out of range")
+        return self._block(at)
+
+    def __iter__(self) -> Iterator[Block]:
+        return map(self._block, range(len(self._ids)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Blocks):
+            return (self._ids, self._kinds, self._ends, self._utf8) == (
+                other._ids,
+                other._kinds,
+                other._ends,
+                other._utf8,
+            )
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _blocks, (self._ids, self._kinds, bytes(self._utf8), self._ends.tobytes())
+
+
+def _blocks(
+    ids: tuple[str, ...], kinds: tuple[str | Post, ...], utf8: bytes, ends: bytes
+) -> Blocks:
+    blocks = Blocks()
+    blocks._ids = tuple(map(_one, ids))
+    blocks._kinds = tuple(_one(k) if isinstance(k, str) else k for k in kinds)
+    blocks._utf8 = bytearray(utf8)
+    blocks._ends = array("I")
+    blocks._ends.frombytes(ends)
+    return blocks
+
+
 @dataclass(frozen=True)
 class Article:
     id: str
@@ -167,12 +266,17 @@ class Article:
     dateline_date: Field[dt.date] = field(default_factory=Field)
     credit: str | None = None
     language: str = "en"
-    blocks: tuple[Block, ...] = ()
+    blocks: Blocks = field(default_factory=Blocks)
+    """Given as any sequence of blocks; kept packed (see :class:`Blocks`)."""
     quotations: tuple[Quotation, ...] = ()
     debris: tuple[str, ...] = ()
     relative_dates: tuple[RelativeDate, ...] = ()
     notes: tuple[str, ...] = ()
     """What the parser did to the text or could not decide (a repaired encoding...)."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.blocks, Blocks):
+            object.__setattr__(self, "blocks", Blocks(self.blocks))
 
     @property
     def paragraphs(self) -> tuple[Paragraph, ...]:
@@ -180,7 +284,7 @@ class Article:
 
     @property
     def posts(self) -> tuple[Post, ...]:
-        return tuple(b for b in self.blocks if isinstance(b, Post))
+        return self.blocks.posts()
 
 
 # --------------------------------------------------------------------------

@@ -197,8 +197,7 @@ class SourceMentions(_Unpacked[Mention]):
         for entity, block, start, end, form, _first, _last in zip(*[fields] * _FIELDS, strict=True):
             if block != at:
                 if block:
-                    part = blocks[block - 1]
-                    block_id, text = part.id, part.text
+                    block_id, text = blocks.ids[block - 1], blocks.text(block - 1)
                 else:
                     block_id, text = "title", title
                 at = block
@@ -214,7 +213,7 @@ class SourceMentions(_Unpacked[Mention]):
         data = self.data
         kind, slug = self.entities[data[at]]
         block, start, end = data[at + 1], data[at + 2], data[at + 3]
-        block_id = self.article.blocks[block - 1].id if block else "title"
+        block_id = self.article.blocks.ids[block - 1] if block else "title"
         text = block_text(self.article, block, texts)
         found = (kind, slug, block_id, start, end, text[start:end], FORMS[data[at + 4]])
         return _new_tuple(Mention, found)
@@ -348,7 +347,7 @@ def block_text(article: Article, block: int, texts: dict[int, str] | None = None
         found = texts.get(block)
         if found is not None:
             return found
-    text = article.blocks[block - 1].text if block else article.title.value or ""
+    text = article.blocks.text(block - 1) if block else article.title.value or ""
     if texts is not None:
         texts[block] = text
     return text

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from generator.article import Post
 from generator.graph import build_graph
 from generator.mentions import blocks_of
 from generator.model import Site, Source, sentence_at, sentence_block, sentence_of, sources_naming
@@ -132,8 +131,8 @@ def credits_of(source: Source, names: CreditNames) -> list[tuple[str, str, str]]
     if org is not None:
         out.append(("organizations", org, ""))
     if names.authors:
-        for block in source.article.blocks:
-            if isinstance(block, Post) and block.author:
+        for block in source.article.posts:
+            if block.author:
                 person = post_author(block.author, names.authors)
                 if person is not None:
                     out.append(("people", person, block.id))
@@ -583,7 +582,7 @@ class Related:
             at[key] = min(at.get(key, here), here)
         if uses:
             blocks = dict(blocks_of(article))
-            places = {b.id: i for i, b in enumerate(article.blocks)}
+            places = {bid: i for i, bid in enumerate(article.blocks.ids)}
             for use in uses:
                 where = use.location
                 text = blocks.get(where.block, "")

@@ -717,14 +717,38 @@ def test_unpickled_articles_are_equal_and_share_their_block_ids() -> None:
     assert posts and all(isinstance(p.links, tuple) for p in posts)
 
 
-def test_a_paragraph_keeps_its_text_exactly_through_the_cache() -> None:
-    """A paragraph keeps its text encoded: any text, lone surrogates from undecodable
-    bytes included, reads back as given, and a pickled paragraph (as the cache and the
-    workers send it) is equal to the one it was made from."""
+def test_an_articles_blocks_keep_their_text_exactly_through_the_cache() -> None:
+    """An article keeps its paragraphs packed: any text, lone surrogates from
+    undecodable bytes included, reads back as given, block by block, posts in their
+    place, and a pickled article (as the cache and the workers send it) is equal to the
+    one it was made from and prints the same."""
     text = "Lavrov \u0644\u0627\u0641\u0631\u0648\u0641 caf\u00e9 \udcff \U0001f600 end"
-    para = Paragraph("p3", text, "blockquote")
-    assert para.text == text and para.id == "p3" and para.kind == "blockquote"
-    again = pickle.loads(pickle.dumps(para, pickle.HIGHEST_PROTOCOL))
-    assert again == para and hash(again) == hash(para) and again.text == text
-    assert again != Paragraph("p3", text) and again != Paragraph("p3", text[:-1], "blockquote")
-    assert repr(again) == f"Paragraph(id='p3', text={text!r}, kind='blockquote')"
+    post = Post("post1", "a post", "Author", "handle", None, ("https://x.test/1",))
+    given = (
+        Paragraph("p1", "First.", "standfirst"),
+        post,
+        Paragraph("p2", "", "prose"),
+        Paragraph("p3", text, "blockquote"),
+    )
+    article = Article("a", blocks=given)
+    again = pickle.loads(pickle.dumps(article, pickle.HIGHEST_PROTOCOL))
+    for read in (article, again):
+        assert read.blocks == given and tuple(read.blocks) == given and len(read.blocks) == 4
+        assert read.blocks[3].text == text and read.blocks[3].kind == "blockquote"
+        assert read.blocks[-1] == given[-1] and read.blocks[1] == post
+        assert read.blocks[1:3] == given[1:3] and read.blocks[::-1] == given[::-1]
+        assert [read.blocks.text(i) for i in range(4)] == ["First.", "a post", "", text]
+        assert read.blocks.ids == ("p1", "post1", "p2", "p3") and read.posts == (post,)
+        assert read.paragraphs == (given[0], given[2], given[3])
+        with pytest.raises(IndexError):
+            read.blocks[4]
+        with pytest.raises(IndexError):
+            read.blocks[-5]
+    assert again == article and hash(again) == hash(article)
+    assert repr(again) == repr(article) and repr(again.blocks) == repr(given)
+    assert Article("a", blocks=given[:3]) != article
+    assert Article("a", blocks=(*given[:3], Paragraph("p3", text[:-1], "blockquote"))) != article
+    assert Article("a", blocks=(*given[:3], Paragraph("p3", text))) != article
+    para = pickle.loads(pickle.dumps(given[3], pickle.HIGHEST_PROTOCOL))
+    assert para == given[3] and hash(para) == hash(given[3])
+    assert repr(para) == f"Paragraph(id='p3', text={text!r}, kind='blockquote')"
