@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import article as art
-from generator.article import Article, Field, Paragraph, Post, parse_article
+from generator.article import Article, Field, Paragraph, Post, Quotation, parse_article
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -717,8 +717,8 @@ def test_unpickled_articles_are_equal_and_share_their_block_ids() -> None:
     assert posts and all(isinstance(p.links, tuple) for p in posts)
 
 
-def test_an_articles_blocks_keep_their_text_exactly_through_the_cache() -> None:
-    """An article keeps its paragraphs packed: any text, lone surrogates from
+def test_an_articles_blocks_and_quotations_keep_their_text_exactly_through_the_cache() -> None:
+    """An article keeps its paragraphs and quotations packed: any text, lone surrogates from
     undecodable bytes included, reads back as given, block by block, posts in their
     place, and a pickled article (as the cache and the workers send it) is equal to the
     one it was made from and prints the same."""
@@ -730,7 +730,12 @@ def test_an_articles_blocks_keep_their_text_exactly_through_the_cache() -> None:
         Paragraph("p2", "", "prose"),
         Paragraph("p3", text, "blockquote"),
     )
-    article = Article("a", blocks=given)
+    quotes = (
+        Quotation(text, "p3", "Lavrov", "stated"),
+        Quotation("", "p1"),
+        Quotation("Peace.", "p3", "Lavrov", "pronoun"),
+    )
+    article = Article("a", blocks=given, quotations=quotes)
     again = pickle.loads(pickle.dumps(article, pickle.HIGHEST_PROTOCOL))
     for read in (article, again):
         assert read.blocks == given and tuple(read.blocks) == given and len(read.blocks) == 4
@@ -744,11 +749,19 @@ def test_an_articles_blocks_keep_their_text_exactly_through_the_cache() -> None:
             read.blocks[4]
         with pytest.raises(IndexError):
             read.blocks[-5]
+        assert read.quotations == quotes and list(read.quotations) == list(quotes)
+        assert read.quotations[0].text == text and read.quotations[1].speaker is None
+        assert read.quotations[-1].speaker_basis == "pronoun" and read.quotations[1:] == quotes[1:]
+        with pytest.raises(IndexError):
+            read.quotations[3]
     assert again == article and hash(again) == hash(article)
     assert repr(again) == repr(article) and repr(again.blocks) == repr(given)
-    assert Article("a", blocks=given[:3]) != article
-    assert Article("a", blocks=(*given[:3], Paragraph("p3", text[:-1], "blockquote"))) != article
-    assert Article("a", blocks=(*given[:3], Paragraph("p3", text))) != article
+    assert repr(again.quotations) == repr(quotes) and again.quotations[0] is not quotes[0]
+    assert Article("a", blocks=given, quotations=quotes[:2]) != article
+    assert Article("a", blocks=given[:3], quotations=quotes) != article
+    changed = Paragraph("p3", text[:-1], "blockquote")
+    assert Article("a", blocks=(*given[:3], changed), quotations=quotes) != article
+    assert Article("a", blocks=(*given[:3], Paragraph("p3", text)), quotations=quotes) != article
     para = pickle.loads(pickle.dumps(given[3], pickle.HIGHEST_PROTOCOL))
     assert para == given[3] and hash(para) == hash(given[3])
     assert repr(para) == f"Paragraph(id='p3', text={text!r}, kind='blockquote')"
