@@ -13,6 +13,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Generic, Literal, NamedTuple, TypeVar, overload
 
@@ -127,6 +128,13 @@ Block = Paragraph | Post
 _one = sys.intern
 
 
+@lru_cache(maxsize=1024)
+def _one_tuple(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """One object for equal tuples of strings across articles (as sys.intern for a
+    string): most articles' block ids are ("p1", "p2", ...) and kinds ("prose", ...)."""
+    return items
+
+
 def _field(value: Any, basis: Basis, note: str) -> Field[Any]:
     return Field(value, _one(basis), _one(note))  # type: ignore[arg-type]
 
@@ -230,7 +238,9 @@ def _unpacked(cls: type[_Packed[Any]], sides: tuple[Any, ...], utf8: bytes, ends
     """A pickled :class:`_Packed` read back, its strings one object across all articles."""
     packed = cls()
     for name, side in zip(cls._sides, sides, strict=True):
-        setattr(packed, name, tuple(_one(x) if type(x) is str else x for x in side))
+        strings = all(type(x) is str for x in side)
+        side = tuple(_one(x) if type(x) is str else x for x in side)
+        setattr(packed, name, _one_tuple(side) if strings else side)
     packed._utf8 = bytearray(utf8)
     packed._ends = array("I")
     packed._ends.frombytes(ends)
@@ -246,9 +256,11 @@ class Blocks(_Packed[Block]):
 
     def __init__(self, blocks: Iterable[Block] = ()) -> None:
         blocks = tuple(blocks)
-        self._ids = tuple(_one(b.id) for b in blocks)
+        self._ids = _one_tuple(tuple(_one(b.id) for b in blocks))
         # A paragraph's kind, or the post itself.
         self._kinds = tuple(_one(b.kind) if isinstance(b, Paragraph) else b for b in blocks)
+        if all(isinstance(k, str) for k in self._kinds):
+            self._kinds = _one_tuple(self._kinds)
         self._pack(b.text if isinstance(b, Paragraph) else "" for b in blocks)
 
     @property
