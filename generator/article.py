@@ -166,7 +166,7 @@ class _Packed(Sequence[P]):
     item is made each time it is read.
 
     A site of 10,000 articles has some 200,000 paragraphs and 60,000 quotations. As
-    objects, each with a text of its own, they were 35 MB of headers alone, spread over
+    objects, each with a text of its own, they were some 30 MB of headers alone, spread over
     pages of memory that rendering reads (and so writes: reading an object writes its
     reference count), which a forked worker then copies. Packed, an article is a few
     objects, and the bytes of its text are only ever read, so they stay shared.
