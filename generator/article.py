@@ -136,7 +136,14 @@ def _one_tuple(items: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _field(value: Any, basis: Basis, note: str) -> Field[Any]:
-    return Field(value, _one(basis), _one(note))  # type: ignore[arg-type]
+    return _one_field(value, _one(basis), _one(note))
+
+
+@lru_cache(maxsize=4096)
+def _one_field(value: Any, basis: Basis, note: str) -> Field[Any]:
+    """One object for equal fields across articles: most articles share their outlet's,
+    their dates' and their missing fields' with others."""
+    return Field(value, basis, note)
 
 
 def _paragraph(id: str, text: str, kind: str) -> Paragraph:
