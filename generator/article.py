@@ -136,7 +136,10 @@ def _one_tuple(items: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _field(value: Any, basis: Basis, note: str) -> Field[Any]:
-    return _one_field(value, _one(basis), _one(note))
+    basis, note = _one(basis), _one(note)  # type: ignore[assignment]
+    if value is None or type(value) in (str, dt.date):  # hashable, and never equal across types
+        return _one_field(value, basis, note)
+    return Field(value, basis, note)
 
 
 @lru_cache(maxsize=4096)

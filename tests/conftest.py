@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # A shell started without job control (a script's "&", nohup) runs its background
-    # commands with Ctrl-C ignored, and every process they start inherits that: the tests
-    # that press Ctrl-C on a build or a server would press nothing. With a handler here,
-    # each process a test starts gets Ctrl-C's default back, as in a terminal.
+    # A shell without job control (a script) starts its background commands ("&") with
+    # Ctrl-C ignored, and every process they start inherits that: the tests that press
+    # Ctrl-C on a build or a server would press nothing. With a handler here, each
+    # process a test starts gets Ctrl-C's default back, as in a terminal.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
