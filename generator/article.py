@@ -11,7 +11,7 @@ import sys
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -168,10 +168,34 @@ def _quotation(text: str, paragraph: str, speaker: str | None, basis: str) -> Qu
     return Quotation(text, _one(paragraph), speaker, _one(basis))  # type: ignore[arg-type]
 
 
-P = TypeVar("P")
+P = TypeVar("P", covariant=True)
 
 
-class _Packed(Sequence[P]):
+class Unpacked(Sequence[P]):
+    """A sequence kept packed (in arrays, bytearrays), each item made as it is read by
+    :meth:`_item`. A slice is made as ``_slice`` (a list or a tuple)."""
+
+    __slots__ = ()
+    _slice: Callable[[Iterable[Any]], Sequence[Any]] = list
+
+    def _item(self, index: int) -> P:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> P: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[P]: ...
+    def __getitem__(self, index: int | slice) -> P | Sequence[P]:
+        if isinstance(index, slice):
+            return self._slice(map(self._item, range(len(self))[index]))
+        count = len(self)
+        at = index + count if index < 0 else index
+        if not 0 <= at < count:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return self._item(at)
+
+
+class _Packed(Unpacked[P]):
     """A tuple-like sequence whose items' texts are packed in one UTF-8 bytearray; an
     item is made each time it is read.
 
@@ -188,6 +212,7 @@ class _Packed(Sequence[P]):
 
     __slots__ = ("_utf8", "_ends")
     _sides: tuple[str, ...] = ()
+    _slice = tuple  # as a tuple's slice is
 
     def _pack(self, texts: Iterable[str]) -> None:
         utf8 = bytearray()
@@ -201,24 +226,8 @@ class _Packed(Sequence[P]):
         start = self._ends[index - 1] if index else 0
         return self._utf8[start : self._ends[index]].decode("utf-8", "surrogatepass")
 
-    def _item(self, index: int) -> P:
-        raise NotImplementedError
-
     def __len__(self) -> int:
         return len(self._ends)
-
-    @overload
-    def __getitem__(self, index: int) -> P: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[P, ...]: ...
-    def __getitem__(self, index: int | slice) -> P | tuple[P, ...]:
-        if isinstance(index, slice):
-            return tuple(map(self._item, range(len(self._ends))[index]))
-        count = len(self._ends)
-        at = index + count if index < 0 else index
-        if not 0 <= at < count:
-            raise IndexError(f"{type(self).__name__.lower()} index out of range")
-        return self._item(at)
 
     def __iter__(self) -> Iterator[P]:
         return map(self._item, range(len(self._ends)))

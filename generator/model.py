@@ -13,14 +13,14 @@ import pickle
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar, get_args, overload
+from typing import Any, Generic, NamedTuple, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from generator.article import Article, dateline_in_year, stated_without_year
+from generator.article import Article, Unpacked, dateline_in_year, stated_without_year
 from generator.article import Field as SourceField
 from generator.cache import Cache, Entry, key_of, memo, stored
 from generator.citations import Location, locate_quote
@@ -141,33 +141,7 @@ _FORM_INDEX = {form: i for i, form in enumerate(FORMS)}
 _new_tuple = tuple.__new__
 
 
-T_co = TypeVar("T_co", covariant=True)
-
-
-class _Unpacked(Sequence[T_co]):
-    """A sequence kept packed in arrays, each item made as it is read (``_item``)."""
-
-    __slots__ = ()
-
-    def _item(self, index: int) -> T_co:
-        raise NotImplementedError
-
-    @overload
-    def __getitem__(self, index: int) -> T_co: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[T_co]: ...
-    def __getitem__(self, index: int | slice) -> T_co | list[T_co]:
-        if isinstance(index, slice):
-            return [self._item(i) for i in range(*index.indices(len(self)))]
-        count = len(self)
-        if index < 0:
-            index += count
-        if not 0 <= index < count:
-            raise IndexError("mention index out of range")
-        return self._item(index)
-
-
-class SourceMentions(_Unpacked[Mention]):
+class SourceMentions(Unpacked[Mention]):
     """The mentions found in one source, in reading order, kept as one array of ints
     and made into :class:`Mention` tuples as they are read."""
 
@@ -245,7 +219,7 @@ class SourceMentions(_Unpacked[Mention]):
         return {slug for k, slug in self.entity_keys() if k == kind}
 
 
-class EntityMentions(_Unpacked[MentionRef]):
+class EntityMentions(Unpacked[MentionRef]):
     """Where one entity is named: in source-id order, then in reading order. Kept as the
     mentions of each source that names it, and for each mention, which of them and its
     place there; made into :class:`MentionRef` tuples as they are read."""
