@@ -41,7 +41,7 @@ from generator.incremental import (
 )
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
-from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
+from generator.parallel import MIN_PARALLEL, pmap_shared, steady_heap, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
@@ -671,6 +671,7 @@ def _up_to_date(
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
+    steady_heap()
     with exclusive(root, options.waiting), _collector_off():
         # Before anything can fail: a build killed mid-swap may have left no site in place.
         output = options.output or _configured_output(root)
