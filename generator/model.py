@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import pickle
 import re
 from array import array
@@ -492,10 +493,35 @@ def validate(
 ) -> S | None:
     """Validate ``value`` (the whole document by default); on failure add Problems."""
     try:
-        return model.model_validate(doc.data if value is None and not prefix else value)
+        valid = model.model_validate(doc.data if value is None and not prefix else value)
     except ValidationError as exc:
         problems.extend(validation_problems(exc, model, path, doc, prefix))
         return None
+    _share_fields_sets(valid)
+    return valid
+
+
+@functools.lru_cache(maxsize=256)
+def _one_set(names: frozenset[str]) -> set[str]:
+    return set(names)
+
+
+def _share_fields_sets(value: Any) -> None:
+    """Give every model inside a sheet the one set of its field names shared by all equal ones.
+
+    Pydantic keeps, on each model, the set of fields its input gave: at 10,000 articles
+    some 23,000 sets of a dozen different kinds, 5 MB in each process of a build. Sheets
+    are frozen, so nothing adds to it; a copy made with changes gets a set of its own.
+    """
+    if isinstance(value, BaseModel):
+        object.__setattr__(
+            value, "__pydantic_fields_set__", _one_set(frozenset(value.model_fields_set))
+        )
+        for name in type(value).model_fields:
+            _share_fields_sets(getattr(value, name))
+    elif isinstance(value, list):
+        for item in value:
+            _share_fields_sets(item)
 
 
 # -- citations -------------------------------------------------------------------------------
