@@ -66,6 +66,7 @@ class Record(Generic[S]):
     slug: str
     path: str
     doc: YamlDocument
+    """Where the sheet's parts were written (:meth:`YamlDocument.placed`: no data)."""
     sheet: S
 
     def where(self, loc: Loc) -> tuple[int, int]:
@@ -635,7 +636,7 @@ def build_model(
             found = []
             value = validate(SHEETS[sheet.kind], sheet.doc, sheet.path, found)
             record = (
-                Record(sheet.kind, sheet.slug, sheet.path, sheet.doc, value)
+                Record(sheet.kind, sheet.slug, sheet.path, sheet.doc.placed(), value)
                 if value is not None
                 else None
             )
