@@ -108,8 +108,9 @@ def steady_heap() -> None:
     result, a slice of /data/site.json) has been freed, the next ones are carved out of
     the heap, where the holes they leave stay resident. Fixed at the default, a large
     block's memory goes back to the system when it is freed: at 10,000 articles, the
-    build's peak (two processes) fell from 504-536 to 484-493 MiB, at the same speed.
-    Setting it again is harmless; the workers inherit it through fork.
+    build's peak (two processes) fell from 504-536 to 477-500 MiB, for some 0.5 s more
+    system time (a fresh mapping is zeroed), within the wall time's noise. A threshold
+    of 1 MiB saved nothing. Setting it again is harmless; workers inherit it by fork.
     """
     mallopt = _glibc("mallopt")
     if mallopt is not None:
