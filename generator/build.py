@@ -526,6 +526,8 @@ def render_files(
                 later, store)  # fmt: skip
         local = (renderer, [everything[i] for i in here], checked.related, [], profile, later,
                  store)  # fmt: skip
+        if not lasting and len(away) + len(chunks) >= MIN_PARALLEL:
+            steady_heap()  # a one-off build rendering on workers: where its peak is
         # What /data/site.json holds besides the sources is made here while workers render.
         rendered = iter(
             pmap_shared(
@@ -671,7 +673,6 @@ def _up_to_date(
 def build_project(root: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the site of the project at ``root``; raise DossierError on any problem."""
     options = options or BuildOptions()
-    steady_heap()
     with exclusive(root, options.waiting), _collector_off():
         # Before anything can fail: a build killed mid-swap may have left no site in place.
         output = options.output or _configured_output(root)

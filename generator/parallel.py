@@ -107,10 +107,15 @@ def steady_heap() -> None:
     each such block freed, so that once a large piece of output (a page, a pickled
     result, a slice of /data/site.json) has been freed, the next ones are carved out of
     the heap, where the holes they leave stay resident. Fixed at the default, a large
-    block's memory goes back to the system when it is freed: at 10,000 articles, the
-    build's peak (two processes) fell from 504-536 to 477-500 MiB, for some 0.5 s more
-    system time (a fresh mapping is zeroed), within the wall time's noise. A threshold
-    of 1 MiB saved nothing. Setting it again is harmless; workers inherit it by fork.
+    block's memory goes back to the system when it is freed: at 10,000 articles, a cold
+    build's peak (two processes) fell from 504-536 to 477-500 MiB. A threshold of 1 MiB
+    saved nothing.
+
+    It costs time wherever large blocks come and go (each fresh mapping is zeroed): set
+    from the start, it made a rebuild after one edit 8% slower, in a session and alone,
+    where it saved little. So only a one-off build that renders many pages on workers
+    sets it, before forking them (they inherit it); glibc has no way back to the moving
+    threshold, so the rest of that process keeps it.
     """
     mallopt = _glibc("mallopt")
     if mallopt is not None:
