@@ -41,7 +41,7 @@ from generator.incremental import (
 )
 from generator.load import Changed, load_site
 from generator.model import Site, build_model
-from generator.parallel import MIN_PARALLEL, pmap_shared, steady_heap, stopping
+from generator.parallel import MIN_PARALLEL, pmap_shared, stopping
 from generator.plan import Page, Related, plan_pages
 from generator.problems import DossierError, Problem
 from generator.render import Renderer, join_url, theme_dir
@@ -526,8 +526,6 @@ def render_files(
                 later, store)  # fmt: skip
         local = (renderer, [everything[i] for i in here], checked.related, [], profile, later,
                  store)  # fmt: skip
-        if not lasting and len(away) + len(chunks) >= MIN_PARALLEL:
-            steady_heap()  # a one-off build rendering on workers: where its peak is
         # What /data/site.json holds besides the sources is made here while workers render.
         rendered = iter(
             pmap_shared(

@@ -72,12 +72,12 @@ def _watch_parent() -> None:
 
 
 @functools.cache
-def _glibc(name: str) -> Callable[..., int] | None:
-    """A function of glibc's allocator, or None elsewhere."""
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None elsewhere."""
     if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
         return None
     try:
-        return getattr(ctypes.CDLL(None), name)  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
     except (OSError, AttributeError):
         return None
 
@@ -88,39 +88,9 @@ def _hand_back_free_memory() -> None:
     Pages freed by earlier stages (a seed's text, once parsed) stay resident; a worker
     that allocates into its copy of them copies them, and both processes count them.
     """
-    trim = _glibc("malloc_trim")
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
-
-
-# mallopt's parameters (malloc.h), and glibc's default size from which a block gets
-# mappings of its own.
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-_OWN_MAPPING_FROM = 128 * 1024
-
-
-def steady_heap() -> None:
-    """Keep the allocator from moving its threshold for large blocks while a build runs.
-
-    By default glibc raises the size from which a block is mapped on its own to that of
-    each such block freed, so that once a large piece of output (a page, a pickled
-    result, a slice of /data/site.json) has been freed, the next ones are carved out of
-    the heap, where the holes they leave stay resident. Fixed at the default, a large
-    block's memory goes back to the system when it is freed: at 10,000 articles, a cold
-    build's peak (two processes) fell from 504-536 to 477-500 MiB. A threshold of 1 MiB
-    saved nothing.
-
-    It costs time wherever large blocks come and go (each fresh mapping is zeroed): set
-    from the start, it made a rebuild after one edit 8% slower, in a session and alone,
-    where it saved little. So only a one-off build that renders many pages on workers
-    sets it, before forking them (they inherit it); glibc has no way back to the moving
-    threshold, so the rest of that process keeps it.
-    """
-    mallopt = _glibc("mallopt")
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _OWN_MAPPING_FROM)
-        mallopt(_M_TRIM_THRESHOLD, _OWN_MAPPING_FROM)
 
 
 class WorkerError(Exception):
