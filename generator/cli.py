@@ -482,7 +482,8 @@ def deploy(
 @pass_ctx
 @reports_problems
 def add(ctx: Context, paths: tuple[str, ...], strict: bool, dry_run: bool) -> None:
-    """Add articles to seeds/: plain text, Markdown with front matter, or saved HTML pages.
+    """Add articles to seeds/: plain text, Markdown with front matter, saved HTML pages,
+    or one article's JSON (a news API's, or schema.org's NewsArticle).
 
     '-' reads one article from standard input. Nothing is written if any input is
     refused; then the report: parsed fields, known entities, pages affected, and

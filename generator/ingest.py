@@ -1,11 +1,15 @@
 """Adding articles to ``seeds/``: ``dossier add``, and the report on what a source brings.
 
-Three input forms are accepted:
+Four input forms are accepted:
 
 * plain text, in any of the seed formats, stored as it is;
 * Markdown or text with YAML front matter (``title``, ``date``, ``outlet``, ``url``,
   ``byline``): the body becomes the seed (with the title as its first line) and the
   front matter becomes curated metadata in ``content/sources.yaml``;
+* one article as a JSON object, as news APIs and schema.org's ``NewsArticle`` give it:
+  its text field (``text``, ``body``, ``content``, ``articleBody``) becomes the seed, and
+  the fields it shares with front matter, under their usual names (``headline``,
+  ``datePublished``, ``publishedAt``, ``author``, ``publisher``, ...), curated metadata;
 * a saved HTML page of a news site: trafilatura extracts the main text, the title,
   the publication date and the site name, dropping navigation, scripts, ads and
   comments (news-page extraction is a research problem of its own; hand-written
@@ -43,11 +47,11 @@ from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
-from generator.schema import SOURCE_FIELD_SYNONYMS, HttpUrl, LanguageTag, Sheet
+from generator.schema import SOURCE_FIELD_SYNONYMS, HttpUrl, LanguageTag, Sheet, is_language_tag
 from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
 from generator.write import exclusive
 
-Form = Literal["text", "front-matter", "html"]
+Form = Literal["text", "front-matter", "html", "json"]
 
 NEAR_DUPLICATE = 0.8
 """Word 5-gram Jaccard similarity from which two texts are taken for one story."""
@@ -173,9 +177,23 @@ class _Prepared:
     suffix: str
 
 
+def _is_json(text: str) -> bool:
+    """Whether text without a file name (standard input) is JSON: a text that only
+    begins with a bracket ("[Updated] ...") is an article as it stands."""
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def detect_form(text: str, suffix: str) -> Form:
     if suffix in _HTML_SUFFIXES or _HTML_RE.match(text[:4096]):
         return "html"
+    if suffix == ".json" or (
+        not suffix and text.lstrip().startswith(("{", "[")) and _is_json(text)
+    ):
+        return "json"
     if _FRONT_MATTER_RE.match(text):
         return "front-matter"
     return "text"
@@ -279,6 +297,139 @@ def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
     return _with_title(title, "\n\n".join(lines)), meta
 
 
+# Where an article's JSON keeps each field, as news APIs, feeds' JSON and schema.org's
+# NewsArticle name them; the first key present wins. Other keys (an image, an id, a
+# summary) are left alone.
+_JSON_TEXT = ("text", "body", "content", "articleBody", "article", "full_text", "fulltext")
+_JSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline"),
+    "published": (
+        "published", "date", "datePublished", "publishedAt", "published_at", "pubDate",
+        "pubdate", "date_published", "datetime",
+    ),
+    "outlet": ("outlet", "source", "publisher", "site_name", "sitename", "siteName", "agency"),
+    "url": ("url", "link", "permalink", "canonical"),
+    "byline": ("byline", "author", "authors", "creator", "by"),
+    "language": ("language", "lang", "inLanguage", "locale"),
+}  # fmt: skip
+_ISO_DAY_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?")
+# Text given as HTML holds paragraph or inline tags; "a < b > c" in plain text does not.
+_HTML_TAG_RE = re.compile(
+    r"</?(?:p|br|div|span|a|em|strong|b|i|h[1-6]|li|ul|ol|blockquote|figure|figcaption)\b[^>]*>",
+    re.I,
+)
+_TAG_RE = re.compile(r"<[A-Za-z/!][^>]*>")
+_BREAK_RE = re.compile(r"<\s*(?:br|/p|/div|/h[1-6]|/li)\s*/?\s*>", re.I)
+
+
+def _json_at(text: str, key: str) -> tuple[int, int]:
+    """Line and column of the first ``"key":`` in the JSON text (0, 0 if not found)."""
+    m = re.search(r'"' + re.escape(key) + r'"\s*:\s*', text)
+    if m is None:
+        return 0, 0
+    before = text[: m.end()]
+    return before.count("\n") + 1, m.end() - (before.rfind("\n") + 1) + 1
+
+
+def _json_words(value: Any) -> str | None:
+    """A field's text: a string, an object's ``name`` (a publisher, an author), or those
+    of a list joined with commas (several authors). Nothing deeper is looked into."""
+    names = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if isinstance(item, str) and item.split():
+            names.append(" ".join(item.split()))
+    return ", ".join(dict.fromkeys(names)) or None
+
+
+def _json_day(value: str) -> dt.date | None:
+    """A date written as YYYY-MM-DD, an ISO date and time, or a feed's RFC 2822 date."""
+    import email.utils
+
+    m = _ISO_DAY_RE.fullmatch(value.strip())
+    try:
+        if m:
+            return dt.date.fromisoformat(m.group(1))
+        return email.utils.parsedate_to_datetime(value).date()
+    except (ValueError, TypeError):
+        return None
+
+
+def _json_body(value: str) -> str:
+    """An article's text; one given as HTML (some APIs do) loses its tags."""
+    if _HTML_TAG_RE.search(value) is None:
+        return value
+    import html
+
+    text = _TAG_RE.sub("", _BREAK_RE.sub("\n\n", value))
+    return "\n\n".join(" ".join(p.split()) for p in html.unescape(text).split("\n\n") if p.strip())
+
+
+def _json(inp: Input, text: str) -> tuple[str, dict[str, str]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DossierError(
+            [Problem(inp.name, exc.lineno, exc.colno, message=f"not valid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise DossierError(
+            [Problem(inp.name, message="JSON nested too deeply to be an article; refused")]
+        ) from None
+    if isinstance(data, list):
+        raise DossierError(
+            [
+                Problem(
+                    inp.name,
+                    message=f"a JSON list of {len(data)} items; give each article as its own "
+                    "JSON object, one per file",
+                )
+            ]
+        )
+    if not isinstance(data, dict):
+        raise DossierError([Problem(inp.name, message="JSON must be an object (one article)")])
+    key = next((k for k in _JSON_TEXT if isinstance(data.get(k), str) and data[k].strip()), None)
+    if key is None:
+        raise DossierError(
+            [
+                Problem(
+                    inp.name,
+                    message="no article text in the JSON object; give it as "
+                    + ", ".join(f"'{k}'" for k in _JSON_TEXT[:4]),
+                )
+            ]
+        )
+    meta: dict[str, str] = {}
+    for name, keys in _JSON_FIELDS.items():
+        given = next((k for k in keys if data.get(k) not in (None, "", [])), None)
+        if given is None:
+            continue
+        value = _json_words(data[given])
+        line, col = _json_at(text, given)
+        problem = None
+        if value is None:
+            problem = "expected text, or an object with a 'name'"
+        elif name == "published":
+            day = _json_day(value)
+            if day is None:
+                problem = f"not a date: {value!r}; write YYYY-MM-DD"
+            else:
+                value = day.isoformat()
+        elif name == "url" and not re.fullmatch(r"https?://\S+", value):
+            problem = "must be an http:// or https:// URL"
+        elif name == "language":
+            value = value.replace("_", "-")  # a locale, en_US, names the language too
+            if not is_language_tag(value):
+                problem = "must be a language tag such as en or pt-BR"
+        if problem is not None:
+            raise DossierError([Problem(inp.name, line, col, field=given, message=problem)])
+        assert value is not None
+        meta[name] = value
+    body = _json_body(data[key])
+    return _with_title(meta.get("title"), body), meta
+
+
 def prepare(inp: Input) -> _Prepared:
     """Decode and convert one input; raise DossierError if it is refused."""
     text = decode_text(inp.raw, inp.name)
@@ -288,11 +439,13 @@ def prepare(inp: Input) -> _Prepared:
         text, meta = _html(inp, text)
     elif form == "front-matter":
         text, meta = _front_matter(inp, text)
+    elif form == "json":
+        text, meta = _json(inp, text)
     if not text.strip():
         raise DossierError([Problem(inp.name, message="no article text; refused")])
     if not parse_article(text, "new").blocks:
         raise DossierError([Problem(inp.name, message=TITLE_ONLY)])
-    default_suffix = {"html": ".html", "front-matter": ".md", "text": ".txt"}[form]
+    default_suffix = {"html": ".html", "front-matter": ".md", "text": ".txt", "json": ".json"}[form]
     suffix = inp.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", inp.suffix or "") else default_suffix
     return _Prepared(inp, form, text, meta, suffix)
 
@@ -349,7 +502,12 @@ def _quoted(text: str) -> str:
 
 
 def _yaml_entry(source_id: str, meta: dict[str, str], inp: Input, form: Form) -> str:
-    what = {"html": "saved HTML page", "front-matter": "front matter", "text": "text"}[form]
+    what = {
+        "html": "saved HTML page",
+        "front-matter": "front matter",
+        "text": "text",
+        "json": "JSON",
+    }[form]
     lines = [
         f"{source_id}:",
         f"  # added by dossier add, from the {what} of {_quoted(inp.name)}",

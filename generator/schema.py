@@ -78,8 +78,12 @@ Name = Annotated[str, Field(min_length=1), AfterValidator(_visible_name)]
 _LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
+def is_language_tag(value: str) -> bool:
+    return _LANGUAGE_RE.fullmatch(value) is not None
+
+
 def _language_tag(value: str) -> str:
-    if not _LANGUAGE_RE.fullmatch(value):
+    if not is_language_tag(value):
         raise ValueError("must be a language tag such as en or pt-BR")
     return value
 

@@ -1,9 +1,10 @@
-"""dossier add (generator/ingest.py): the three input forms, ids, duplicates, refusals."""
+"""dossier add (generator/ingest.py): the four input forms, ids, duplicates, refusals."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -140,7 +141,7 @@ def expected_id(number: int, text: str) -> str:
     return f"{number:03d}_" + hashlib.sha256(normalised(text).encode()).hexdigest()[:16]
 
 
-# -- the three forms ---------------------------------------------------------------------------
+# -- the four forms ----------------------------------------------------------------------------
 
 
 def test_plain_text_is_stored_verbatim_with_the_next_number(project: Path, tmp_path: Path) -> None:
@@ -313,6 +314,130 @@ def test_stdin_is_read_with_a_dash_and_its_form_detected(project: Path) -> None:
     assert original.suffix == ".md"
     assert original.read_bytes() == FRONT_MATTER.encode()
     assert "(front-matter) from <stdin>" in result.output
+
+
+NEWS_API_JSON = """\
+{
+  "source": {"id": null, "name": "Reuters"},
+  "author": ["Jane Doe", {"name": "Omar Khalil"}, "Jane Doe"],
+  "title": "Arab ministers press Cameron on Gaza ceasefire",
+  "url": "https://example.org/cameron-gaza",
+  "urlToImage": "https://example.org/cameron.jpg",
+  "publishedAt": "2023-11-22T14:05:00Z",
+  "content": "<p>LONDON, Nov 22 (Reuters) - Foreign ministers met David Cameron &amp; his \
+aides.</p><p>\\"This war must stop,\\" Prince Faisal bin Farhan said.</p>"
+}
+"""
+
+
+def test_a_json_article_from_a_news_api_becomes_a_seed_and_curated_metadata(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "cameron.json"
+    path.write_text(NEWS_API_JSON, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    seed_text = (
+        "Arab ministers press Cameron on Gaza ceasefire\n\n"
+        "LONDON, Nov 22 (Reuters) - Foreign ministers met David Cameron & his aides.\n\n"
+        '"This war must stop," Prince Faisal bin Farhan said.\n'
+    )
+    new = expected_id(1, seed_text)
+    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == seed_text
+    assert (project / "seeds" / "originals" / f"{new}.json").read_text(
+        encoding="utf-8"
+    ) == NEWS_API_JSON
+    assert f"Added {new} (json) from {path}" in result.output
+    # Names and objects as the API gives them; an author named twice is credited once.
+    assert (project / "content" / "sources.yaml").read_text(encoding="utf-8") == SOURCES_YAML + (
+        f"\n{new}:\n"
+        f'  # added by dossier add, from the JSON of "{path}"\n'
+        '  title: "Arab ministers press Cameron on Gaza ceasefire"\n'
+        '  outlet: "Reuters"\n'
+        '  url: "https://example.org/cameron-gaza"\n'
+        "  published: 2023-11-22\n"
+        '  byline: "Jane Doe, Omar Khalil"\n'
+    )
+    source = check_project(project).site.sources[new]
+    assert (str(source.published.value), source.published.basis) == ("2023-11-22", "curated")
+    assert (source.byline.value, source.url) == (
+        "Jane Doe, Omar Khalil",
+        "https://example.org/cameron-gaza",
+    )
+    assert source.article.dateline_place.value == "London"
+
+
+def test_a_schema_org_news_article_gives_its_headline_body_publisher_and_language(
+    project: Path,
+) -> None:
+    article = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Les ministres arabes à Paris",
+        "datePublished": "Wed, 22 Nov 2023 09:30:00 +0100",
+        "publisher": {"@type": "Organization", "name": "Le Petit Journal"},
+        "inLanguage": "fr_FR",
+        "articleBody": "PARIS, 22 novembre (AFP) - Les ministres ont rencontré Emmanuel Macron.",
+    }
+    raw = json.dumps(article, ensure_ascii=False).encode()
+    (added,) = add_sources(project, [Input("paris.json", raw, ".json")]).added
+    assert (added.form, added.original) == ("json", f"seeds/originals/{added.id}.json")
+    assert added.meta == {
+        "title": "Les ministres arabes à Paris",
+        "published": "2023-11-22",
+        "outlet": "Le Petit Journal",
+        "language": "fr-FR",
+    }
+    assert (project / "seeds" / f"{added.id}.txt").read_text(encoding="utf-8") == (
+        "Les ministres arabes à Paris\n\n"
+        "PARIS, 22 novembre (AFP) - Les ministres ont rencontré Emmanuel Macron.\n"
+    )
+
+
+def test_json_on_stdin_is_recognised_and_a_bracket_alone_is_not_json(project: Path) -> None:
+    # Nested beyond what the JSON reader follows: read as the text it is, not a crash.
+    deep = ("[" * 100_000 + "]" * 100_000 + "\n\nMinisters met in London.\n").encode()
+    assert add(project, "--dry-run", "-", input=deep).exit_code == 0
+    result = add(project, "-", input=NEWS_API_JSON.encode())
+    assert result.exit_code == 0, result.output
+    assert "(json) from <stdin>" in result.output
+    text = "[Updated] Ministers meet in London\n\nLONDON (Reuters) - The ministers met again.\n"
+    result = add(project, "-", input=text.encode())
+    assert result.exit_code == 0, result.output
+    assert "(text) from <stdin>" in result.output
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{\n  "title": "X",\n  "text" "body"\n}\n',
+         "a.json:3:10: not valid JSON: Expecting ':' delimiter"),
+        ('[{"text": "One."}, {"text": "Two."}]',
+         "a.json: a JSON list of 2 items; give each article as its own JSON object, one per file"),
+        ('"just a string"', "a.json: JSON must be an object (one article)"),
+        ('{"title": "Talks", "summary": "Ministers met."}',
+         "a.json: no article text in the JSON object; give it as 'text', 'body', 'content', "
+         "'articleBody'"),
+        ('{\n  "text": "Ministers met in London.",\n  "publishedAt": "last week"\n}',
+         "a.json:3:18: publishedAt: not a date: 'last week'; write YYYY-MM-DD"),
+        ('{"text": "Ministers met in London.", "link": "example.org/a"}',
+         "a.json:1:46: link: must be an http:// or https:// URL"),
+        ('{"text": "Ministers met in London.", "author": 42}',
+         "a.json:1:48: author: expected text, or an object with a 'name'"),
+        ('{"text": "Ministers met.", "author": [["Jane Doe"]]}',
+         "a.json:1:38: author: expected text, or an object with a 'name'"),
+        ('{"text": "Ministers met.", "lang": "english please"}',
+         "a.json:1:36: lang: must be a language tag such as en or pt-BR"),
+        ("[" * 100_000 + "]" * 100_000,
+         "a.json: JSON nested too deeply to be an article; refused"),
+    ],
+)  # fmt: skip
+def test_a_json_article_that_cannot_be_read_is_refused_where_it_goes_wrong(
+    in_parent: Path, data: str, message: str
+) -> None:
+    assert refused(in_parent, ("a.json", data.encode())) == (
+        f"{message}\nError: 1 problem; nothing was written.\n"
+    )
 
 
 # -- refusals ----------------------------------------------------------------------------------
