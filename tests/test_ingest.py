@@ -141,6 +141,19 @@ def expected_id(number: int, text: str) -> str:
     return f"{number:03d}_" + hashlib.sha256(normalised(text).encode()).hexdigest()[:16]
 
 
+def added_file(project: Path, path: Path, text: str, seed_text: str) -> tuple[str, str]:
+    """Add ``text``, saved at ``path``, through the CLI; check that the seed holds
+    ``seed_text`` and the original is kept as it was. The new id and the output."""
+    path.write_text(text, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    new = expected_id(1, seed_text)
+    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == seed_text
+    original = project / "seeds" / "originals" / f"{new}{path.suffix}"
+    assert original.read_text(encoding="utf-8") == text
+    return new, result.output
+
+
 # -- the four forms ----------------------------------------------------------------------------
 
 
@@ -177,19 +190,12 @@ def test_front_matter_becomes_curated_metadata_and_the_body_the_seed(
     project: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "paris.md"
-    path.write_text(FRONT_MATTER, encoding="utf-8")
-    result = add(project, str(path))
-    assert result.exit_code == 0, result.output
     seed_text = (
         "Ministers carry Gaza message to Paris\n\n"
         "PARIS, Nov 22 (AFP) - The ministers met President Emmanuel Macron at the Elysee on "
         "Wednesday.\n"
     )
-    new = expected_id(1, seed_text)
-    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == seed_text
-    assert (project / "seeds" / "originals" / f"{new}.md").read_text(
-        encoding="utf-8"
-    ) == FRONT_MATTER
+    new, _output = added_file(project, path, FRONT_MATTER, seed_text)
     assert (project / "content" / "sources.yaml").read_text(encoding="utf-8") == SOURCES_YAML + (
         f"\n{new}:\n"
         f'  # added by dossier add, from the front matter of "{path}"\n'
@@ -334,20 +340,13 @@ def test_a_json_article_from_a_news_api_becomes_a_seed_and_curated_metadata(
     project: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "cameron.json"
-    path.write_text(NEWS_API_JSON, encoding="utf-8")
-    result = add(project, str(path))
-    assert result.exit_code == 0, result.output
     seed_text = (
         "Arab ministers press Cameron on Gaza ceasefire\n\n"
         "LONDON, Nov 22 (Reuters) - Foreign ministers met David Cameron & his aides.\n\n"
         '"This war must stop," Prince Faisal bin Farhan said.\n'
     )
-    new = expected_id(1, seed_text)
-    assert (project / "seeds" / f"{new}.txt").read_text(encoding="utf-8") == seed_text
-    assert (project / "seeds" / "originals" / f"{new}.json").read_text(
-        encoding="utf-8"
-    ) == NEWS_API_JSON
-    assert f"Added {new} (json) from {path}" in result.output
+    new, output = added_file(project, path, NEWS_API_JSON, seed_text)
+    assert f"Added {new} (json) from {path}" in output
     # Names and objects as the API gives them; an author named twice is credited once.
     assert (project / "content" / "sources.yaml").read_text(encoding="utf-8") == SOURCES_YAML + (
         f"\n{new}:\n"
