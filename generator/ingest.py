@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -47,8 +49,15 @@ from generator.article import TITLE_ONLY, parse_article
 from generator.citations import normalise as normalise_quotes
 from generator.load import ORIGINALS
 from generator.problems import DossierError, Problem, Severity
-from generator.schema import SOURCE_FIELD_SYNONYMS, HttpUrl, LanguageTag, Sheet, is_language_tag
-from generator.textio import MAX_INPUT_BYTES, decode_text, read_capped
+from generator.schema import (
+    SOURCE_FIELD_SYNONYMS,
+    HttpUrl,
+    LanguageTag,
+    Sheet,
+    http_url,
+    is_language_tag,
+)
+from generator.textio import MAX_INPUT_BYTES, clean_text, decode_text, read_capped
 from generator.write import exclusive
 
 Form = Literal["text", "front-matter", "html", "json"]
@@ -175,24 +184,18 @@ class _Prepared:
     text: str
     meta: dict[str, str]
     suffix: str
-
-
-def _is_json(text: str) -> bool:
-    """Whether text without a file name (standard input) is JSON: a text that only
-    begins with a bracket ("[Updated] ...") is an article as it stands."""
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return True
+    warnings: tuple[Problem, ...] = ()
+    """Metadata left out (a JSON field that could not be read)."""
 
 
 def detect_form(text: str, suffix: str) -> Form:
     if suffix in _HTML_SUFFIXES or _HTML_RE.match(text[:4096]):
         return "html"
-    if suffix == ".json" or (
-        not suffix and text.lstrip().startswith(("{", "[")) and _is_json(text)
-    ):
+    if suffix in _JSON_SUFFIXES:
+        return "json"
+    head = text.lstrip()[:1]
+    # No news text begins with "{"; "[Updated] ..." does, so "[" counts only as valid JSON.
+    if not suffix and (head == "{" or (head == "[" and _is_json(text))):
         return "json"
     if _FRONT_MATTER_RE.match(text):
         return "front-matter"
@@ -297,9 +300,9 @@ def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
     return _with_title(title, "\n\n".join(lines)), meta
 
 
-# Where an article's JSON keeps each field, as news APIs, feeds' JSON and schema.org's
-# NewsArticle name them; the first key present wins. Other keys (an image, an id, a
-# summary) are left alone.
+# Where an article's JSON keeps each field, as news APIs and schema.org's NewsArticle
+# name them; the first key present with a usable value wins. Other keys (an image, an
+# id, a summary) are left alone.
 _JSON_TEXT = ("text", "body", "content", "articleBody", "article", "full_text", "fulltext")
 _JSON_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "headline"),
@@ -312,23 +315,139 @@ _JSON_FIELDS: dict[str, tuple[str, ...]] = {
     "byline": ("byline", "author", "authors", "creator", "by"),
     "language": ("language", "lang", "inLanguage", "locale"),
 }  # fmt: skip
+_JSON_SUFFIXES = (".json", ".jsonld")
+_MAX_JSON_FIELD = 1000
+"""Characters of a title, outlet or byline; content/sources.yaml holds them on one line."""
 _ISO_DAY_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?")
 # Text given as HTML holds paragraph or inline tags; "a < b > c" in plain text does not.
+# ([^<>]* stops at the next "<": each one is looked at once, whatever follows.)
 _HTML_TAG_RE = re.compile(
-    r"</?(?:p|br|div|span|a|em|strong|b|i|h[1-6]|li|ul|ol|blockquote|figure|figcaption)\b[^>]*>",
+    r"</?(?:p|br|div|span|a|em|strong|b|i|h[1-6]|li|ul|ol|blockquote|figure|figcaption|"
+    r"section|article|table|tr|td|script|style)\b[^<>]*>",
     re.I,
 )
-_TAG_RE = re.compile(r"<[A-Za-z/!][^>]*>")
-_BREAK_RE = re.compile(r"<\s*(?:br|/p|/div|/h[1-6]|/li)\s*/?\s*>", re.I)
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
-def _json_at(text: str, key: str) -> tuple[int, int]:
-    """Line and column of the first ``"key":`` in the JSON text (0, 0 if not found)."""
-    m = re.search(r'"' + re.escape(key) + r'"\s*:\s*', text)
-    if m is None:
-        return 0, 0
-    before = text[: m.end()]
-    return before.count("\n") + 1, m.end() - (before.rfind("\n") + 1) + 1
+class _HtmlText(HTMLParser):
+    """The text of an HTML fragment: a paragraph per block, scripts and styles dropped,
+    entities decoded."""
+
+    _BREAKS = frozenset(
+        [
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "section",
+            "article",
+            "blockquote",
+            "figure",
+            "figcaption",
+            "table",
+            "tr",
+            "td",
+            "th",
+            "header",
+            "footer",
+            "aside",
+            "pre",
+            "hr",
+            "dd",
+            "dt",
+        ]
+    )
+    _HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        elif tag in self._BREAKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self._BREAKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _plain(value: str) -> str:
+    """A JSON string as plain text: HTML undone (tags, entities), and what reading a file
+    removes (carriage returns, control characters) removed here too."""
+    if _HTML_TAG_RE.search(value):
+        parser = _HtmlText()
+        parser.feed(value)
+        parser.close()
+        value = "".join(parser.parts)
+    else:
+        value = html.unescape(value)
+    # A lone surrogate deeper in the object (an author's name) cannot be written as
+    # UTF-8; one in a top-level field was refused, naming it.
+    return clean_text(_SURROGATE_RE.sub("\ufffd", value.replace("\x00", "")))
+
+
+def _paragraphs(text: str) -> str:
+    """Paragraphs one blank line apart. A text with single line breaks only (as APIs give
+    it) has a paragraph per line."""
+    if "\n\n" not in text:
+        text = text.replace("\n", "\n\n")
+    kept = (" ".join(p.split()) for p in text.split("\n\n"))
+    return "\n\n".join(p for p in kept if p)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _top_level_keys(text: str) -> dict[str, int]:
+    """Where the value of each key of the top-level object starts in ``text`` (valid
+    JSON); a key given twice is placed at its last, the one the JSON reader keeps."""
+    found: dict[str, int] = {}
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            k = j + 1
+            while k < n and text[k] in " \t\r\n":
+                k += 1
+            if depth == 1 and k < n and text[k] == ":":
+                k += 1
+                while k < n and text[k] in " \t\r\n":
+                    k += 1
+                found[json.loads(text[i : j + 1])] = k
+            i = j + 1
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+        i += 1
+    return found
 
 
 def _json_words(value: Any) -> str | None:
@@ -338,96 +457,129 @@ def _json_words(value: Any) -> str | None:
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict):
             item = item.get("name")
-        if isinstance(item, str) and item.split():
-            names.append(" ".join(item.split()))
+        if isinstance(item, str) and _plain(item).split():
+            names.append(" ".join(_plain(item).split()))
     return ", ".join(dict.fromkeys(names)) or None
 
 
-def _json_day(value: str) -> dt.date | None:
-    """A date written as YYYY-MM-DD, an ISO date and time, or a feed's RFC 2822 date."""
+def _json_day(value: Any) -> dt.date | None:
+    """A date written as YYYY-MM-DD, an ISO date and time, a feed's RFC 2822 date, or a
+    count of seconds (or, that large, milliseconds) since 1970. Before the year 1000 is
+    no date a news article has: Go's zero time, 0001-01-01, says there is none."""
     import email.utils
 
-    m = _ISO_DAY_RE.fullmatch(value.strip())
     try:
-        if m:
-            return dt.date.fromisoformat(m.group(1))
-        return email.utils.parsedate_to_datetime(value).date()
-    except (ValueError, TypeError):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = value / 1000 if abs(value) > 1e11 else value
+            day = dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
+        elif isinstance(value, str):
+            m = _ISO_DAY_RE.fullmatch(value.strip())
+            if m:
+                day = dt.date.fromisoformat(m.group(1))
+            else:
+                day = email.utils.parsedate_to_datetime(value).date()
+        else:
+            return None
+    except (ValueError, TypeError, OverflowError, OSError, IndexError):
         return None
+    return day if day.year >= 1000 else None
 
 
-def _json_body(value: str) -> str:
-    """An article's text; one given as HTML (some APIs do) loses its tags."""
-    if _HTML_TAG_RE.search(value) is None:
-        return value
-    import html
+def _json_field(name: str, value: Any) -> tuple[str | None, str]:
+    """One metadata field from a JSON value: (the value, "") or (None, why not)."""
+    if name == "published":
+        day = _json_day(value)
+        return (day.isoformat(), "") if day else (None, f"not a date: {value!r}")
+    words = _json_words(value)
+    if words is None:
+        return None, "expected text, or an object with a 'name'"
+    if name == "url":
+        try:
+            return http_url(words), ""
+        except ValueError as exc:
+            return None, str(exc)
+    if name == "language":
+        words = words.replace("_", "-")  # a locale, en_US, names the language too
+        ok = is_language_tag(words)
+        return (words, "") if ok else (None, "must be a language tag such as en or pt-BR")
+    if len(words) > _MAX_JSON_FIELD:
+        return None, f"{len(words):,} characters; at most {_MAX_JSON_FIELD:,}"
+    if name == "outlet" and re.match(r"https?://", words, re.I):
+        return None, "a web address, not the name of an outlet"
+    return words, ""
 
-    text = _TAG_RE.sub("", _BREAK_RE.sub("\n\n", value))
-    return "\n\n".join(" ".join(p.split()) for p in html.unescape(text).split("\n\n") if p.strip())
 
+def _json(inp: Input, text: str) -> tuple[str, dict[str, str], list[Problem]]:
+    """The seed text, the curated metadata and the warnings of one article's JSON."""
 
-def _json(inp: Input, text: str) -> tuple[str, dict[str, str]]:
+    def problem(message: str, key: str = "", at: int = -1) -> Problem:
+        if at < 0:
+            return Problem(inp.name, field=key, message=message)
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return Problem(inp.name, line, col, field=key, message=message)
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DossierError(
             [Problem(inp.name, exc.lineno, exc.colno, message=f"not valid JSON: {exc.msg}")]
         ) from None
+    except ValueError as exc:  # a number too long to read
+        raise DossierError([problem(f"not valid JSON: {exc}")]) from None
     except RecursionError:
-        raise DossierError(
-            [Problem(inp.name, message="JSON nested too deeply to be an article; refused")]
-        ) from None
+        raise DossierError([problem("JSON nested too deeply to be an article; refused")]) from None
     if isinstance(data, list):
         raise DossierError(
             [
-                Problem(
-                    inp.name,
-                    message=f"a JSON list of {len(data)} items; give each article as its own "
-                    "JSON object, one per file",
+                problem(
+                    f"a JSON list of {len(data)} items; give each article as its own JSON "
+                    "object, one per file"
                 )
             ]
         )
     if not isinstance(data, dict):
-        raise DossierError([Problem(inp.name, message="JSON must be an object (one article)")])
+        raise DossierError([problem("JSON must be an object (one article)")])
+    at = _top_level_keys(text)
+    for key, value in data.items():
+        bad = _SURROGATE_RE.search(value) if isinstance(value, str) else None
+        if bad is not None:
+            message = f"holds a lone surrogate (U+{ord(bad.group()):04X}); refused"
+            raise DossierError([problem(message, key, at.get(key, -1))])
     key = next((k for k in _JSON_TEXT if isinstance(data.get(k), str) and data[k].strip()), None)
     if key is None:
+        hint = (
+            " (a news API's response: save each of its articles as a file)"
+            if isinstance(data.get("articles"), list)
+            else ""
+        )
         raise DossierError(
             [
-                Problem(
-                    inp.name,
-                    message="no article text in the JSON object; give it as "
-                    + ", ".join(f"'{k}'" for k in _JSON_TEXT[:4]),
+                problem(
+                    "no article text in the JSON object; give it as "
+                    + ", ".join(f"'{k}'" for k in _JSON_TEXT[:4])
+                    + hint
                 )
             ]
         )
     meta: dict[str, str] = {}
+    warnings: list[Problem] = []
     for name, keys in _JSON_FIELDS.items():
-        given = next((k for k in keys if data.get(k) not in (None, "", [])), None)
-        if given is None:
-            continue
-        value = _json_words(data[given])
-        line, col = _json_at(text, given)
-        problem = None
-        if value is None:
-            problem = "expected text, or an object with a 'name'"
-        elif name == "published":
-            day = _json_day(value)
-            if day is None:
-                problem = f"not a date: {value!r}; write YYYY-MM-DD"
-            else:
-                value = day.isoformat()
-        elif name == "url" and not re.fullmatch(r"https?://\S+", value):
-            problem = "must be an http:// or https:// URL"
-        elif name == "language":
-            value = value.replace("_", "-")  # a locale, en_US, names the language too
-            if not is_language_tag(value):
-                problem = "must be a language tag such as en or pt-BR"
-        if problem is not None:
-            raise DossierError([Problem(inp.name, line, col, field=given, message=problem)])
-        assert value is not None
-        meta[name] = value
-    body = _json_body(data[key])
-    return _with_title(meta.get("title"), body), meta
+        first: Problem | None = None
+        for k in keys:
+            given = data.get(k)
+            if given is None or given == [] or (isinstance(given, str) and not given.strip()):
+                continue  # absent, as good as
+            value, why = _json_field(name, given)
+            if value is not None:
+                meta[name] = value
+                break
+            first = first or problem(f"{why}; left out", k, at.get(k, -1))
+        else:
+            if first is not None:
+                warnings.append(replace(first, severity=Severity.WARNING))
+    body = _paragraphs(_plain(data[key]))
+    return _with_title(meta.get("title"), body), meta, warnings
 
 
 def prepare(inp: Input) -> _Prepared:
@@ -435,19 +587,20 @@ def prepare(inp: Input) -> _Prepared:
     text = decode_text(inp.raw, inp.name)
     form = detect_form(text, inp.suffix)
     meta: dict[str, str] = {}
+    warnings: list[Problem] = []
     if form == "html":
         text, meta = _html(inp, text)
     elif form == "front-matter":
         text, meta = _front_matter(inp, text)
     elif form == "json":
-        text, meta = _json(inp, text)
+        text, meta, warnings = _json(inp, text)
     if not text.strip():
         raise DossierError([Problem(inp.name, message="no article text; refused")])
     if not parse_article(text, "new").blocks:
         raise DossierError([Problem(inp.name, message=TITLE_ONLY)])
     default_suffix = {"html": ".html", "front-matter": ".md", "text": ".txt", "json": ".json"}[form]
     suffix = inp.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", inp.suffix or "") else default_suffix
-    return _Prepared(inp, form, text, meta, suffix)
+    return _Prepared(inp, form, text, meta, suffix, tuple(warnings))
 
 
 # --------------------------------------------------------------------------
@@ -552,6 +705,10 @@ def _add(root: Path, inputs: Sequence[Input], *, strict: bool, dry_run: bool) ->
         except DossierError as exc:
             problems.extend(exc.problems)
             continue
+        if strict:  # a field left out fails the batch, saying --strict made it fail
+            problems.extend(replace(w, strict=True) for w in prep.warnings)
+        else:
+            warnings.extend(prep.warnings)
         digest = text_digest(prep.text)
         same = next((e for e in existing if e.digest == digest), None)
         if same is not None:

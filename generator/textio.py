@@ -57,6 +57,11 @@ def decode_text(raw: bytes, display_path: str, *, limit: int = MAX_INPUT_BYTES) 
                 )
             ]
         ) from None
+    return clean_text(text)
+
+
+def clean_text(text: str) -> str:
+    """Text with LF newlines and no control characters (see :func:`decode_text`)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Other control characters (escape sequences, bells, vertical tabs) carry nothing a
     # reader could see and must never reach a page: spacing ones become a space, the rest go.

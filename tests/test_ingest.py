@@ -417,18 +417,17 @@ def test_json_on_stdin_is_recognised_and_a_bracket_alone_is_not_json(project: Pa
         ('{"title": "Talks", "summary": "Ministers met."}',
          "a.json: no article text in the JSON object; give it as 'text', 'body', 'content', "
          "'articleBody'"),
-        ('{\n  "text": "Ministers met in London.",\n  "publishedAt": "last week"\n}',
-         "a.json:3:18: publishedAt: not a date: 'last week'; write YYYY-MM-DD"),
-        ('{"text": "Ministers met in London.", "link": "example.org/a"}',
-         "a.json:1:46: link: must be an http:// or https:// URL"),
-        ('{"text": "Ministers met in London.", "author": 42}',
-         "a.json:1:48: author: expected text, or an object with a 'name'"),
-        ('{"text": "Ministers met.", "author": [["Jane Doe"]]}',
-         "a.json:1:38: author: expected text, or an object with a 'name'"),
-        ('{"text": "Ministers met.", "lang": "english please"}',
-         "a.json:1:36: lang: must be a language tag such as en or pt-BR"),
+        ('{"status": "ok", "articles": [{"text": "Ministers met."}]}',
+         "a.json: no article text in the JSON object; give it as 'text', 'body', 'content', "
+         "'articleBody' (a news API's response: save each of its articles as a file)"),
         ("[" * 100_000 + "]" * 100_000,
          "a.json: JSON nested too deeply to be an article; refused"),
+        ('{"id": ' + "9" * 5000 + ', "text": "Ministers met."}',
+         "a.json: not valid JSON: Exceeds the limit (4300 digits) for integer string "
+         "conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase "
+         "the limit"),
+        ('{"title": "T",\n "text": "Ministers met in \\ud800 London."}',
+         "a.json:2:10: text: holds a lone surrogate (U+D800); refused"),
     ],
 )  # fmt: skip
 def test_a_json_article_that_cannot_be_read_is_refused_where_it_goes_wrong(
@@ -437,6 +436,97 @@ def test_a_json_article_that_cannot_be_read_is_refused_where_it_goes_wrong(
     assert refused(in_parent, ("a.json", data.encode())) == (
         f"{message}\nError: 1 problem; nothing was written.\n"
     )
+
+
+def test_invalid_json_on_stdin_is_refused_not_taken_for_text(project: Path) -> None:
+    result = add(project, "-", input=b'{"title": "T", "text": "Ministers met.",}\n')
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "<stdin>:1:41: not valid JSON: Expecting property name enclosed in double quotes\n"
+    )
+    assert seeds_of(project) == ["seeds/000_aaaaaaaaaaaaaaaa.txt"]
+
+
+JSON_WITH_BAD_FIELDS = """\
+{
+  "date": "last week",
+  "source": {"name": "Reuters", "url": "not checked: not the article's"},
+  "publishedAt": 1700654700,
+  "url": "https:///nowhere",
+  "link": "https://example.org/talks",
+  "author": 42,
+  "lang": "english please",
+  "text": "LONDON (Reuters) - Ministers met."
+}
+"""
+
+
+def test_a_json_field_that_cannot_be_read_is_left_out_with_a_warning(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(JSON_WITH_BAD_FIELDS, encoding="utf-8")
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    # The next key with a usable value stands in (publishedAt: seconds since 1970, link).
+    sources = check_project(project).site.sources
+    (added,) = [s for sid, s in sources.items() if sid != "000_aaaaaaaaaaaaaaaa"]
+    assert str(added.published.value) == "2023-11-22"
+    assert added.url == "https://example.org/talks"
+    assert added.outlet.value == "Reuters"
+    assert (
+        f"{path}:7:13: author: expected text, or an object with a 'name'; left out (warning)"
+        in (result.output)
+    )
+    assert f"{path}:8:11: lang: must be a language tag such as en or pt-BR; left out (warning)" in (
+        result.output
+    )
+    assert "date: not a date" not in result.output  # publishedAt stood in for it
+    (tmp_path / "b.json").write_text(JSON_WITH_BAD_FIELDS.replace("Ministers", "Envoys"))
+    strict = add(project, "--strict", str(tmp_path / "b.json"))
+    assert strict.exit_code == 1
+    assert (
+        f"{tmp_path / 'b.json'}:7:13: author: expected text, or an object with a 'name'; "
+        "left out (warning, an error under --strict)"
+    ) in strict.output
+
+
+def test_a_json_articles_html_and_entities_become_plain_paragraphs(project: Path) -> None:
+    body = (
+        "<p>LONDON (Reuters) - Ministers &amp; envoys met.<p>They spoke of a "
+        "<em>truce</em>.<section>Talks</section><section>went on</section>"
+        "<script>alert('x')</script><style>p{color:red}</style><!-- a > b --> late."
+    )
+    raw = json.dumps(
+        {"title": "Talks &amp; envoys", "text": body, "byline": "<b>Jane</b> Doe\u0007"}
+    )
+    (added,) = add_sources(project, [Input("a.json", raw.encode(), ".json")]).added
+    assert (project / "seeds" / f"{added.id}.txt").read_text(encoding="utf-8") == (
+        "Talks & envoys\n\n"
+        "LONDON (Reuters) - Ministers & envoys met.\n\n"
+        "They spoke of a truce.\n\nTalks\n\nwent on\n\nlate.\n"
+    )
+    assert added.meta == {"title": "Talks & envoys", "byline": "Jane Doe"}
+
+
+def test_a_json_text_with_single_line_breaks_has_a_paragraph_per_line(project: Path) -> None:
+    raw = json.dumps({"text": "Ministers met.\nThey talked.\r\nThey left.\u0000"}).encode()
+    (added,) = add_sources(project, [Input("a.json", raw, ".json")]).added
+    article = check_project(project).site.sources[added.id].article
+    assert [b.text for b in article.blocks] == ["Ministers met.", "They talked.", "They left."]
+
+
+def test_a_json_ld_file_is_read_as_json(project: Path) -> None:
+    raw = json.dumps({"@type": "NewsArticle", "headline": "Talks", "articleBody": "Ministers met."})
+    (added,) = add_sources(project, [Input("a.jsonld", raw.encode(), ".jsonld")]).added
+    assert (added.form, added.meta) == ("json", {"title": "Talks"})
+
+
+def test_a_json_text_of_many_unclosed_tags_is_read(project: Path) -> None:
+    # Scanning from each "<" to the end of the text took minutes on a tenth of this.
+    raw = json.dumps({"title": "T", "text": "Ministers met. " + "<p " * 200_000}).encode()
+    (added,) = add_sources(project, [Input("a.json", raw, ".json")], dry_run=True).added
+    assert added.form == "json"
 
 
 # -- refusals ----------------------------------------------------------------------------------
