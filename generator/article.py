@@ -1523,22 +1523,28 @@ def _relative_dates(
                 mod = (m["mod"] or "").lower()
                 future = mod == "next" or (mod != "last" and _FUTURE_RE.search(sentence))
                 target = _WEEKDAY_NAMES.index(m["day"])
-                if future:
-                    delta = (target - anchor.weekday()) % 7 or (7 if mod == "next" else 0)
-                    day, rule = anchor + dt.timedelta(days=delta), "on or after"
-                    if mod == "next":
-                        rule = "after"
+                try:
+                    if future:
+                        delta = (target - anchor.weekday()) % 7 or (7 if mod == "next" else 0)
+                        day, rule = anchor + dt.timedelta(days=delta), "on or after"
+                        if mod == "next":
+                            rule = "after"
+                    else:
+                        delta = (anchor.weekday() - target) % 7 or (7 if mod == "last" else 0)
+                        day, rule = anchor - dt.timedelta(days=delta), "on or before"
+                        if mod == "last":
+                            rule = "before"
+                except OverflowError:  # counted from 0001-01-01 or 9999-12-31
+                    date = Field(note=f"“{phrase}”: {what} is at the edge of the calendar")
                 else:
-                    delta = (anchor.weekday() - target) % 7 or (7 if mod == "last" else 0)
-                    day, rule = anchor - dt.timedelta(days=delta), "on or before"
-                    if mod == "last":
-                        rule = "before"
-                tense = " (the sentence speaks of the future)" if future and mod != "next" else ""
-                date = Field(
-                    day,
-                    "derived",
-                    f"the {m['day']} {rule} {what}, "
-                    f"{_WEEKDAY_NAMES[anchor.weekday()]} {anchor.isoformat()}{tense}",
-                )
+                    tense = (
+                        " (the sentence speaks of the future)" if future and mod != "next" else ""
+                    )
+                    date = Field(
+                        day,
+                        "derived",
+                        f"the {m['day']} {rule} {what}, "
+                        f"{_WEEKDAY_NAMES[anchor.weekday()]} {anchor.isoformat()}{tense}",
+                    )
             found.append(RelativeDate(phrase, para.id, date))
     return tuple(found)

@@ -261,6 +261,24 @@ def test_front_matter_may_name_the_date_published_as_sources_yaml_does(
     assert str(check_project(project).site.sources[new].published.value) == "2023-11-22"
 
 
+def test_a_weekday_counted_from_the_first_day_of_the_calendar_is_left_undated(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.md"
+    path.write_text(
+        "---\ntitle: Talks\ndate: 0001-01-01\n---\n"
+        "LONDON (Reuters) - Ministers met last Monday and will meet again.\n",
+        encoding="utf-8",
+    )
+    result = add(project, str(path))
+    assert result.exit_code == 0, result.output
+    assert (
+        "  weekday p1: 'last Monday' -> — (missing; “last Monday”: the publication date is at "
+        "the edge of the calendar)"
+    ) in result.output
+    assert len(check_project(project).site.sources) == 2
+
+
 def test_front_matter_gives_the_language_of_an_article(project: Path) -> None:
     text = "---\ntitle: Entretiens\nlanguage: fr\n---\nLes ministres se sont réunis à Paris.\n"
     new = add_sources(project, [Input("paris.md", text.encode(), ".md")]).added[0].id
