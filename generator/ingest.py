@@ -301,16 +301,19 @@ def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
 
 
 # Where an article's JSON keeps each field, as news APIs and schema.org's NewsArticle
-# name them; the first key present with a usable value wins. Other keys (an image, an
+# name them (in any case); the first key present with a usable value wins. Other keys (an image, an
 # id, a summary) are left alone.
-_JSON_TEXT = ("text", "body", "content", "articleBody", "article", "full_text", "fulltext")
+_JSON_TEXT = (
+    "text", "body", "content", "articleBody", "article", "full_text", "fulltext",
+    "content_text", "content_html",  # JSON Feed's
+)  # fmt: skip
 _JSON_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "headline"),
     "published": (
         "published", "date", "datePublished", "publishedAt", "published_at", "pubDate",
-        "pubdate", "date_published", "datetime",
+        "date_published", "datetime",
     ),
-    "outlet": ("outlet", "source", "publisher", "site_name", "sitename", "siteName", "agency"),
+    "outlet": ("outlet", "source", "publisher", "site_name", "siteName", "agency"),
     "url": ("url", "link", "permalink", "canonical"),
     "byline": ("byline", "author", "authors", "creator", "by"),
     "language": ("language", "lang", "inLanguage", "locale"),
@@ -546,7 +549,18 @@ def _json(inp: Input, text: str) -> tuple[str, dict[str, str], list[Problem]]:
         if bad is not None:
             message = f"holds a lone surrogate (U+{ord(bad.group()):04X}); refused"
             raise DossierError([problem(message, key, at.get(key, -1))])
-    key = next((k for k in _JSON_TEXT if isinstance(data.get(k), str) and data[k].strip()), None)
+    # Keys in any case ("Title", "datepublished"); of two spellings of one key, the first.
+    spelled: dict[str, str] = {}
+    for given_key in data:
+        spelled.setdefault(given_key.casefold(), given_key)
+
+    def value_of(k: str) -> Any:
+        found = spelled.get(k.casefold())
+        return data[found] if found is not None else None
+
+    key = next(
+        (k for k in _JSON_TEXT if isinstance(value_of(k), str) and value_of(k).strip()), None
+    )
     if key is None:
         hint = (
             " (a news API's response: save each of its articles as a file)"
@@ -567,18 +581,19 @@ def _json(inp: Input, text: str) -> tuple[str, dict[str, str], list[Problem]]:
     for name, keys in _JSON_FIELDS.items():
         first: Problem | None = None
         for k in keys:
-            given = data.get(k)
+            given = value_of(k)
             if given is None or given == [] or (isinstance(given, str) and not given.strip()):
                 continue  # absent, as good as
             value, why = _json_field(name, given)
             if value is not None:
                 meta[name] = value
                 break
-            first = first or problem(f"{why}; left out", k, at.get(k, -1))
+            shown = spelled[k.casefold()]
+            first = first or problem(f"{why}; left out", shown, at.get(shown, -1))
         else:
             if first is not None:
                 warnings.append(replace(first, severity=Severity.WARNING))
-    body = _paragraphs(_plain(data[key]))
+    body = _paragraphs(_plain(value_of(key)))
     return _with_title(meta.get("title"), body), meta, warnings
 
 

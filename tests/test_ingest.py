@@ -534,6 +534,29 @@ def test_a_json_text_with_single_line_breaks_has_a_paragraph_per_line(project: P
     assert [b.text for b in article.blocks] == ["Ministers met.", "They talked.", "They left."]
 
 
+def test_json_keys_are_read_in_any_case_and_json_feed_items_too(project: Path) -> None:
+    item = {
+        "Title": "Talks in London",
+        "DatePublished": "2023-11-22",
+        "Authors": [{"name": "Jane Doe"}],
+        "content_html": "<p>LONDON (Reuters) - Ministers met.</p>",
+        "URL": "https://example.org/a",
+    }
+    raw = json.dumps(item).encode()
+    (added,) = add_sources(project, [Input("item.json", raw, ".json")]).added
+    assert added.meta == {
+        "title": "Talks in London",
+        "published": "2023-11-22",
+        "url": "https://example.org/a",
+        "byline": "Jane Doe",
+    }
+    warned = json.dumps({"Text": "Ministers met again.", "Author": 5}).encode()
+    result = add_sources(project, [Input("b.json", warned, ".json")])
+    assert [str(w) for w in result.warnings] == [
+        "b.json:1:44: Author: expected text, or an object with a 'name'; left out (warning)"
+    ]
+
+
 def test_a_json_ld_file_is_read_as_json(project: Path) -> None:
     raw = json.dumps({"@type": "NewsArticle", "headline": "Talks", "articleBody": "Ministers met."})
     (added,) = add_sources(project, [Input("a.jsonld", raw.encode(), ".jsonld")]).added
