@@ -301,8 +301,8 @@ def _html(inp: Input, text: str) -> tuple[str, dict[str, str]]:
 
 
 # Where an article's JSON keeps each field, as news APIs and schema.org's NewsArticle
-# name them (in any case); the first key present with a usable value wins. Other keys (an image, an
-# id, a summary) are left alone.
+# name them (in any case); the first key present with a usable value wins. Other keys
+# (an image, an id, a summary) are left alone.
 _JSON_TEXT = (
     "text", "body", "content", "articleBody", "article", "full_text", "fulltext",
     "content_text", "content_html",  # JSON Feed's
@@ -336,38 +336,11 @@ class _HtmlText(HTMLParser):
     """The text of an HTML fragment: a paragraph per block, scripts and styles dropped,
     entities decoded."""
 
-    _BREAKS = frozenset(
-        [
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "section",
-            "article",
-            "blockquote",
-            "figure",
-            "figcaption",
-            "table",
-            "tr",
-            "td",
-            "th",
-            "header",
-            "footer",
-            "aside",
-            "pre",
-            "hr",
-            "dd",
-            "dt",
-        ]
-    )
+    _BREAKS = frozenset({
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+        "article", "blockquote", "figure", "figcaption", "table", "tr", "td", "th", "header",
+        "footer", "aside", "pre", "hr", "dd", "dt",
+    })  # fmt: skip
     _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 
     def __init__(self) -> None:
@@ -460,8 +433,9 @@ def _json_words(value: Any) -> str | None:
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict):
             item = item.get("name")
-        if isinstance(item, str) and _plain(item).split():
-            names.append(" ".join(_plain(item).split()))
+        words = _plain(item).split() if isinstance(item, str) else []
+        if words:
+            names.append(" ".join(words))
     return ", ".join(dict.fromkeys(names)) or None
 
 
@@ -525,9 +499,7 @@ def _json(inp: Input, text: str) -> tuple[str, dict[str, str], list[Problem]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DossierError(
-            [Problem(inp.name, exc.lineno, exc.colno, message=f"not valid JSON: {exc.msg}")]
-        ) from None
+        raise DossierError([problem(f"not valid JSON: {exc.msg}", at=exc.pos)]) from None
     except ValueError as exc:  # a number too long to read
         raise DossierError([problem(f"not valid JSON: {exc}")]) from None
     except RecursionError:
@@ -564,7 +536,7 @@ def _json(inp: Input, text: str) -> tuple[str, dict[str, str], list[Problem]]:
     if key is None:
         hint = (
             " (a news API's response: save each of its articles as a file)"
-            if isinstance(data.get("articles"), list)
+            if isinstance(value_of("articles"), list)
             else ""
         )
         raise DossierError(
